@@ -1,0 +1,44 @@
+"""Bytes in, report out: file-type sniffing, readers into the document model, the report parser.
+
+No I/O here beyond reading the bytes given (and `parse_file`, which reads one path).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from extract.document import Document, ExtractError, Paragraph, Table
+from extract.parser import parse_document
+from extract.readers import read_document
+
+# Bump when a change to readers or parser can change a report: the archive re-derives
+# reports from stored bytes for every document the current version has not seen.
+EXTRACTOR_VERSION = "1"
+
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "Document",
+    "ExtractError",
+    "Paragraph",
+    "Table",
+    "parse_bytes",
+    "parse_document",
+    "parse_file",
+    "read_document",
+]
+
+
+def parse_bytes(data: bytes, source: str) -> dict[str, Any]:
+    """The parse result (DESIGN.md contract) of one document's bytes; raises ExtractError."""
+    doc = read_document(data, source)
+    return parse_document(doc)
+
+
+def parse_file(path: str | Path) -> dict[str, Any]:
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise ExtractError(source, f"cannot read the file ({e.strerror or e})") from e
+    return parse_bytes(data, source)
