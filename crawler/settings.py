@@ -1,0 +1,87 @@
+"""Scrapy settings for gongkai's crawler: conservative politeness by default.
+
+Government portals are small servers behind WAFs; a crawl that looks like an attack gets the
+whole city blocked. So: robots.txt obeyed, a User-Agent that names us and where to complain,
+two requests at a time per site, AutoThrottle, retries with backoff (see middlewares), and hard
+size / time limits on every download. `LOOPBACK_SETTINGS` relaxes this for the sample portal only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BOT_NAME = "gongkai"
+PROJECT_URL = "https://github.com/gongkai-project/gongkai"
+
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"gongkai/0.1 (+{PROJECT_URL}; government information disclosure annual report archive)"
+ROBOTSTXT_OBEY = True
+
+# Politeness: few parallel requests per site, and AutoThrottle adapts the delay to the server's latency.
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Limits per download: reports are at most a few tens of MB (scans); pages answer in seconds.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+DOWNLOAD_TIMEOUT = 60
+
+# Retries: the stock RetryMiddleware decides *whether*; crawler.middlewares.BackoffMiddleware
+# delays each retry exponentially (GONGKAI_BACKOFF_BASE * 2**n seconds).
+RETRY_ENABLED = True
+RETRY_TIMES = 4
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+GONGKAI_BACKOFF_BASE = 2.0
+GONGKAI_BACKOFF_MAX = 60.0
+
+# Breadth-first order: list pages before deep pagination, memory-light on big portals.
+DEPTH_PRIORITY = 1
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional requests)
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.OfficialDomainMiddleware": 50,
+    "crawler.middlewares.BackoffMiddleware": 60,
+    "crawler.middlewares.ConditionalRequestMiddleware": 580,
+    "crawler.middlewares.ChallengeMiddleware": 590,
+    # FetchLogMiddleware sits closest to the downloader: it sees every response, retried or not.
+    "crawler.middlewares.FetchLogMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ArchivePipeline": 300,
+}
+EXTENSIONS = {
+    "crawler.pipelines.ProgressExtension": 500,
+}
+
+# gongkai's own settings (set by `gongkai crawl`)
+GONGKAI_DATA = "gongkai-data"
+GONGKAI_REGISTRY = None  # path to a registry YAML/CSV; None = the bundled one
+GONGKAI_AGENCIES: list[str] = []  # restrict to these agency names
+GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's and *.gov.cn
+GONGKAI_PROGRESS = True
+
+# For the sample portal on loopback (demo, tests, bench): no delays, more parallelism.
+LOOPBACK_SETTINGS: dict[str, Any] = {
+    "CONCURRENT_REQUESTS": 32,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+    "DOWNLOAD_DELAY": 0,
+    "RANDOMIZE_DOWNLOAD_DELAY": False,
+    "AUTOTHROTTLE_ENABLED": False,
+    "GONGKAI_BACKOFF_BASE": 0.05,
+    "GONGKAI_BACKOFF_MAX": 1.0,
+    "DOWNLOAD_TIMEOUT": 20,
+}
