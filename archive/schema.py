@@ -1,0 +1,305 @@
+"""The archive's SQLite schema and its forward migrations (sqlite-utils).
+
+A migration is a function that takes the database to the next schema version. Migrations only
+ever add (tables, columns, indexes); they never drop user data. The applied versions are kept in
+`_migrations`, so opening an archive written by an older gongkai brings it up to date and opening
+it twice does nothing.
+
+Tables (Chinese labels and descriptions live in archive/metadata.py):
+
+- agencies        the registry: bodies to watch (name, kind, region, parent, portal, columns, deadline)
+- regions         per-region local rules (town_deadline, first_year)
+- crawls          one row per crawl / ingest run
+- fetches         every HTTP fetch of a crawl: URL, status, time, bytes, error
+- documents       stored documents by sha256: size, type, first/last seen, portal date, the crawler's agency
+- document_urls   every (URL, sha256) pair seen: the versions of one URL are kept
+- column_captures the report column pages as a crawl read them: the evidence of `missing`
+- reports         one per document and extractor version: agency, year, format, dates, parse status
+- report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
+- report_text     the report's text (FTS5 trigram index report_text_fts)
+- check_results   failed and passed checks, per report and across reports
+- compliance      verdicts: agency × year
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from archive.columns import (
+    ACTIVE_2019_COLUMNS,
+    ACTIVE_2021_COLUMNS,
+    APPEAL_COLUMN_NAMES,
+    REQUEST_COLUMN_NAMES,
+)
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["agencies"].create(
+        {
+            "name": str,
+            "kind": str,
+            "region": str,
+            "parent": str,
+            "portal": str,
+            "cms": str,
+            "columns": str,
+            "deadline": str,
+            "first_year": int,
+            "updated": str,
+        },
+        pk="name",
+        not_null={"name"},
+        if_not_exists=True,
+    )
+    db["regions"].create(
+        {"code": str, "town_deadline": str, "first_year": int, "rules": str}, pk="code", if_not_exists=True
+    )
+    db["crawls"].create(
+        {"id": int, "kind": str, "started": str, "finished": str, "options": str, "summary": str},
+        pk="id",
+        if_not_exists=True,
+    )
+    db["fetches"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "url": str,
+            "final_url": str,
+            "status": int,
+            "time": str,
+            "size": int,
+            "elapsed": float,
+            "error": str,
+            "sha256": str,
+            "agency": str,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+        if_not_exists=True,
+    )
+    db["fetches"].create_index(["crawl_id"], if_not_exists=True)
+    db["fetches"].create_index(["url"], if_not_exists=True)
+    db["documents"].create(
+        {
+            "sha256": str,
+            "size": int,
+            "type": str,
+            "first_seen": str,
+            "last_seen": str,
+            "url": str,  # the first URL it was seen at (all of them: document_urls)
+            "agency": str,  # the agency the crawler (or `ingest --agency`) recorded
+            "agency_override": int,  # 1: `agency` wins over the parsed name (ingest --agency)
+            "portal_date": str,
+            "last_modified": str,
+            "list_title": str,
+            "crawl_id": int,  # the crawl that first stored it (null: ingested)
+        },
+        pk="sha256",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+        if_not_exists=True,
+    )
+    db["document_urls"].create(
+        {
+            "id": int,
+            "url": str,
+            "sha256": str,
+            "final_url": str,
+            "first_seen": str,
+            "last_seen": str,
+            "crawl_id": int,
+            "last_crawl_id": int,
+            "referer": str,
+            "list_title": str,
+            "list_date": str,
+            "portal_date": str,
+            "etag": str,
+            "last_modified": str,
+            "headers": str,
+            "meta": str,
+            "agency": str,
+        },
+        pk="id",
+        foreign_keys=[("sha256", "documents", "sha256"), ("crawl_id", "crawls", "id")],
+        if_not_exists=True,
+    )
+    db["document_urls"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    db["document_urls"].create_index(["sha256"], if_not_exists=True)
+    db["column_captures"].create(
+        {
+            "id": int,
+            "crawl_id": int,
+            "agency": str,
+            "column_url": str,
+            "time": str,
+            "status": int,
+            "sha256": str,
+            "size": int,
+            "reports_seen": int,
+            "error": str,
+            "reached": int,
+        },
+        pk="id",
+        foreign_keys=[("crawl_id", "crawls", "id")],
+        if_not_exists=True,
+    )
+    db["column_captures"].create_index(["agency", "time"], if_not_exists=True)
+    db["reports"].create(
+        {
+            "id": int,
+            "sha256": str,
+            "extractor_version": str,
+            "agency": str,
+            "agency_parsed": str,
+            "region": str,
+            "kind": str,
+            "year": int,
+            "format": str,
+            "published": str,
+            "portal_date": str,
+            "url": str,
+            "title": str,
+            "parse_status": str,
+            "error": str,
+            "sections": str,
+            "checks_failed": str,
+            "requests_received": int,
+            "requests_processed": int,
+            "requests_carried_out": int,
+            "appeals_review": int,
+            "appeals_suits": int,
+            "cells": str,
+            "extracted": str,
+        },
+        pk="id",
+        foreign_keys=[("sha256", "documents", "sha256")],
+        if_not_exists=True,
+    )
+    db["reports"].create_index(["sha256", "extractor_version"], unique=True, if_not_exists=True)
+    db["reports"].create_index(["agency", "year"], if_not_exists=True)
+    db["report_requests"].create(
+        {"report_id": int, **{c: int for c in REQUEST_COLUMN_NAMES}},
+        pk="report_id",
+        foreign_keys=[("report_id", "reports", "id")],
+        if_not_exists=True,
+    )
+    db["report_active"].create(
+        {
+            "report_id": int,
+            **{
+                c: (float if c.endswith(("_wan", "_yuan")) else int)
+                for c in ACTIVE_2021_COLUMNS + ACTIVE_2019_COLUMNS
+            },
+        },
+        pk="report_id",
+        foreign_keys=[("report_id", "reports", "id")],
+        if_not_exists=True,
+    )
+    db["report_appeals"].create(
+        {"report_id": int, **{c: int for c in APPEAL_COLUMN_NAMES}},
+        pk="report_id",
+        foreign_keys=[("report_id", "reports", "id")],
+        if_not_exists=True,
+    )
+    db["report_text"].create(
+        {"report_id": int, "agency": str, "year": int, "title": str, "text": str},
+        pk="report_id",
+        foreign_keys=[("report_id", "reports", "id")],
+        if_not_exists=True,
+    )
+    # Trigram FTS5: Chinese has no spaces, trigrams match any 3+ character substring; shorter
+    # queries fall back to LIKE (see the `search` canned query).
+    db.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS report_text_fts USING fts5(agency, title, text, "
+        "content='report_text', content_rowid='report_id', tokenize='trigram')"
+    )
+    for op, body in (
+        (
+            "AFTER INSERT",
+            "INSERT INTO report_text_fts(rowid, agency, title, text) "
+            "VALUES (new.report_id, new.agency, new.title, new.text);",
+        ),
+        (
+            "AFTER DELETE",
+            "INSERT INTO report_text_fts(report_text_fts, rowid, agency, title, text) "
+            "VALUES ('delete', old.report_id, old.agency, old.title, old.text);",
+        ),
+        (
+            "AFTER UPDATE",
+            "INSERT INTO report_text_fts(report_text_fts, rowid, agency, title, text) "
+            "VALUES ('delete', old.report_id, old.agency, old.title, old.text); "
+            "INSERT INTO report_text_fts(rowid, agency, title, text) "
+            "VALUES (new.report_id, new.agency, new.title, new.text);",
+        ),
+    ):
+        name = "report_text_" + op.split()[1].lower()
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {op} ON report_text BEGIN {body} END")
+    db["check_results"].create(
+        {
+            "id": int,
+            "report_id": int,
+            "agency": str,
+            "year": int,
+            "scope": str,
+            "check": str,
+            "ok": int,
+            "detail": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["check_results"].create_index(["report_id"], if_not_exists=True)
+    db["check_results"].create_index(["agency", "year"], if_not_exists=True)
+    db["compliance"].create(
+        {
+            "agency": str,
+            "year": int,
+            "region": str,
+            "kind": str,
+            "parent": str,
+            "status": str,
+            "due": str,
+            "published": str,
+            "published_source": str,
+            "days_late": int,
+            "flags": str,
+            "report_id": int,
+            "url": str,
+            "sha256": str,
+            "evidence": str,
+            "as_of": str,
+        },
+        pk=("agency", "year"),
+        if_not_exists=True,
+    )
+    for cols in (["status"], ["region"], ["kind"], ["year"]):
+        db["compliance"].create_index(cols, if_not_exists=True)
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema", _v1),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply every migration not yet applied; return the schema version."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
+    )
+    done = {row[0] for row in db.execute("SELECT version FROM _migrations").fetchall()}
+    for version, name, step in MIGRATIONS:
+        if version in done:
+            continue
+        # Each step is written to be re-runnable (IF NOT EXISTS / column checks): a migration
+        # interrupted midway is simply applied again on the next open.
+        step(db)
+        with db.conn:
+            db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", [version, name, now()])
+    return SCHEMA_VERSION
