@@ -1,0 +1,107 @@
+"""Small text helpers shared by the parser: normalisation, numbers, dates, label matching."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+
+_SPACE = re.compile(r"\s+")
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
+_UNIT = re.compile(r"(万元|元|件|个|项|条|次|人次)$")
+# Typos and variants seen in real reports, mapped to the form's wording (after norm()).
+_ALIASES = [
+    ("总记", "总计"),
+    ("不再受理", "不再处理"),
+    ("社会组织", "社会公益组织"),
+    ("其他法律和行政法规", "其他法律行政法规"),
+]
+# Numbering in front of labels: （三） (3) 三、 1. 2、
+NUMBERING = re.compile(r"(?:\([一二三四五六七八九十]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}\s*[.．、])")
+_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ο": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
+              "六": 6, "七": 7, "八": 8, "九": 9}
+DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2}|[〇○零一二三四五六七八九OoΟ]{4})\s*年\s*"
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*"
+    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+)
+DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./]\s*(?P<m>\d{1,2})\s*[-./]\s*(?P<d>\d{1,2})")
+
+
+def norm(text: str) -> str:
+    """NFKC (full-width brackets and digits to half-width), no whitespace, known variants unified."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _SPACE.sub("", text)
+    for variant, canonical in _ALIASES:
+        text = text.replace(variant, canonical)
+    return text
+
+
+def parse_number(cell: str) -> int | float | None:
+    """A cell's number, or None when the cell holds no number ("", text, garbage)."""
+    s = norm(cell).replace("，", ",")
+    s = _UNIT.sub("", s)
+    if not s or not _NUMBER.match(s):
+        return None
+    s = s.replace(",", "")
+    if "." in s:
+        return float(s)
+    return int(s)
+
+
+def is_number(cell: str) -> bool:
+    return parse_number(cell) is not None
+
+
+def cn_number(s: str) -> int:
+    """Chinese numerals up to 99 (十二, 二十, 二十一) or digits."""
+    if s.isdigit():
+        return int(s)
+    if "十" in s:
+        tens, _, ones = s.partition("十")
+        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
+    return _CN_DIGITS[s]
+
+
+def cn_year(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    return int("".join(str(_CN_DIGITS[c]) for c in s))
+
+
+def to_date(m: re.Match) -> date | None:
+    try:
+        return date(cn_year(m.group("y")), cn_number(m.group("m")), cn_number(m.group("d")))
+    except (KeyError, ValueError):
+        return None
+
+
+def leaf(label: str) -> str:
+    """The row's own label: the text after its last numbering mark (三、…（三）不予公开 1.属于国家秘密 → 属于国家秘密)."""
+    s = norm(label)
+    parts = [p for p in NUMBERING.split(s) if p and re.search(r"[\u4e00-\u9fff]", p)]
+    return parts[-1] if parts else s
+
+
+def _bigrams(s: str) -> set[str]:
+    s = re.sub(r"[^\u4e00-\u9fff]", "", s)
+    return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+
+
+def label_score(observed: str, canonical: str) -> float:
+    """How well an observed (possibly cut, wrapped or garbled) label matches a form label, 0..1.
+
+    Shared character pairs over the smaller label, so that a label cut short by a page or a
+    text export still matches; a single shared pair counts only for an exact match (其他).
+    """
+    a = re.sub(r"[^\u4e00-\u9fff]", "", observed)
+    b = re.sub(r"[^\u4e00-\u9fff]", "", canonical)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    ga, gb = _bigrams(a), _bigrams(b)
+    shared = len(ga & gb)
+    if shared < 2:
+        return 0.0
+    return shared / min(len(ga), len(gb)) * (0.99 if len(ga) != len(gb) else 1.0)
