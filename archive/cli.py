@@ -12,6 +12,11 @@ import click
 # name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
     "parse": "extract.commands:parse",
+    "ingest": "archive.commands:ingest",
+    "extract": "archive.commands:extract",
+    "check": "archive.commands:check",
+    "serve": "archive.commands:serve",
+    "export": "archive.commands:export",
 }
 
 

@@ -282,8 +282,18 @@ def _v1(db: sqlite_utils.Database) -> None:
         db["compliance"].create_index(cols, if_not_exists=True)
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    # reports.current: the report of each document by the newest extractor that read it (older
+    # extractors' reports are kept, never dropped)
+    if "current" not in db["reports"].columns_dict:
+        db["reports"].add_column("current", int)
+        db.execute("UPDATE reports SET current = 1 WHERE id IN (SELECT max(id) FROM reports GROUP BY sha256)")
+    db["reports"].create_index(["current", "agency", "year"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
+    (2, "reports.current", _v2),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -1,0 +1,182 @@
+"""The archive's subcommands: ingest, extract, check, serve, export.
+
+Every one takes `--data DIR` (default ./gongkai-data), prints progress on stderr and, with
+`--json`, a machine-readable summary on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from archive.store import DEFAULT_DATA, Archive
+
+data_option = click.option(
+    "--data",
+    "data_dir",
+    default=DEFAULT_DATA,
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Archive directory (archive.db and blobs/).",
+)
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout."
+)
+registry_option = click.option(
+    "--registry",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Registry file (YAML/CSV) to load into the archive first.",
+)
+
+
+def _emit(summary: dict, as_json: bool, text: str) -> None:
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+    click.echo(text, err=True)
+
+
+def _ensure_registry(arc: Archive, registry: str | None) -> None:
+    """Load the given registry; an archive without any registry gets the bundled default."""
+    from archive.agencies import load_registry_into
+
+    if registry or not arc.db.execute("SELECT 1 FROM agencies LIMIT 1").fetchone():
+        try:
+            n = load_registry_into(arc, registry)
+        except ValueError as e:  # crawler.registry.RegistryError names the file and row
+            raise click.ClickException(str(e)) from e
+        click.echo(f"registry: {n} agencies from {registry or 'the bundled default'}", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--agency", default=None, help="The agency of these files (overrides the parsed name).")
+@registry_option
+@data_option
+@json_option
+def ingest(
+    paths: tuple[str, ...], agency: str | None, registry: str | None, data_dir: str, as_json: bool
+) -> None:
+    """Put local files or folders of reports into the archive."""
+    from archive.ingest import IngestError
+    from archive.ingest import ingest as do_ingest
+
+    with Archive(data_dir) as arc:
+        if registry:
+            _ensure_registry(arc, registry)
+        try:
+            s = do_ingest(arc, list(paths), agency=agency)
+        except IngestError as e:
+            raise click.ClickException(str(e)) from e
+    for err in s["errors"]:
+        click.echo(f"error: {err['error']}", err=True)
+    _emit(
+        s,
+        as_json,
+        f"ingest: {s['files']} files: {s['new']} new, {s['changed']} changed, "
+        f"{s['unchanged']} unchanged, {len(s['errors'])} errors. Next: gongkai extract",
+    )
+
+
+@click.command()
+@click.option("--workers", type=int, default=0, help="Parallel processes (default: up to 4, one per core).")
+@click.option("--limit", type=int, default=None, help="Extract at most N documents.")
+@data_option
+@json_option
+def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> None:
+    """Turn stored documents into reports (only those the current extractor has not seen)."""
+    from archive.extractor import run_extract
+
+    with Archive(data_dir) as arc:
+        s = run_extract(arc, workers=workers, limit=limit)
+    for err in s["errors"][:20]:
+        click.echo(f"error: {err['error']}", err=True)
+    st = ", ".join(f"{v} {k}" for k, v in s["statuses"].items() if v)
+    _emit(
+        s,
+        as_json,
+        f"extract (extractor {s['extractor_version']}): {s['documents']} documents"
+        + (f": {st}" if st else ", nothing to do"),
+    )
+
+
+@click.command()
+@click.option("--as-of", "as_of", default=None, help="Judge as of this date (YYYY-MM-DD; default today).")
+@registry_option
+@data_option
+@json_option
+def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool) -> None:
+    """Run the compliance calendar and the checks across reports."""
+    from archive.calendar import run_check
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else date.today()
+    except ValueError as e:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
+    with Archive(data_dir) as arc:
+        _ensure_registry(arc, registry)
+        s = run_check(arc, day)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "verdicts": s["verdicts"],
+                    "failed_checks": s["failed_checks"],
+                    "as_of": s["as_of"],
+                    "summary": s["summary"],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+    st = ", ".join(f"{v} {k}" for k, v in sorted(s["summary"]["statuses"].items()))
+    click.echo(
+        f"check as of {s['as_of']}: {s['summary']['verdicts']} verdicts ({st}); "
+        f"{s['summary']['failed_checks']} failed checks",
+        err=True,
+    )
+
+
+@click.command()
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@data_option
+def serve(port: int, host: str, data_dir: str) -> None:
+    """Browse the archive in Datasette (read-only)."""
+    import uvicorn
+
+    from archive.web import make_datasette
+
+    arc = Archive(data_dir)  # creates/migrates, so an empty --data still serves
+    arc.close()
+    ds = make_datasette(data_dir)
+    click.echo(f"serving {data_dir} on http://{host}:{port}/  (dashboard: /-/gongkai)", err=True)
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default="-",
+    help="Output file (default stdout).",
+)
+@click.option("--all-versions", is_flag=True, help="Include reports of older extractor versions.")
+@data_option
+def export(fmt: str, output: str, all_versions: bool, data_dir: str) -> None:
+    """Export the reports' numbers (one row per report) as CSV or JSON."""
+    from archive.export import export_reports
+
+    with Archive(data_dir) as arc:
+        out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
+        try:
+            n = export_reports(arc, fmt, out, current_only=not all_versions)
+        finally:
+            if out is not sys.stdout:
+                out.close()
+    click.echo(f"export: {n} reports as {fmt}" + ("" if output == "-" else f" to {output}"), err=True)

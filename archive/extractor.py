@@ -1,0 +1,224 @@
+"""`gongkai extract`: stored documents → reports, incrementally and in parallel.
+
+Only documents the current extractor version (extract.EXTRACTOR_VERSION) has not seen are
+parsed. Workers (processes) only read blobs and parse; the main process writes each report in its
+own transaction as soon as it arrives, so a run killed midway loses at most the documents in
+flight and the next run finishes the work. A document that fails is recorded with its error
+(parse_status "error") and never stops the run.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from tqdm import tqdm
+
+from archive.agencies import Matcher
+from archive.columns import flatten_report
+from archive.schema import now
+from archive.store import Archive
+
+# parse_status values, worst first
+STATUSES = ("error", "not_report", "incomplete", "inconsistent", "ok")
+
+
+def _text_of(doc: Any) -> str:
+    """The document's text for full-text search: paragraphs, then table rows."""
+    parts: list[str] = []
+    for block in doc.blocks:
+        if hasattr(block, "rows"):
+            parts.extend(" ".join(c for c in row if c) for row in block.rows)
+        else:
+            parts.append(block.text)
+    return "\n".join(p for p in parts if p)
+
+
+def parse_blob(job: tuple[str, str, str]) -> dict[str, Any]:
+    """Worker: parse one stored document. Never raises: errors come back as data."""
+    sha, path, source = job
+    from extract import ExtractError, parse_document, read_document
+    from extract.sniff import sniff
+
+    out: dict[str, Any] = {
+        "sha256": sha,
+        "result": None,
+        "text": None,
+        "title": None,
+        "type": None,
+        "error": None,
+    }
+    try:
+        data = open(path, "rb").read()
+        out["type"] = sniff(data)
+        doc = read_document(data, source)
+        out["title"] = doc.title
+        out["text"] = _text_of(doc)
+        out["result"] = parse_document(doc)
+    except ExtractError as e:
+        out["error"] = str(e)
+    except OSError as e:
+        out["error"] = f"{source}: cannot read the stored copy {path}: {e.strerror or e}"
+    except Exception as e:  # noqa: BLE001 - a parser bug on one document must not stop the run
+        out["error"] = f"{source}: internal error in the extractor: {type(e).__name__}: {e}"
+    return out
+
+
+def parse_status(result: dict | None, error: str | None) -> str:
+    if error or result is None:
+        return "error"
+    if not result.get("sections") and not result.get("requests") and result.get("year") is None:
+        return "not_report"
+    failed = {c["check"] for c in result.get("checks") or [] if c.get("ok") is False}
+    if "completeness" in failed or len(result.get("sections") or []) < 6:
+        return "incomplete"
+    if failed:
+        return "inconsistent"
+    return "ok"
+
+
+def _total(values: list | None) -> int | None:
+    return values[-1] if isinstance(values, list) and values else None
+
+
+def pending_documents(arc: Archive, version: str) -> list[tuple[str, str]]:
+    return arc.db.execute(
+        "SELECT d.sha256, coalesce(d.url, d.sha256) FROM documents d WHERE NOT EXISTS "
+        "(SELECT 1 FROM reports r WHERE r.sha256 = d.sha256 AND r.extractor_version = ?) ORDER BY d.first_seen, d.sha256",
+        [version],
+    ).fetchall()
+
+
+def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Matcher) -> str:
+    """Write one parse outcome (report row, numbers, text, report checks) in one transaction."""
+    sha = out["sha256"]
+    db = arc.db
+    doc = db.execute(
+        "SELECT url, agency, agency_override, portal_date, list_title FROM documents WHERE sha256 = ?", [sha]
+    ).fetchone()
+    url, recorded, override, portal_date, list_title = doc
+    if portal_date is None:  # a later URL of the same bytes may carry the portal's date
+        row = db.execute(
+            "SELECT portal_date FROM document_urls WHERE sha256 = ? AND portal_date IS NOT NULL "
+            "ORDER BY first_seen LIMIT 1",
+            [sha],
+        ).fetchone()
+        portal_date = row[0] if row else None
+    result = out["result"]
+    status = parse_status(result, out["error"])
+    parsed_agency = (result or {}).get("agency")
+    agency = recorded if override and recorded else matcher.match(parsed_agency, recorded)
+    reg = (
+        db.execute("SELECT region, kind FROM agencies WHERE name = ?", [agency]).fetchone()
+        if agency
+        else None
+    )
+    failed = [c["check"] for c in (result or {}).get("checks") or [] if c.get("ok") is False]
+    requests = (result or {}).get("requests") or {}
+    appeals = (result or {}).get("appeals") or {}
+    suits = [_total(appeals.get(k)) for k in ("suit_direct", "suit_after_review")]
+    report = {
+        "sha256": sha,
+        "extractor_version": version,
+        "agency": agency,
+        "agency_parsed": parsed_agency,
+        "region": reg[0] if reg else None,
+        "kind": reg[1] if reg else None,
+        "year": (result or {}).get("year"),
+        "format": (result or {}).get("format"),
+        "published": (result or {}).get("published"),
+        "portal_date": portal_date,
+        "url": url,
+        "title": out.get("title") or list_title,
+        "parse_status": status,
+        "error": out["error"],
+        "sections": json.dumps((result or {}).get("sections") or []),
+        "checks_failed": json.dumps(failed, ensure_ascii=False) if failed else None,
+        "requests_received": _total(requests.get("new_received")),
+        "requests_processed": _total(requests.get("total_processed")),
+        "requests_carried_out": _total(requests.get("carried_over_out")),
+        "appeals_review": _total(appeals.get("review")),
+        "appeals_suits": None if all(s is None for s in suits) else sum(s or 0 for s in suits),
+        "cells": json.dumps((result or {}).get("cells") or {}, ensure_ascii=False) if result else None,
+        "extracted": now(),
+        "current": 1,
+    }
+    with db.conn:
+        # an older extractor's report of the same bytes stays (never drop data) but is no longer current
+        db.execute("UPDATE reports SET current = 0 WHERE sha256 = ? AND current = 1", [sha])
+        rid = db["reports"].insert(report, alter=False).last_pk
+        if result is not None:
+            req, act, app = flatten_report(result)
+            db["report_requests"].insert({"report_id": rid, **req})
+            db["report_active"].insert({"report_id": rid, **act})
+            db["report_appeals"].insert({"report_id": rid, **app})
+            db["check_results"].insert_all(
+                [
+                    {
+                        "report_id": rid,
+                        "agency": agency,
+                        "year": report["year"],
+                        "scope": "report",
+                        "check": c.get("check"),
+                        "ok": None if c.get("ok") is None else int(bool(c["ok"])),
+                        "detail": c.get("detail"),
+                    }
+                    for c in result.get("checks") or []
+                ]
+            )
+        if out.get("text"):
+            db["report_text"].insert(
+                {
+                    "report_id": rid,
+                    "agency": agency,
+                    "year": report["year"],
+                    "title": report["title"],
+                    "text": out["text"],
+                }
+            )
+        if out.get("type"):
+            db.execute(
+                "UPDATE documents SET type = ? WHERE sha256 = ? AND type = 'unknown'", [out["type"], sha]
+            )
+    return status
+
+
+def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: int | None = None) -> dict:
+    from extract import EXTRACTOR_VERSION
+
+    todo = pending_documents(arc, EXTRACTOR_VERSION)
+    if limit is not None:
+        todo = todo[:limit]
+    matcher = Matcher.from_archive(arc)
+    jobs = [(sha, str(arc.blob_path(sha)), src) for sha, src in todo]
+    counts = {s: 0 for s in STATUSES}
+    errors: list[dict] = []
+    bar = tqdm(total=len(jobs), desc="extract", unit="doc", file=sys.stderr, disable=not progress)
+    workers = workers or min(4, multiprocessing.cpu_count())
+
+    def handle(out: dict) -> None:
+        status = store_report(arc, out, EXTRACTOR_VERSION, matcher)
+        counts[status] += 1
+        if out["error"]:
+            errors.append({"sha256": out["sha256"], "error": out["error"]})
+        bar.update(1)
+
+    if workers <= 1 or len(jobs) <= 1:
+        for job in jobs:
+            handle(parse_blob(job))
+    else:
+        # spawn, not fork: the parent holds an open SQLite connection
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for out in pool.map(parse_blob, jobs, chunksize=1 if len(jobs) < 100 else 8):
+                handle(out)
+    bar.close()
+    return {
+        "extractor_version": EXTRACTOR_VERSION,
+        "documents": len(jobs),
+        "statuses": counts,
+        "errors": errors,
+    }
