@@ -1,0 +1,82 @@
+"""Helpers the table readers share: cell text clean-up and merged-cell expansion.
+
+Every reader hands the parser a full grid: a cell spanning rows or columns is repeated in
+each position it covers, so a row can be read on its own (see extract/document.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+# Bounds that keep a hostile document from blowing up memory (a colspan of 10^9…).
+MAX_SPAN = 500
+MAX_GRID_CELLS = 200_000
+
+_SPACE = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join the lines of a wrapped cell or paragraph: no space between CJK characters
+    (本年新 / 制作数量 → 本年新制作数量), one space between Latin words or numbers."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if out and out[-1].isascii() and out[-1].isalnum() and line[0].isascii() and line[0].isalnum():
+            out += " "
+        out += line
+    return out
+
+
+def clean_text(text: str) -> str:
+    """Normalise a cell's or a paragraph's text: no-break spaces are spaces, line breaks
+    inside CJK text vanish, runs of spaces collapse. A cell of only &nbsp; becomes ""."""
+    text = _SPACE.sub(" ", text)
+    text = join_lines(text.splitlines())
+    text = _CJK_GAP.sub("", text)
+    return re.sub(r" {2,}", " ", text).strip()
+
+
+def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[list[str]]:
+    """Rows of (text, rowspan, colspan) cells, as HTML and Word store them, into a full grid.
+
+    A rowspan reaching past the last row is cut at the last row; spans are bounded."""
+    grid: list[list[str | None]] = []
+    n_rows = len(rows)
+    for r, row in enumerate(rows):
+        while len(grid) <= r:
+            grid.append([])
+        c = 0
+        for text, rowspan, colspan in row:
+            rowspan = max(1, min(rowspan, MAX_SPAN, n_rows - r))
+            colspan = max(1, min(colspan, MAX_SPAN))
+            line = grid[r]
+            while c < len(line) and line[c] is not None:
+                c += 1
+            for dr in range(rowspan):
+                while len(grid) <= r + dr:
+                    grid.append([])
+                target = grid[r + dr]
+                if len(target) < c + colspan:
+                    target.extend([None] * (c + colspan - len(target)))
+                for dc in range(colspan):
+                    if target[c + dc] is None:
+                        target[c + dc] = text
+            c += colspan
+        if sum(len(g) for g in grid) > MAX_GRID_CELLS:
+            raise ValueError(f"a table of more than {MAX_GRID_CELLS} cells")
+    width = max((len(g) for g in grid), default=0)
+    return [[("" if v is None else v) for v in g] + [""] * (width - len(g)) for g in grid]
+
+
+def drop_empty(rows: list[list[str]]) -> list[list[str]]:
+    """Drop rows and columns with no text at all (layout padding, Word's empty grid columns)."""
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    keep = [j for j in range(len(rows[0])) if any(r[j].strip() for r in rows)]
+    return [[r[j] for j in keep] for r in rows]
