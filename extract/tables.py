@@ -288,10 +288,7 @@ def _active_row(rows: list[list[str]], names: list[str]) -> list[str] | None:
         label = texts[0]
         if any(label == n or label.endswith(n) for n in names) and any(is_number(c) for c in cells):
             start = next(i for i, c in enumerate(cells) if norm(c) == label)
-            vals = [c for c in cells[start + 1 :]]
-            while vals and not vals[-1].strip():
-                vals.pop()
-            return vals
+            return cells[start + 1 :]
     return None
 
 
@@ -309,8 +306,13 @@ def read_active(tables: list[list[list[str]]], fmt: str) -> dict | None:
         nums: list[Cell] = [None] * width
         if vals is not None:
             found = True
-            # a value cell spanning several columns is repeated by readers: keep the first ones
-            nums = [parse_number(v) for v in vals[:width]] + [None] * max(0, width - len(vals))
+            vals = list(vals)
+            while len(vals) > width and not vals[-1].strip():
+                vals.pop()
+            # fewer cells than columns: a number was lost and the others' places are unknown;
+            # more: a value cell spanning several columns is repeated by readers, keep the first
+            if len(vals) >= width:
+                nums = [parse_number(v) for v in vals[:width]]
         if columns:
             out[key] = dict(zip(columns, nums, strict=True))
         else:

@@ -162,7 +162,7 @@ def _trafilatura(text: str) -> tuple[str | None, str | None, str]:
 
     try:
         result = trafilatura.bare_extraction(
-            text, include_tables=True, include_comments=False, favor_recall=True, with_metadata=True
+            text, include_tables=False, include_comments=False, fast=True, with_metadata=True
         )
     except Exception:  # trafilatura raises assorted errors on odd pages; the DOM walk still works
         return None, None, ""
@@ -177,19 +177,19 @@ def _article_root(body: etree._Element, main_text: str) -> etree._Element:
 
     Falls back to the element holding the most table cells + paragraphs when trafilatura
     found nothing (pages that are only a table)."""
-    lines = [_WIDE_GAPS.sub("", ln) for ln in main_text.splitlines()]
+    lines = [_WIDE_GAPS.sub("", re.sub(r"^\s*(?:[-*#>]+\s)+", "", ln)) for ln in main_text.splitlines()]
     lines = [ln[:30] for ln in lines if len(ln) >= 6 and not ln.startswith("|")]
     if lines:
         total = len(lines)
         best = body
-        # descend while one child still holds ≥ 85 % of the article's lines
+        # descend while one child still holds ≥ 80 % of the article's lines
         while True:
             nxt = None
             for child in best:
                 if not isinstance(child.tag, str) or child.tag in SKIP_TAGS:
                     continue
                 content = _WIDE_GAPS.sub("", child.text_content())
-                if sum(1 for ln in lines if ln in content) >= 0.85 * total:
+                if sum(1 for ln in lines if ln in content) >= 0.8 * total:
                     nxt = child
                     break
             if nxt is None or nxt.tag in ("p", "table", "tr", "td", "span"):
