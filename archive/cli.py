@@ -17,6 +17,9 @@ COMMANDS: dict[str, str] = {
     "check": "archive.commands:check",
     "serve": "archive.commands:serve",
     "export": "archive.commands:export",
+    "crawl": "crawler.commands:crawl",
+    "demo": "crawler.commands:demo",
+    "registry": "crawler.commands:registry",
 }
 
 

@@ -1,0 +1,180 @@
+"""`gongkai crawl`, `gongkai demo` and `gongkai registry`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from crawler.registry import RegistryError, load_registry
+
+DEFAULT_DATA = "gongkai-data"
+
+data_option = click.option("--data", "data_dir", default=DEFAULT_DATA, show_default=True,
+                           type=click.Path(file_okay=False), help="Archive directory (archive.db, blobs/).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+
+
+def summary_text(s: dict[str, Any]) -> str:
+    fails = ", ".join(f"{v} {k}" for k, v in sorted((s.get("failures") or {}).items())) or "none"
+    return (f"crawl {s.get('crawl_id')}: {s.get('agencies', 0)} bodies reached, "
+            f"{s.get('agencies_unreachable', 0)} unreachable; reports {s.get('reports_new', 0)} new, "
+            f"{s.get('reports_changed', 0)} changed, {s.get('reports_unchanged', 0)} unchanged; "
+            f"{s.get('documents_new', 0)} documents downloaded, {s.get('requests', 0)} requests; "
+            f"failures: {fails}" + ("" if s.get("reason") == "finished" else f" [stopped: {s.get('reason')}]"))
+
+
+def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress: bool = True,
+             **kw: Any) -> dict[str, Any]:
+    from crawler.runner import CrawlError, registry_from_archive, run_crawl
+
+    if registry is None:
+        registry = registry_from_archive(data_dir)  # agencies added with `gongkai registry import`
+    try:
+        return run_crawl(data_dir, registry, agencies, progress=progress, **kw)
+    except (RegistryError, CrawlError) as e:
+        raise click.ClickException(str(e)) from e
+
+
+@click.command()
+@click.option("--registry", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Registry YAML/CSV (default: the archive's agencies, else the bundled 伊宁市 registry).")
+@click.option("--agency", "agencies", multiple=True, help="Only this body (repeatable; a unique part of the name).")
+@click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
+@data_option
+@json_option
+def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, data_dir: str, as_json: bool) -> None:
+    """Crawl the registry's portals into the archive (incremental, resumable, polite)."""
+    s = do_crawl(data_dir, registry, list(agencies), log_level=log_level)
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False, indent=1))
+    click.echo(summary_text(s), err=True)
+    if s.get("reason") != "finished":
+        sys.exit(3)
+
+
+# -- registry -----------------------------------------------------------------------------------
+
+
+@click.group()
+def registry() -> None:
+    """The bodies gongkai watches: import, list."""
+
+
+@registry.command("import")
+@click.argument("path", type=click.Path(dir_okay=False, exists=True))
+@data_option
+def registry_import(path: str, data_dir: str) -> None:
+    """Add or update bodies from a registry CSV (or YAML) in the archive's agencies table."""
+    from archive.store import Archive
+
+    try:
+        reg = load_registry(path)
+    except RegistryError as e:
+        raise click.ClickException(str(e)) from e
+    with Archive(data_dir) as arc:
+        n = arc.upsert_agencies(reg.agencies, reg.regions)
+        total = arc.db["agencies"].count
+    click.echo(f"registry: {n} bodies from {path} ({total} in {data_dir})", err=True)
+
+
+@registry.command("list")
+@data_option
+@json_option
+def registry_list(data_dir: str, as_json: bool) -> None:
+    """Show the bodies in the archive (or the bundled registry when the archive has none)."""
+    from crawler.runner import registry_from_archive
+
+    reg = load_registry(registry_from_archive(data_dir))
+    if as_json:
+        click.echo(json.dumps(reg.agencies, ensure_ascii=False, indent=1))
+        return
+    for a in reg.agencies:
+        cols = " ".join(a["columns"]) or "(discover from " + (a["portal"] or "?") + ")"
+        click.echo(f"{a['name']}\t{a['kind']}\t{a['cms']}\t{cols}")
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+def start_sample_portal(today: str | None, **kw: Any) -> Any:
+    from crawler.portal.server import start_portal
+
+    if today:
+        kw["today"] = today
+    return start_portal(**kw)
+
+
+def write_registry(truth: dict[str, Any], path: Path) -> Path:
+    """The sample portal's registry (its truth's `agencies`) as a registry YAML file."""
+    import yaml
+
+    from archive.store import Archive  # noqa: F401 - fail early if the archive is missing
+
+    doc = {"agencies": truth["agencies"]}
+    if truth.get("regions"):
+        doc["regions"] = truth["regions"]
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), "utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
+             portal_kw: dict[str, Any] | None = None, crawl_kw: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Portal on loopback → crawl → extract → check. Returns the crawl summary plus the check's verdict
+    counts; the caller serves (or not)."""
+    from archive.calendar import run_check
+    from archive.extractor import run_extract
+    from archive.store import Archive
+
+    data = Path(data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    portal = start_sample_portal(today, **(portal_kw or {}))
+    try:
+        truth = portal.truth()
+        reg = write_registry(truth, data / "demo-registry.yaml")
+        click.echo(f"sample portal at {portal.base_url} (today {truth.get('today')})", err=True)
+        s = do_crawl(str(data), str(reg), [], progress=progress, **(crawl_kw or {}))
+    finally:
+        portal.stop()
+    with Archive(data) as arc:
+        from archive.agencies import load_registry_into
+
+        load_registry_into(arc, reg)
+        ex = run_extract(arc, progress=progress)
+        from datetime import date
+
+        chk = run_check(arc, date.fromisoformat(truth["today"]), progress=progress)
+    statuses = chk["summary"]["statuses"]
+    s.update(
+        extract={k: ex.get(k) for k in ("documents", "statuses", "extractor_version")},
+        verdicts=dict(statuses), failed_checks=chk["summary"]["failed_checks"], as_of=chk["as_of"],
+        truth={"reports": len(truth["reports"]), "lookalikes": len(truth.get("lookalikes", []))},
+    )
+    return s
+
+
+@click.command()
+@click.option("--no-serve", is_flag=True, help="Stop after the check and print the summary.")
+@click.option("--today", default=None, help="The sample portal's today (YYYY-MM-DD): what it has published.")
+@click.option("--port", type=int, default=8001, show_default=True, help="Datasette port.")
+@data_option
+@json_option
+def demo(no_serve: bool, today: str | None, port: int, data_dir: str, as_json: bool) -> None:
+    """Sample portal on loopback → crawl → extract → check → Datasette. No network needed."""
+    s = run_demo(data_dir, today)
+    if as_json:
+        click.echo(json.dumps(s, ensure_ascii=False, indent=1))
+    click.echo(summary_text(s), err=True)
+    click.echo("verdicts: " + ", ".join(f"{v} {k}" for k, v in sorted(s["verdicts"].items())), err=True)
+    if no_serve:
+        return
+    from archive.commands import serve
+
+    serve.main(["--data", data_dir, "--port", str(port)], standalone_mode=True)
+

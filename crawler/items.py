@@ -1,0 +1,39 @@
+"""What spiders hand to the pipeline. Plain dataclasses: Scrapy accepts them as items."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class DocumentItem:
+    """A report page or attachment, with its provenance. `unchanged` = a 304 revalidation
+    (body is then the stored copy, never written again)."""
+
+    url: str  # the URL requested (before redirects)
+    final_url: str
+    body: bytes
+    kind: str  # "page" (the report's article page) | "attachment" | "direct" (listed file)
+    report_url: str  # the report this belongs to (its article URL, or the file itself)
+    agency: str | None = None
+    referer: str | None = None  # the list page (for pages) or article page (for attachments)
+    list_title: str | None = None
+    list_date: str | None = None
+    portal_date: str | None = None
+    year: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+    unchanged: bool = False
+
+
+@dataclass
+class ColumnCaptureItem:
+    """One report-column page as this crawl read it: the evidence behind a `missing` verdict."""
+
+    agency: str
+    column_url: str
+    body: bytes | None
+    status: int | None
+    reports_seen: int
+    error: str | None = None

@@ -1,0 +1,218 @@
+"""Downloader middlewares: official domains only, retry backoff, conditional requests, WAF and
+challenge pages, and a log line in the archive for every fetch.
+
+All of them reach the crawl's shared state through `crawler.spider.gk` (a CrawlState); spiders
+without it (e.g. `scrapy fetch`) pass through untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import HtmlResponse, Response
+
+# WAFs seen on Chinese government portals answer 412 (瑞数/Ruishu) or 521 (Jiasule/Cloudflare-like
+# script challenges) with a page of obfuscated JavaScript that sets a cookie and reloads.
+CHALLENGE_STATUSES = {412, 521}
+_CHALLENGE_SCRIPT = re.compile(
+    rb"document\.cookie\s*=.{0,400}?(location(\.href|\.replace|\.reload)|window\.location)"
+    rb"|(location(\.href|\.replace|\.reload)|window\.location).{0,400}?document\.cookie\s*=",
+    re.S | re.I,
+)
+_VISIBLE_TEXT = re.compile(rb"[\x80-\xff]{6,}|[A-Za-z]{3,}\s+[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+
+
+class ChallengePage(IgnoreRequest):
+    """A WAF answer instead of the page: never stored, logged as a failure of kind `kind`."""
+
+    def __init__(self, kind: str, url: str, status: int) -> None:
+        super().__init__(f"{kind}: HTTP {status} challenge instead of {url}")
+        self.kind = kind
+
+
+class OffsiteDocument(IgnoreRequest):
+    pass
+
+
+def is_official(host: str, official: set[str]) -> bool:
+    """Hosts of the registry (exact), and any *.gov.cn host."""
+    host = (host or "").lower().rstrip(".")
+    return host in official or host == "gov.cn" or host.endswith(".gov.cn")
+
+
+def looks_like_challenge(response: Response) -> bool:
+    """A small script page that sets a cookie and reloads itself, with next to no visible text."""
+    if response.status in CHALLENGE_STATUSES:
+        return True
+    ctype = response.headers.get(b"Content-Type", b"").lower()
+    if b"html" not in ctype and not response.body.lstrip()[:1] == b"<":
+        return False
+    body = response.body
+    if len(body) > 20000 or not _CHALLENGE_SCRIPT.search(body):
+        return False
+    text = re.sub(rb"<script.*?</script>|<[^>]+>", b" ", body, flags=re.S | re.I)
+    return not _VISIBLE_TEXT.search(text)
+
+
+class _Base:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    @property
+    def gk(self) -> Any:
+        return getattr(self.crawler.spider, "gk", None)
+
+
+class OfficialDomainMiddleware(_Base):
+    """Reports are only fetched from official domains (the registry's hosts and *.gov.cn).
+    robots.txt requests and the spider's own start URLs carry `official_ok`."""
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        spider = self.crawler.spider
+        official = getattr(spider, "official_hosts", None)
+        if official is None or request.meta.get("official_ok"):
+            return None
+        host = urlsplit(request.url).hostname or ""
+        if not is_official(host, official):
+            if self.gk:
+                self.gk.fail("offsite")
+            raise OffsiteDocument(f"offsite: {request.url} is not on an official domain")
+        return None
+
+
+class BackoffMiddleware(_Base):
+    """Delay each retry exponentially: the stock RetryMiddleware re-schedules immediately, which
+    hammers a struggling server. Runs on the reactor (asyncio sleep), no threads."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.base = crawler.settings.getfloat("GONGKAI_BACKOFF_BASE", 2.0)
+        self.cap = crawler.settings.getfloat("GONGKAI_BACKOFF_MAX", 60.0)
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        n = int(request.meta.get("retry_times", 0)) + int(request.meta.get("challenge_retries", 0))
+        if n > 0 and self.base > 0:
+            await asyncio.sleep(min(self.cap, self.base * 2 ** (n - 1)))
+        return None
+
+
+class ConditionalRequestMiddleware(_Base):
+    """Revalidate documents already in the archive (If-None-Match / If-Modified-Since from
+    `Archive.validators`). A 304 becomes a response carrying the stored bytes, flagged
+    `meta["unchanged"]`, so the spider can still follow the stored page's attachments."""
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        gk = self.gk
+        if gk is None or not request.meta.get("revalidate") or request.meta.get("validators_sent"):
+            return None
+        v = gk.archive.validators(request.url) or {}
+        if v.get("sha256") and (v.get("etag") or v.get("last_modified")):
+            if v.get("etag"):
+                request.headers["If-None-Match"] = v["etag"]
+            if v.get("last_modified"):
+                request.headers["If-Modified-Since"] = v["last_modified"]
+            request.meta["stored_sha256"] = v["sha256"]
+        request.meta["validators_sent"] = True
+        return None
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        sha = request.meta.get("stored_sha256")
+        if response.status != 304 or not sha or self.gk is None:
+            return response
+        path = self.gk.archive.blob_path(sha)
+        try:
+            body = path.read_bytes()
+        except OSError:
+            # the blob went missing: fetch again without validators
+            return request.replace(
+                headers={k: v for k, v in request.headers.items()
+                         if k.lower() not in (b"if-none-match", b"if-modified-since")},
+                meta={**request.meta, "stored_sha256": None}, dont_filter=True)
+        request.meta["unchanged"] = True
+        cls = HtmlResponse if request.meta.get("kind") == "page" else Response
+        return cls(url=response.url, status=200, headers=response.headers, body=body, request=request)
+
+
+class ChallengeMiddleware(_Base):
+    """WAF and script-cookie challenge pages are recognised, logged and retried later with backoff;
+    they never reach the spider as content, so they are never stored as documents."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.max_retries = crawler.settings.getint("RETRY_TIMES", 4)
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response | Request:
+        if request.meta.get("unchanged") or not looks_like_challenge(response):
+            return response
+        kind = "waf" if response.status in CHALLENGE_STATUSES else "challenge"
+        n = int(request.meta.get("challenge_retries", 0))
+        self.crawler.spider.logger.warning("%s page (HTTP %s) at %s, try %d", kind, response.status,
+                                           request.url, n + 1)
+        if self.gk:
+            self.gk.fail(kind)
+        if n < self.max_retries:
+            return request.replace(meta={**request.meta, "challenge_retries": n + 1}, dont_filter=True)
+        raise ChallengePage(kind, request.url, response.status)
+
+
+class FetchLogMiddleware(_Base):
+    """Every request that reached the network, with its outcome, goes to the archive's fetch log."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        gk = self.gk
+        if gk is not None:
+            gk.counts["requests"] += 1
+            gk.counts["bytes"] += len(response.body)
+            gk.archive.record_fetch(
+                gk.crawl_id, request.url, response.status, final_url=response.url,
+                size=len(response.body), elapsed=request.meta.get("download_latency"),
+                agency=request.meta.get("agency"),
+            )
+            gk.save()
+        return response
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> None:
+        gk = self.gk
+        if gk is not None and not isinstance(exception, IgnoreRequest):
+            gk.counts["requests"] += 1
+            gk.archive.record_fetch(gk.crawl_id, request.url, None, error=failure_kind(exception) +
+                                    f": {exception}", agency=request.meta.get("agency"))
+        return None
+
+
+def failure_kind(exc: BaseException) -> str:
+    """A short name for a failure, for the crawl summary's `failures` by kind."""
+    from scrapy.spidermiddlewares.httperror import HttpError
+    from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+    from twisted.web._newclient import ResponseNeverReceived
+
+    if isinstance(exc, ChallengePage):
+        return exc.kind
+    if isinstance(exc, OffsiteDocument):
+        return "offsite"
+    if isinstance(exc, HttpError):
+        return f"http_{exc.response.status}"
+    if isinstance(exc, DNSLookupError):
+        return "dns"
+    if isinstance(exc, TimeoutError) or "timeout" in type(exc).__name__.lower():
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, ResponseNeverReceived):
+        return "connection"
+    name = type(exc).__name__
+    if "IgnoreRequest" in name and "robots" in str(exc).lower():
+        return "robots"
+    if "maxsize" in str(exc).lower() or "cancel" in str(exc).lower():
+        return "too_large"
+    return name

@@ -1,0 +1,100 @@
+"""Into the archive: documents by sha256 with their provenance, and column captures.
+
+The pipeline is the only place the crawler writes documents; middlewares only log fetches.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from crawler.items import ColumnCaptureItem, DocumentItem
+
+# response headers worth keeping as provenance (the rest is noise such as Set-Cookie)
+KEEP_HEADERS = ("content-type", "content-length", "last-modified", "etag", "date", "server",
+                "content-disposition", "cache-control", "expires", "location")
+
+
+def headers_dict(headers: Any) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for k, vs in headers.items():
+        name = k.decode("latin-1").lower()
+        if name in KEEP_HEADERS and vs:
+            out[name] = vs[-1].decode("latin-1")
+    return out
+
+
+class ArchivePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any, spider: Any = None) -> Any:
+        gk = getattr(self.crawler.spider, "gk", None)
+        if gk is None:
+            return item
+        arc = gk.archive
+        if isinstance(item, ColumnCaptureItem):
+            arc.record_column_capture(gk.crawl_id, item.agency, item.column_url, item.body, item.status,
+                                      item.reports_seen, error=item.error)
+            if item.body is not None and item.status == 200:
+                gk.reached.add(item.agency)
+            gk.save()
+        elif isinstance(item, DocumentItem):
+            if item.unchanged:
+                arc.mark_unchanged(item.url, gk.crawl_id)
+                status = "unchanged"
+            else:
+                meta = dict(item.meta)
+                meta.update(kind=item.kind, report_url=item.report_url, year=item.year)
+                _sha, status = arc.add_document(
+                    item.body, url=item.url, final_url=item.final_url, crawl_id=gk.crawl_id,
+                    agency=item.agency, referer=item.referer, list_title=item.list_title,
+                    list_date=item.list_date, portal_date=item.portal_date, headers=item.headers,
+                    meta=meta,
+                )
+            status = gk.document(item.url, status)
+            gk.report(item.report_url, status)
+            gk.save()
+        return item
+
+
+class ProgressExtension:
+    """A tqdm line on stderr: requests made, documents stored, failures."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.bar: Any = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.tick, signal=signals.response_received)
+        crawler.signals.connect(self.tick, signal=signals.item_scraped)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProgressExtension:
+        return cls(crawler)
+
+    def opened(self, spider: Any) -> None:
+        if self.crawler.settings.getbool("GONGKAI_PROGRESS", True):
+            from tqdm import tqdm
+
+            self.bar = tqdm(desc="crawl", unit=" req", leave=True, mininterval=0.5)
+
+    def tick(self, *args: Any, **kwargs: Any) -> None:
+        gk = getattr(self.crawler.spider, "gk", None)
+        if self.bar is None or gk is None:
+            return
+        self.bar.n = gk.counts["requests"]
+        self.bar.set_postfix(docs=len(gk.documents), reports=len(gk.reports),
+                             failed=sum(gk.failures.values()), refresh=False)
+        self.bar.refresh() if self.bar.n % 20 == 0 else None
+
+    def closed(self, spider: Any) -> None:
+        if self.bar is not None:
+            self.tick()
+            self.bar.close()

@@ -1,0 +1,161 @@
+"""Run one crawl in its own process.
+
+Twisted's reactor cannot be restarted inside a process, and tests, `gongkai demo` and the scheduler
+crawl several times: so each crawl is `python -m crawler.runner CONFIG.json` in a child process,
+which runs Scrapy's CrawlerProcess and writes its summary as JSON next to the config. The parent
+only waits and reads. A child killed midway leaves a resumable job under `<data>/jobs/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from crawler.registry import Registry, load_registry, to_yaml
+
+
+class CrawlError(RuntimeError):
+    pass
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def job_key(registry: str | None, agencies: list[str]) -> str:
+    raw = json.dumps([str(Path(registry).resolve()) if registry else None, sorted(agencies)])
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """Scrapy settings for one crawl: project settings + politeness per site + loopback relaxation."""
+    from crawler import settings as project
+
+    data = Path(config["data"]).resolve()
+    out: dict[str, Any] = {k: getattr(project, k) for k in dir(project) if k.isupper()}
+    out.update(
+        GONGKAI_DATA=str(data),
+        GONGKAI_REGISTRY=config.get("registry"),
+        GONGKAI_AGENCIES=config.get("agencies") or [],
+        GONGKAI_PROGRESS=config.get("progress", True),
+        JOBDIR=str(data / "jobs" / job_key(config.get("registry"), config.get("agencies") or [])),
+        LOG_LEVEL=config.get("log_level", "WARNING"),
+    )
+    hosts = registry.hosts()
+    loopback = bool(hosts) and all(is_loopback(h) for h in hosts)
+    if loopback or config.get("impolite"):
+        # the sample portal on this machine: politeness is for other people's servers
+        out.update(project.LOOPBACK_SETTINGS)
+    slots = {}
+    for host, site in (registry.sites or {}).items():
+        slot = {}
+        if "delay" in site:
+            slot["delay"] = float(site["delay"])
+        if "concurrency" in site:
+            slot["concurrency"] = int(site["concurrency"])
+        if slot:
+            slots[host] = slot
+    out["DOWNLOAD_SLOTS"] = slots
+    out.update(config.get("settings") or {})
+    return out
+
+
+def _child(config_path: str) -> int:
+    """In the child: run the crawl, write the summary next to the config."""
+    from scrapy.crawler import CrawlerProcess
+
+    from crawler.spiders.base import ReportSpider
+
+    config = json.loads(Path(config_path).read_text("utf-8"))
+    registry = load_registry(config.get("registry")).select(config.get("agencies") or [])
+    settings = crawl_settings(config, registry)
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(ReportSpider)
+    process.crawl(crawler)
+    process.start()
+    spider = crawler.spider
+    summary = dict(getattr(spider, "summary", None) or {"reason": "no summary"})
+    summary["stats"] = {k: v for k, v in (crawler.stats.get_stats() or {}).items()
+                        if isinstance(v, int | float | str)}
+    if summary.get("reason") == "finished":
+        # a finished job must not leave its seen-set behind: the next crawl starts afresh
+        shutil.rmtree(settings["JOBDIR"], ignore_errors=True)
+    out = Path(config_path).with_suffix(".summary.json")
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(summary, ensure_ascii=False, default=str), "utf-8")
+    os.replace(tmp, out)
+    return 0 if summary.get("reason") == "finished" else 3
+
+
+def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
+              progress: bool = True, settings: dict[str, Any] | None = None, log_level: str = "WARNING",
+              impolite: bool = False, timeout: float | None = None) -> dict[str, Any]:
+    """Crawl in a child process and return its summary (see CrawlState.summary)."""
+    data = Path(data)
+    data.mkdir(parents=True, exist_ok=True)
+    # fail early, in the caller's process, on a bad registry or agency name
+    load_registry(registry).select(agencies or [])
+    config = {"data": str(data.resolve()), "registry": str(Path(registry).resolve()) if registry else None,
+              "agencies": list(agencies or []), "progress": progress, "settings": settings or {},
+              "log_level": log_level, "impolite": impolite}
+    with tempfile.TemporaryDirectory(prefix="gongkai-crawl-") as tmp:
+        cfg = Path(tmp) / "config.json"
+        cfg.write_text(json.dumps(config, ensure_ascii=False), "utf-8")
+        proc = subprocess.run([sys.executable, "-m", "crawler.runner", str(cfg)], timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+        out = cfg.with_suffix(".summary.json")
+        if not out.exists():
+            raise CrawlError(f"crawl process exited with status {proc.returncode} without a summary"
+                             " (see the log above)")
+        return json.loads(out.read_text("utf-8"))
+
+
+def registry_from_archive(data: str | Path) -> str | None:
+    """The agencies imported into the archive (`gongkai registry import`), as a registry file, or
+    None when the archive has none."""
+    db_path = Path(data) / "archive.db"
+    if not db_path.exists():
+        return None
+    from archive.store import Archive
+
+    with Archive(data) as arc:
+        if "agencies" not in arc.db.table_names() or not arc.db["agencies"].count:
+            return None
+        rows = []
+        for r in arc.db["agencies"].rows:
+            r = dict(r)
+            r["columns"] = json.loads(r.get("columns") or "[]")
+            rows.append({k: r.get(k) for k in ("name", "kind", "region", "parent", "portal", "cms",
+                                                 "columns", "deadline")})
+        regions = {}
+        if "regions" in arc.db.table_names():
+            for g in arc.db["regions"].rows:
+                if g.get("town_deadline"):
+                    regions[g["code"]] = {"town_deadline": g["town_deadline"]}
+    path = Path(data) / "registry.yaml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")
+    os.replace(tmp, path)
+    return str(path)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""
+
+
+if __name__ == "__main__":
+    sys.exit(_child(sys.argv[1]))

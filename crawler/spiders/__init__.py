@@ -1,0 +1,5 @@
+"""Spiders: `gongkai` (whole registry, family per agency) and one per CMS family."""
+
+from crawler.spiders.base import GenericSpider, HanwebSpider, ReportSpider, TrsSpider, XjShtmlSpider
+
+__all__ = ["GenericSpider", "HanwebSpider", "ReportSpider", "TrsSpider", "XjShtmlSpider"]

@@ -1,0 +1,518 @@
+"""The report spiders: registry → report columns (or discovery from the portal home page) → list
+pages with every pagination style → report articles → attachments, wherever the link hides.
+
+`ReportSpider` (name "gongkai") crawls every agency of the registry and picks each agency's CMS
+family from its `cms` field; the family spiders (`xj_shtml`, `trs`, `hanweb`, `generic`) are the same
+spider restricted to one family, for `scrapy crawl <family>` when working on one platform.
+The spider never parses reports: it recognises them by their list titles and hands bytes plus
+provenance to the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit, urlunsplit
+
+import scrapy
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
+from crawler.items import ColumnCaptureItem, DocumentItem
+from crawler.middlewares import failure_kind
+from crawler.pipelines import headers_dict
+from crawler.registry import Registry, load_registry
+from crawler.titles import is_disclosure_section, is_report_column, normalise, report_year, year_column
+
+_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_DOC_EXT = re.compile(r"\.(?:{})(?:$|[?#])".format("|".join(DOC_EXTENSIONS)), re.I)
+_QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
+_CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)", re.I)
+_TOTAL_PAGES = re.compile(r"(?:totalpage|pagecount|countpage|page_count|totalpages|pages)\s*[=:]\s*['\"]?(\d+)",
+                          re.I)
+_NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
+_MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
+
+
+def fmt_date(text: str | None) -> str | None:
+    """The first date in `text` as YYYY-MM-DD, or None."""
+    m = _DATE.search(text or "")
+    if not m:
+        return None
+    y, mo, d = (int(g) for g in m.groups())
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def is_document_url(url: str) -> bool:
+    return bool(_DOC_EXT.search(urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")))
+
+
+def viewer_target(url: str) -> str | None:
+    """pdf.js and similar viewers: `…/viewer.html?file=<encoded url>` → the file's URL."""
+    parts = urlsplit(url)
+    q = parse_qs(parts.query)
+    for key in ("file", "url", "src", "filepath", "fileUrl"):
+        if key in q and q[key]:
+            return unquote(q[key][0])
+    return None
+
+
+def short_names(name: str) -> list[str]:
+    """Ways a list title may name an agency: full name, without the city prefix, without 人民政府."""
+    out = {name}
+    base = re.sub(r"(人民政府|办事处)$", "", name)
+    out.add(base)
+    for prefix in re.findall(r"^(.+?[市县区州])", name):
+        rest = name[len(prefix):]
+        if len(rest) >= 2:
+            out.add(rest)
+            out.add(re.sub(r"(人民政府|办事处)$", "", rest))
+    return sorted((n for n in out if len(n) >= 2), key=len, reverse=True)
+
+
+class ReportSpider(scrapy.Spider):
+    name = "gongkai"
+    only_family: str | None = None  # family spiders set this
+
+    def __init__(self, registry: str | None = None, agencies: str | list[str] | None = None, **kw: Any):
+        super().__init__(**kw)
+        self.registry_path = registry
+        if isinstance(agencies, str):
+            agencies = [a for a in agencies.split(",") if a]
+        self.agency_names = list(agencies or [])
+        self.gk: Any = None
+        self.official_hosts: set[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReportSpider:
+        s = crawler.settings
+        kwargs.setdefault("registry", s.get("GONGKAI_REGISTRY"))
+        kwargs.setdefault("agencies", s.getlist("GONGKAI_AGENCIES"))
+        spider: ReportSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider._setup(crawler)
+        crawler.signals.connect(spider._closed, signal=signals.spider_closed)
+        return spider
+
+    # -- setup and teardown -------------------------------------------------------------------
+
+    def _setup(self, crawler: Crawler) -> None:
+        from archive.store import Archive
+        from crawler.state import CrawlState
+
+        s = crawler.settings
+        reg: Registry = load_registry(self.registry_path).select(self.agency_names)
+        if self.only_family:
+            reg = Registry([a for a in reg.agencies if a["cms"] == self.only_family], reg.regions,
+                           reg.sites, reg.source)
+        self.registry = reg
+        self.official_hosts = reg.hosts() | set(s.getlist("GONGKAI_EXTRA_DOMAINS"))
+        data = Path(s.get("GONGKAI_DATA") or "gongkai-data")
+        archive = Archive(data)
+        archive.upsert_agencies(reg.agencies, reg.regions)
+        jobdir = Path(s.get("JOBDIR") or data / "jobs" / "adhoc")
+        options = {"registry": reg.source, "agencies": self.agency_names, "family": self.only_family}
+        self.gk = CrawlState(archive, jobdir, options)
+        self.logger.info("crawl %s%s: %d agencies from %s", self.gk.crawl_id,
+                         " (resumed)" if self.gk.resumed else "", len(reg.agencies), reg.source)
+
+    def _closed(self, spider: scrapy.Spider, reason: str) -> None:
+        gk = self.gk
+        if gk is None:
+            return
+        summary = gk.summary()
+        summary["reason"] = reason
+        if reason == "finished":
+            gk.archive.finish_crawl(gk.crawl_id, summary)
+            gk.running = False
+            gk.save(force=True)
+            gk.finished = True
+        else:
+            # a clean stop (SIGINT/SIGTERM): Scrapy's JOBDIR queue is consistent, resume from it
+            gk.running = False
+            gk.save(force=True)
+        self.summary = summary
+
+    # -- start ----------------------------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[Any]:
+        for req in self.start_requests():
+            yield req
+
+    def start_requests(self) -> Iterator[Request]:
+        columns: dict[str, list[str]] = {}
+        portals: dict[str, list[str]] = {}
+        for a in self.registry.agencies:
+            self.gk.tried.add(a["name"])
+            for c in a["columns"]:
+                columns.setdefault(c, []).append(a["name"])
+            if a["portal"]:
+                portals.setdefault(a["portal"], []).append(a["name"])
+        # one request per column even when several bodies share it (a year column holds every unit's report)
+        for url, names in columns.items():
+            yield self.list_request(url, names, column=url)
+        for url, names in portals.items():
+            yield Request(url, callback=self.parse_portal, errback=self.failed, priority=-10,
+                          meta={"agencies": names, "agency": names[0] if len(names) == 1 else None,
+                                "official_ok": True, "disc_depth": 0})
+
+    def cms_of(self, names: list[str]) -> str:
+        for a in self.registry.agencies:
+            if a["name"] in names:
+                return a["cms"]
+        return "generic"
+
+    def conf(self, names: list[str], url: str) -> dict[str, Any]:
+        return family(self.cms_of(names), self.registry.sites.get(urlsplit(url).hostname or ""))
+
+    def list_request(self, url: str, names: list[str], column: str, depth: int = 0, **meta: Any) -> Request:
+        return Request(url, callback=self.parse_list, errback=self.failed, priority=0,
+                       meta={"agencies": names, "agency": names[0] if len(names) == 1 else None,
+                             "column": column, "col_depth": depth, "kind": "list", **meta})
+
+    # -- discovery ----------------------------------------------------------------------------
+
+    def parse_portal(self, response: Response) -> Iterator[Any]:
+        """Find the report column(s) on a portal's pages: links named 政府信息公开年报 and friends;
+        failing that, follow the disclosure section links (信息公开, 政务公开) two levels deep."""
+        if not isinstance(response, TextResponse):
+            return
+        names = response.meta["agencies"]
+        depth = response.meta.get("disc_depth", 0)
+        found = 0
+        sections: list[str] = []
+        for url, text, _ in self.links(response):
+            if not self.same_site(url, response.url):
+                continue
+            if is_report_column(text):
+                found += 1
+                yield self.list_request(url, names, column=url, discovered=True)
+            elif is_disclosure_section(text) and not report_year(text):
+                sections.append(url)
+        if not found and depth < 2:
+            for url in sections[:12]:
+                yield Request(url, callback=self.parse_portal, errback=self.failed, priority=-10,
+                              meta={"agencies": names, "agency": response.meta.get("agency"),
+                                    "official_ok": True, "disc_depth": depth + 1})
+
+    # -- list pages ---------------------------------------------------------------------------
+
+    def parse_list(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        names: list[str] = meta["agencies"]
+        self.gk.counts["list_pages"] += 1
+        if not isinstance(response, TextResponse):
+            for n in names:
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page")
+            return
+        conf = self.conf(names, response.url)
+        seen_here = 0
+        requests: list[Request] = []
+        for url, text, date in self.list_entries(response):
+            year = report_year(text)
+            if year:
+                seen_here += 1
+                requests.append(self.report_request(url, text, date, year, response, names))
+            elif (year_column(text) or is_report_column(text)) and meta.get("col_depth", 0) < 3 \
+                    and self.same_site(url, response.url) and not is_document_url(url):
+                # year or unit sub-columns inside a report column
+                requests.append(self.list_request(url, names, column=url, depth=meta.get("col_depth", 0) + 1))
+        for url in self.pagination(response, conf):
+            requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
+                                              page_of=meta["column"]))
+        for n in names:
+            yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here)
+        yield from requests
+
+    def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
+                       names: list[str]) -> Request:
+        agency = self.attribute(title, names)
+        target = viewer_target(url) if "viewer" in url.lower() else None
+        url = urljoin(url, target) if target else url
+        direct = bool(target) or is_document_url(url)
+        return Request(
+            url, callback=self.parse_document if direct else self.parse_article, errback=self.failed,
+            priority=10,
+            meta={"agency": agency, "agencies": names, "list_title": clean(title), "list_date": date,
+                  "year": year, "list_url": response.url, "revalidate": True,
+                  "kind": "direct" if direct else "page", "report_url": url},
+            headers={"Referer": response.url},
+        )
+
+    def attribute(self, title: str, names: list[str]) -> str | None:
+        """Which registry body a report listed in a (possibly shared) column belongs to."""
+        if len(names) == 1:
+            return names[0]
+        t = normalise(title)
+        best: tuple[int, str] | None = None
+        for n in names:
+            for s in short_names(n):
+                if normalise(s) in t and (best is None or len(s) > best[0]):
+                    best = (len(s), n)
+        return best[1] if best else None
+
+    def list_entries(self, response: TextResponse) -> Iterator[tuple[str, str, str | None]]:
+        """(url, title, date) of every link on a list page, the date taken from the link's row.
+        Hanweb's dataproxy lists hide their rows in <datastore> CDATA: those are read too."""
+        yield from self.links(response, with_dates=True)
+        if b"<datastore" in response.body or b"<recordset" in response.body:
+            for frag in re.findall(r"<!\[CDATA\[(.*?)\]\]>", response.text, re.S):
+                sub = TextResponse(response.url, body=frag.encode("utf-8"), encoding="utf-8")
+                sub_sel = scrapy.Selector(text=frag)
+                date = fmt_date(" ".join(sub_sel.xpath("//text()").getall()))
+                for a in sub_sel.xpath("//a[@href]"):
+                    yield (urljoin(response.url, a.attrib["href"].strip()),
+                           clean(a.attrib.get("title") or " ".join(a.xpath(".//text()").getall())), date)
+                del sub
+
+    def links(self, response: TextResponse, with_dates: bool = False) -> Iterator[tuple[str, str, str | None]]:
+        for a in response.xpath("//a[@href] | //area[@href]"):
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("#", "mailto:", "tel:")) or href.lower().startswith("javascript"):
+                onclick_url = self.script_url(a.attrib.get("onclick", "") + " " + href, response.url)
+                if not onclick_url:
+                    continue
+                url = onclick_url
+            else:
+                url = response.urljoin(href)
+            text = clean(" ".join(a.xpath(".//text()").getall()))
+            title_attr = clean(a.attrib.get("title"))
+            # truncated list titles ("伊宁市…年度报…") carry the full one in @title
+            if title_attr and (len(title_attr) > len(text) or "…" in text or "..." in text):
+                text = title_attr
+            date = None
+            if with_dates:
+                row = a.xpath("ancestor::*[self::li or self::tr or self::dd or self::p][1]")
+                if row:
+                    date = fmt_date(" ".join(row[0].xpath(".//text()").getall()))
+            yield url, text, date
+
+    def script_url(self, script: str, base: str) -> str | None:
+        """A URL hidden in an onclick / javascript: handler (window.open('…'), location.href='…')."""
+        for cand in _QUOTED.findall(script or ""):
+            if "/" in cand or "." in cand:
+                if re.match(r"^(https?:)?//|^/|^\.{0,2}/?[\w\-]+[/.]", cand) and not cand.startswith("_"):
+                    return urljoin(base, cand)
+        return None
+
+    def pagination(self, response: TextResponse, conf: dict[str, Any]) -> list[str]:
+        """Every other page of this list: plain links, createPageHTML scripts, ?currpage=N endpoints."""
+        here = urlsplit(response.url)
+        folder = here.path.rsplit("/", 1)[0] + "/"
+        out: list[str] = []
+        list_re = re.compile(conf["list_page"], re.I)
+        # 1. createPageHTML(countPage, currentPage, "index", "html"): pages are index_1 … index_{n-1}
+        for args in _CREATE_PAGE.findall(response.text):
+            parts = [p.strip().strip("'\"") for p in args.split(",")]
+            nums = [int(p) for p in parts if p.isdigit()]
+            strs = [p for p in parts if p and not p.isdigit()]
+            if len(nums) >= 2 and len(strs) >= 2:
+                count, name, ext = nums[0], strs[-2], strs[-1]
+                if len(strs) >= 3 and strs[-1].isdigit():
+                    name, ext = strs[-3], strs[-2]
+                for n in range(0, min(count, _MAX_PAGES)):
+                    out.append(urljoin(response.url, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}"))
+        # 2. ?currpage=N (Hanweb JSP and friends): a template URL plus a page count in the script
+        total = max((int(n) for n in _TOTAL_PAGES.findall(response.text)), default=0)
+        templates = set()
+        for q in _QUOTED.findall(response.text):
+            if re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d*", q, re.I):
+                templates.add(q)
+        if here.query and re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d+", response.url, re.I):
+            templates.add(response.url)
+        for t in templates:
+            if total:
+                for n in range(1, min(total, _MAX_PAGES) + 1):
+                    out.append(urljoin(response.url, re.sub(r"((?:currpage|page|pageNo|pageIndex)=)\d*",
+                                                            rf"\g<1>{n}", t, count=1, flags=re.I)))
+        # 3. plain links: 下一页 / numbers / anything shaped like a page of this list in the same folder
+        for url, text, _ in self.links(response):
+            u = urlsplit(url)
+            if u.hostname != here.hostname or is_document_url(url):
+                continue
+            same_folder = u.path.startswith(folder) and "/" not in u.path[len(folder):]
+            same_endpoint = u.path == here.path and u.query != here.query
+            if (same_folder or same_endpoint) and (_NEXT_WORDS.match(text) or list_re.search(u.path + (
+                    "?" + u.query if u.query else ""))):
+                out.append(url)
+        # iframes that embed the actual list (column page → zfxxgk_list.shtml)
+        for src in response.xpath("//iframe/@src | //frame/@src").getall():
+            url = response.urljoin(src.strip())
+            if list_re.search(urlsplit(url).path) and self.same_site(url, response.url):
+                out.append(url)
+        me = urlunsplit(here._replace(fragment=""))
+        return [u for u in dict.fromkeys(out) if u != me]
+
+    # -- articles and attachments --------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        if not isinstance(response, TextResponse):
+            # the "article" link was a file after all (a download endpoint without an extension)
+            yield from self.parse_document(response)
+            return
+        info = self.article_meta(response)
+        portal_date = info.pop("_date", None)
+        yield self.document_item(response, "page", portal_date=portal_date, info=info)
+        report_url = meta["report_url"]
+        for url in self.attachments(response):
+            yield Request(url, callback=self.parse_document, errback=self.failed, priority=20,
+                          headers={"Referer": response.url},
+                          meta={"agency": meta.get("agency"), "agencies": meta.get("agencies"),
+                                "list_title": meta.get("list_title"), "list_date": meta.get("list_date"),
+                                "year": meta.get("year"), "revalidate": True, "kind": "attachment",
+                                "report_url": report_url, "portal_date": portal_date,
+                                "article_url": response.url})
+
+    def parse_document(self, response: Response) -> Iterator[Any]:
+        meta = response.meta
+        kind = meta.get("kind") if meta.get("kind") in ("attachment", "direct") else "direct"
+        yield self.document_item(response, kind, portal_date=meta.get("portal_date"), info={})
+
+    def document_item(self, response: Response, kind: str, portal_date: str | None,
+                      info: dict[str, Any]) -> DocumentItem:
+        meta = response.meta
+        original = (meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
+        agency = meta.get("agency") or self.attribute(info.get("发布机构", ""), meta.get("agencies") or [])
+        info = {**info, "list_url": meta.get("list_url"), "article_url": meta.get("article_url")}
+        return DocumentItem(
+            url=original, final_url=response.url, body=response.body, kind=kind,
+            report_url=meta.get("report_url") or original, agency=agency,
+            referer=meta.get("article_url") or meta.get("list_url"),
+            list_title=meta.get("list_title"), list_date=meta.get("list_date"), portal_date=portal_date,
+            year=meta.get("year"), headers=headers_dict(response.headers),
+            meta={k: v for k, v in info.items() if v}, unchanged=bool(meta.get("unchanged")),
+        )
+
+    def article_meta(self, response: TextResponse) -> dict[str, Any]:
+        """The article's own metadata block (发布机构 / 索引号 / 公开目录 / 日期 …) and title."""
+        out: dict[str, Any] = {}
+        labels = sorted(META_LABELS, key=len, reverse=True)
+        # table/definition-list layout: a label cell followed by its value cell
+        for cell in response.xpath("//td | //th | //dt | //span | //label | //b | //strong"):
+            label = re.sub(r"[\s:：]+", "", " ".join(cell.xpath(".//text()").getall()))
+            if label in META_LABELS and label not in out:
+                nxt = cell.xpath("following-sibling::*[1]")
+                value = clean(" ".join(nxt[0].xpath(".//text()").getall())) if nxt else ""
+                if value and re.sub(r"[\s:：]+", "", value) not in META_LABELS:
+                    out[label] = value
+        # inline layout: "发布机构：伊宁市人民政府  日期：2021-01-20"
+        text = clean(" ".join(response.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")
+                              .getall()))
+        for label in labels:
+            if label in out:
+                continue
+            m = re.search(rf"(?<![\w]){re.escape(label)}\s*[:：]\s*([^\s:：]{{1,60}})", text)
+            if m and m.group(1) not in META_LABELS:
+                out[label] = m.group(1)
+        title = (response.xpath("//meta[@name='ArticleTitle']/@content").get()
+                 or " ".join(response.xpath("//h1//text()").getall()) or response.xpath("//title/text()").get())
+        if clean(title):
+            out["title"] = clean(title)
+        date = None
+        for name in ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime"):
+            date = fmt_date(response.xpath(f"//meta[@name='{name}']/@content").get())
+            if date:
+                break
+        for label in DATE_LABELS:
+            if date:
+                break
+            date = fmt_date(out.get(label))
+        out["_date"] = date
+        return out
+
+    def attachments(self, response: TextResponse) -> list[str]:
+        """Report files linked from an article: href, onclick, iframe/embed/object, pdf.js viewer
+        (?file=), and file URLs written into scripts."""
+        found: list[str] = []
+
+        def add(raw: str | None) -> None:
+            if not raw:
+                return
+            raw = raw.strip()
+            if raw.lower().startswith("javascript") or raw.startswith("#"):
+                return
+            url = response.urljoin(raw)
+            target = viewer_target(url)
+            if target:
+                url = response.urljoin(target)
+            if is_document_url(url) or re.search(r"download|attach|getfile|fileid=", url, re.I):
+                found.append(url)
+
+        for a in response.xpath("//a"):
+            href = a.attrib.get("href")
+            text = clean(" ".join(a.xpath(".//text()").getall()))
+            if href and not href.strip().lower().startswith("javascript"):
+                url = response.urljoin(href.strip())
+                if viewer_target(url) or is_document_url(url) or (
+                        _DOC_EXT.search(text) and self.same_site(url, response.url)):
+                    found.append(response.urljoin(viewer_target(url) or href.strip()))
+                elif re.search(r"download|attach|getfile|fileid=", url, re.I):
+                    add(href)
+            hidden = (a.attrib.get("onclick") or "") + " " + (href or "")
+            for cand in _QUOTED.findall(hidden):
+                if _DOC_EXT.search(cand) or viewer_target(response.urljoin(cand)):
+                    add(cand)
+        for src in response.xpath("//iframe/@src | //embed/@src | //object/@data | //frame/@src").getall():
+            add(src)
+        for script in response.xpath("//script/text()").getall():
+            for cand in _QUOTED.findall(script):
+                if _DOC_EXT.search(cand) and ("/" in cand):
+                    add(cand)
+        return [u for u in dict.fromkeys(found) if u != response.url]
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def same_site(self, url: str, base: str) -> bool:
+        return (urlsplit(url).hostname or "") == (urlsplit(base).hostname or "")
+
+    def failed(self, failure: Failure) -> Iterable[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        kind = failure_kind(failure.value)
+        meta = request.meta
+        if kind not in ("waf", "challenge", "offsite"):  # those were counted where they were seen
+            self.gk.fail(kind)
+        self.logger.warning("failed (%s): %s", kind, request.url)
+        if meta.get("kind") == "list":
+            status = getattr(getattr(failure.value, "response", None), "status", None)
+            for n in meta.get("agencies") or []:
+                yield ColumnCaptureItem(n, request.url, None, status, 0, f"{kind}: {failure.getErrorMessage()}")
+        self.gk.save()
+
+
+class XjShtmlSpider(ReportSpider):
+    """Xinjiang 集约化 platform: /<site>/c<colid>/<yyyymm>/<32hex>.shtml."""
+
+    name = "xj_shtml"
+    only_family = "xj_shtml"
+
+
+class TrsSpider(ReportSpider):
+    """TRS WCM: createPageHTML pagination, t<yyyymmdd>_<id>.html articles."""
+
+    name = "trs"
+    only_family = "trs"
+
+
+class HanwebSpider(ReportSpider):
+    """Hanweb 大汉 JCMS: col/col<N>/index.html, search.jsp?currpage=N, art_<col>_<id>.html."""
+
+    name = "hanweb"
+    only_family = "hanweb"
+
+
+class GenericSpider(ReportSpider):
+    """Any other portal: titles decide, every pagination style is tried."""
+
+    name = "generic"
+    only_family = "generic"

@@ -1,0 +1,116 @@
+"""Per-crawl state shared by the spider, the middlewares and the pipeline, and kept across a
+killed-and-restarted crawl.
+
+Scrapy's JOBDIR only survives a *clean* stop (SIGINT/SIGTERM let it flush the request queue and
+the seen-set). After SIGKILL its queue is not trustworthy, so we keep our own small state file
+(`gongkai-state.json`: crawl id, counters, report statuses) written atomically as the crawl goes,
+and on restart after an unclean stop we drop Scrapy's queue and crawl again under the same crawl
+id: everything already stored is revalidated with conditional requests, not downloaded again, so
+the archive ends exactly as an uninterrupted crawl would leave it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+# worst status wins when a report's page and attachments disagree
+_RANK = {"unchanged": 0, "changed": 1, "new": 2}
+
+
+class CrawlState:
+    def __init__(self, archive: Any, jobdir: Path, options: dict[str, Any]) -> None:
+        self.archive = archive
+        self.jobdir = jobdir
+        self.path = jobdir / "gongkai-state.json"
+        self._last_save = 0.0
+        saved = self._load()
+        if saved and saved.get("running"):
+            # unclean stop: Scrapy's queue/seen-set may be torn, start the request graph again
+            for name in ("requests.queue", "requests.seen", "spider.state"):
+                p = jobdir / name
+                if p.is_dir():
+                    shutil.rmtree(p, ignore_errors=True)
+                elif p.exists():
+                    p.unlink()
+        if saved:
+            self.crawl_id: int = saved["crawl_id"]
+            self.resumed = True
+        else:
+            self.crawl_id = archive.start_crawl(kind="crawl", options=options)
+            self.resumed = False
+        self.counts: Counter[str] = Counter(saved.get("counts", {}) if saved else {})
+        self.failures: Counter[str] = Counter(saved.get("failures", {}) if saved else {})
+        self.reports: dict[str, str] = dict(saved.get("reports", {}) if saved else {})
+        self.reached: set[str] = set(saved.get("reached", []) if saved else [])
+        self.tried: set[str] = set(saved.get("tried", []) if saved else [])
+        self.documents: dict[str, str] = dict(saved.get("documents", {}) if saved else {})
+        self.running = True
+        self.save(force=True)
+
+    def _load(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def save(self, force: bool = False) -> None:
+        """Atomic write (tmp + rename), at most once a second unless forced."""
+        now = time.monotonic()
+        if not force and now - self._last_save < 1.0:
+            return
+        self._last_save = now
+        self.jobdir.mkdir(parents=True, exist_ok=True)
+        data = {
+            "crawl_id": self.crawl_id,
+            "running": self.running,
+            "counts": dict(self.counts),
+            "failures": dict(self.failures),
+            "reports": self.reports,
+            "reached": sorted(self.reached),
+            "tried": sorted(self.tried),
+            "documents": self.documents,
+        }
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        os.replace(tmp, self.path)
+
+    def document(self, url: str, status: str) -> str:
+        """Record a stored document's status once per URL and crawl (a resumed crawl sees its own
+        earlier downloads as 304s: they still count as what they were the first time)."""
+        first = self.documents.setdefault(url, status)
+        return first
+
+    def report(self, report_url: str, status: str) -> None:
+        old = self.reports.get(report_url)
+        if old is None or _RANK[status] > _RANK[old]:
+            self.reports[report_url] = status
+
+    def fail(self, kind: str) -> None:
+        self.failures[kind] += 1
+
+    def summary(self) -> dict[str, Any]:
+        statuses = Counter(self.reports.values())
+        docs = Counter(self.documents.values())
+        return {
+            "crawl_id": self.crawl_id,
+            "agencies": len(self.reached),
+            "agencies_unreachable": len(self.tried - self.reached),
+            "unreachable": sorted(self.tried - self.reached),
+            "reports": len(self.reports),
+            "reports_new": statuses["new"],
+            "reports_changed": statuses["changed"],
+            "reports_unchanged": statuses["unchanged"],
+            "documents_new": docs["new"] + docs["changed"],
+            "documents_unchanged": docs["unchanged"],
+            "requests": self.counts["requests"],
+            "bytes": self.counts["bytes"],
+            "list_pages": self.counts["list_pages"],
+            "failures": dict(sorted(self.failures.items())),
+            "resumed": self.resumed,
+        }
