@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from gold import differences
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from extract import parse_bytes
-from gold import differences
 from render import LAYOUTS, render
 from reports import reports
+
+from extract import parse_bytes
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gold import differences
 
 SEEDS = Path(__file__).parent / "seeds"
