@@ -1,0 +1,390 @@
+"""PDF reports into the document model, with pdfplumber (pdfminer.six underneath).
+
+What real PDFs of these reports do, and what this reader does about it:
+- WPS draws bold headings by painting each glyph twice → duplicate chars are removed
+  (pdfplumber's dedupe_chars);
+- tables are ruled: cells come from the ruling lines (pdfplumber's table finder), merged
+  cells are expanded into a full grid, text goes to the cell under its centre;
+- a table runs over two or three pages without repeating its header → a table that ends a
+  page and a table that starts the next one with the same column edges are one table;
+  a merged label cell cut by the page break is repeated into the continuation;
+- vertical row headers (三、本年度办理结果 one character per line) → lines in a cell are
+  joined without spaces;
+- page footers/headers (`- 3 -`, `— 3 —`, `第 3 页`) are dropped, also between the parts
+  of a table;
+- fonts without a Unicode map extract as `(cid:123)`; such pages (and pages that are only
+  an image: scans) are rendered and sent to OCR (extract.readers.ocr).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+
+from extract.document import Document, ExtractError, Paragraph, Table
+from extract.readers.grid import clean_text, join_lines
+
+MAX_PAGES = 300
+OCR_DPI = 150
+# A page is unreadable when this share of its characters are (cid:N), private-use or U+FFFD.
+UNREADABLE_SHARE = 0.1
+PAGE_NUMBER = re.compile(
+    r"^[\s\-—–－~·•]*(?:第\s*)?[\dIVXivx]{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?[\s\-—–－~·•]*$"
+)
+START = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．](?!\d))")
+TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
+                  "join_tolerance": 3, "intersection_tolerance": 3}
+
+
+@dataclass
+class Line:
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    text: str
+    size: float
+
+
+@dataclass
+class TableItem:
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    rows: list[list[str]]
+    owners: list[list[int]]  # grid position -> id of the (merged) cell covering it
+    xs: list[float]  # column edges
+    ys: list[float] = field(default_factory=list)  # row edges (of this page's part)
+
+
+@dataclass
+class Page:
+    number: int
+    width: float
+    height: float
+    items: list[Line | TableItem] = field(default_factory=list)
+    ocr: bool = False
+
+
+def read_pdf(data: bytes, source: str) -> Document:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+    from pdfminer.psparser import PSException
+
+    notes: list[str] = []
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+        raise ExtractError(source, f"an encrypted PDF that cannot be opened without its password ({type(e).__name__})") from e
+    except (PDFSyntaxError, PSException) as e:
+        raise ExtractError(source, f"a damaged PDF ({e or type(e).__name__})") from e
+    except Exception as e:  # pdfminer raises bare errors on garbage
+        raise ExtractError(source, f"a damaged PDF ({type(e).__name__}: {e})") from e
+
+    pages: list[Page] = []
+    ocr_needed: list[int] = []
+    with pdf:
+        try:
+            n_pages = len(pdf.pages)
+        except (PDFPasswordIncorrect, PDFEncryptionError) as e:
+            raise ExtractError(source, "an encrypted PDF that cannot be opened without its password") from e
+        except Exception as e:
+            raise ExtractError(source, f"a damaged PDF: its pages cannot be read ({type(e).__name__}: {e})") from e
+        if n_pages == 0:
+            raise ExtractError(source, "a damaged PDF: no pages found (truncated?)")
+        if n_pages > MAX_PAGES:
+            raise ExtractError(source, f"refused: {n_pages} pages (a report has at most {MAX_PAGES})")
+        title = (pdf.metadata or {}).get("Title")
+        for i, page in enumerate(pdf.pages):
+            try:
+                p = _read_page(page, i + 1)
+            except Exception as e:  # one broken page should not lose the report
+                notes.append(f"page {i + 1}: unreadable ({type(e).__name__}: {e})")
+                p = Page(i + 1, float(page.width), float(page.height), ocr=True)
+            if p.ocr:
+                ocr_needed.append(i)
+            pages.append(p)
+            page.close()  # free the page's layout objects: bounded memory on long files
+
+    if ocr_needed:
+        from extract.readers.ocr import ocr_pdf_pages
+
+        for i, items in ocr_pdf_pages(data, ocr_needed, source, dpi=OCR_DPI):
+            pages[i].items = items
+        notes.append("pages read by OCR: " + ", ".join(str(i + 1) for i in ocr_needed))
+
+    _drop_running_lines(pages)
+    blocks = assemble(pages, notes)
+    if not blocks:
+        raise ExtractError(source, "a PDF with no readable text (empty pages, or images OCR found no text in)")
+    if isinstance(title, bytes):
+        title = title.decode("utf-8", "ignore")
+    title = clean_text(title) if isinstance(title, str) and _readable(title) else None
+    if not title:
+        title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
+    kind = "scan" if ocr_needed and len(ocr_needed) == len(pages) else "pdf"
+    return Document(source=source, kind=kind, blocks=blocks, title=title, notes=notes)
+
+
+def _readable(text: str) -> bool:
+    return bool(text.strip()) and "(cid:" not in text and "\ufffd" not in text
+
+
+# ----------------------------------------------------------------------------- one page
+
+
+def _bad_char(text: str) -> bool:
+    if text.startswith("(cid:") or text == "\ufffd":
+        return True
+    o = ord(text[0]) if text else 0
+    return 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\t\n\r")
+
+
+def _read_page(page, number: int) -> Page:
+    width, height = float(page.width), float(page.height)
+    out = Page(number, width, height)
+    page = page.dedupe_chars(tolerance=1)
+    chars = [c for c in page.chars if c["text"].strip()]
+    if not chars:
+        out.ocr = bool(page.images)  # a scanned page; a blank page stays blank
+        return out
+    bad = sum(1 for c in chars if _bad_char(c["text"]))
+    if bad / len(chars) > UNREADABLE_SHARE:
+        out.ocr = True
+        return out
+
+    tables = []
+    for t in page.find_tables(TABLE_SETTINGS):
+        item = _table_item(t.cells)
+        if item is not None:
+            tables.append(item)
+    # chars to table cells, the rest to lines
+    free: list[dict] = []
+    cell_chars: list[dict[int, list[dict]]] = [dict() for _ in tables]
+    for c in chars:
+        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        for k, t in enumerate(tables):
+            if t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom:
+                cid = _owner_at(t, cx, cy)
+                if cid is not None:
+                    cell_chars[k].setdefault(cid, []).append(c)
+                break
+        else:
+            free.append(c)
+    for k, t in enumerate(tables):
+        texts = {cid: _cell_text(cs) for cid, cs in cell_chars[k].items()}
+        t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
+        if any(any(c for c in row) for row in t.rows):
+            out.items.append(t)
+    out.items.extend(_lines(free))
+    out.items.sort(key=lambda it: it.top)
+    return out
+
+
+def _cluster(values: list[float], tol: float = 2.0) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > tol:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], v: float, tol: float = 2.0) -> int:
+    i = bisect_right(edges, v + tol) - 1
+    return max(0, i)
+
+
+def _table_item(cells: list[tuple[float, float, float, float]]) -> TableItem | None:
+    """Cell boxes (x0, top, x1, bottom) into a grid of cell ids (merged cells cover several)."""
+    if len(cells) < 2:
+        return None
+    xs = _cluster([v for c in cells for v in (c[0], c[2])])
+    ys = _cluster([v for c in cells for v in (c[1], c[3])])
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    if n_rows < 1 or n_cols < 1 or n_rows * n_cols > 200_000:
+        return None
+    owners = [[-1] * n_cols for _ in range(n_rows)]
+    for cid, (x0, top, x1, bottom) in enumerate(cells):
+        c0, c1 = _index(xs, x0), _index(xs, x1)
+        r0, r1 = _index(ys, top), _index(ys, bottom)
+        for r in range(r0, max(r1, r0 + 1)):
+            for c in range(c0, max(c1, c0 + 1)):
+                if r < n_rows and c < n_cols:
+                    owners[r][c] = cid
+    return TableItem(ys[0], ys[-1], xs[0], xs[-1], [], owners, xs, ys)
+
+
+def _owner_at(t: TableItem, x: float, y: float) -> int | None:
+    c = min(bisect_right(t.xs, x) - 1, len(t.xs) - 2)
+    r = min(bisect_right(t.ys, y) - 1, len(t.ys) - 2)
+    if r < 0 or c < 0:
+        return None
+    cid = t.owners[r][c]
+    return cid if cid >= 0 else None
+
+
+def _cell_text(chars: list[dict]) -> str:
+    upright = sum(1 for c in chars if c.get("upright", True))
+    if upright * 2 >= len(chars):
+        return join_lines(line.text for line in _lines(chars, spaces=False))
+    # rotated text (vertical direction): read down the column
+    chars = sorted(chars, key=lambda c: (round(c["x0"] / 4), c["top"]))
+    return clean_text("".join(c["text"] for c in chars))
+
+
+def _lines(chars: list[dict], spaces: bool = True) -> list[Line]:
+    """Group chars into text lines (same baseline band), left to right."""
+    lines: list[list[dict]] = []
+    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        size = c["bottom"] - c["top"]
+        if lines:
+            last = lines[-1]
+            ref = last[0]
+            if abs(c["top"] - ref["top"]) <= max(2.0, 0.4 * size):
+                last.append(c)
+                continue
+        lines.append([c])
+    out: list[Line] = []
+    for group in lines:
+        group.sort(key=lambda c: c["x0"])
+        text = ""
+        prev = None
+        for c in group:
+            if prev is not None and spaces and c["x0"] - prev["x1"] > 0.6 * (prev["bottom"] - prev["top"]):
+                text += " "
+            text += c["text"]
+            prev = c
+        text = clean_text(text)
+        if text:
+            out.append(Line(
+                top=min(c["top"] for c in group), bottom=max(c["bottom"] for c in group),
+                x0=group[0]["x0"], x1=group[-1]["x1"], text=text,
+                size=Counter(round(c["bottom"] - c["top"], 1) for c in group).most_common(1)[0][0],
+            ))
+    return out
+
+
+# ----------------------------------------------------------------------------- the document
+
+
+def _drop_running_lines(pages: list[Page]) -> None:
+    """Page numbers and running headers/footers: in the top or bottom 12 % of a page, a page
+    number anywhere, or the same text on most pages."""
+    margin_texts: Counter[str] = Counter()
+    for p in pages:
+        for it in p.items:
+            if isinstance(it, Line) and _in_margin(it, p):
+                margin_texts[re.sub(r"\d+", "#", it.text)] += 1
+    repeated = {t for t, n in margin_texts.items() if len(pages) >= 3 and n >= max(2, len(pages) // 2)}
+    for p in pages:
+        p.items = [
+            it for it in p.items
+            if not (isinstance(it, Line) and (
+                (PAGE_NUMBER.match(it.text) and (_in_margin(it, p) or len(it.text) <= 9))
+                or (_in_margin(it, p) and re.sub(r"\d+", "#", it.text) in repeated)
+            ))
+        ]
+
+
+def _in_margin(line: Line, page: Page) -> bool:
+    return line.bottom < page.height * 0.12 or line.top > page.height * 0.88
+
+
+def _same_columns(a: TableItem, b: TableItem) -> bool:
+    if len(a.xs) != len(b.xs):
+        return False
+    tol = max(3.0, 0.01 * (a.x1 - a.x0))
+    return all(abs(x - y) <= tol for x, y in zip(a.xs, b.xs, strict=True))
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[-+]?\d[\d,]*(\.\d+)?%?", text.strip()))
+
+
+def _join(a: TableItem, b: TableItem) -> TableItem:
+    """Append continuation b to table a; a label cell merged over the page break (drawn again,
+    empty, on the next page) gets its text back."""
+    last_rows = a.rows[-1]
+    rows = [list(r) for r in b.rows]
+    if rows:
+        for j, label in enumerate(last_rows):
+            if not label or _is_number(label) or rows[0][j]:
+                continue
+            cid = b.owners[0][j]
+            # every position of that merged cell in the continuation is blank
+            spots = [(r, c) for r, row in enumerate(b.owners) for c, v in enumerate(row) if v == cid and cid >= 0]
+            if spots and all(not rows[r][c] for r, c in spots):
+                for r, c in spots:
+                    rows[r][c] = label
+    offset = max((v for row in a.owners for v in row), default=0) + 1
+    owners = a.owners + [[v + offset if v >= 0 else -1 for v in row] for row in b.owners]
+    return TableItem(a.top, b.bottom, a.x0, a.x1, a.rows + rows, owners, a.xs)
+
+
+def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
+    """Pages of lines and tables into paragraphs and tables, joining what a page break cut."""
+    items: list[tuple[int, Line | TableItem]] = []
+    for p in pages:
+        for it in p.items:
+            if isinstance(it, TableItem) and items and isinstance(items[-1][1], TableItem):
+                prev_page, prev = items[-1]
+                first_on_page = not any(isinstance(x, Line) for x in p.items if x.top < it.top)
+                if prev_page == p.number - 1 and first_on_page and _same_columns(prev, it):
+                    items[-1] = (prev_page, _join(prev, it))
+                    notes.append(f"a table continued from page {prev_page} onto page {p.number}")
+                    continue
+            items.append((p.number, it))
+
+    # geometry of the body text, for paragraph breaks
+    body_lines = [it for _, it in items if isinstance(it, Line)]
+    left = _mode([round(li.x0) for li in body_lines]) if body_lines else 0
+    right = max((li.x1 for li in body_lines), default=0)
+    page_of = {id(it): n for n, it in items}
+
+    blocks: list[Paragraph | Table] = []
+    para: list[str] = []
+    prev: Line | None = None
+
+    def flush() -> None:
+        if para:
+            text = clean_text(join_lines(para))
+            if text:
+                blocks.append(Paragraph(text))
+            para.clear()
+
+    for _, it in items:
+        if isinstance(it, TableItem):
+            flush()
+            rows = _drop_blank(it.rows)
+            if rows:
+                blocks.append(Table(rows))
+            prev = None
+            continue
+        new = (
+            prev is None
+            or it.x0 > left + 0.8 * it.size  # first-line indent, centred headings
+            or prev.x1 < right - 1.5 * prev.size  # the previous line stopped short
+            or bool(START.match(it.text))
+            or abs(it.size - prev.size) > 1.0
+            or (page_of[id(it)] == page_of[id(prev)] and it.top - prev.bottom > 1.2 * it.size)
+        )
+        if new:
+            flush()
+        para.append(it.text)
+        prev = it
+    flush()
+    return blocks
+
+
+def _mode(values: list[int]) -> int:
+    return Counter(values).most_common(1)[0][0]
+
+
+def _drop_blank(rows: list[list[str]]) -> list[list[str]]:
+    """Rows with no text at all are ruling artefacts (a cell cut by a page break)."""
+    return [r for r in rows if any(c.strip() for c in r)]
