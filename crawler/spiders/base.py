@@ -33,8 +33,10 @@ _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2
 _DOC_EXT = re.compile(r"\.(?:{})(?:$|[?#])".format("|".join(DOC_EXTENSIONS)), re.I)
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)", re.I)
-_TOTAL_PAGES = re.compile(r"(?:totalpage|pagecount|countpage|page_count|totalpages|pages)\s*[=:]\s*['\"]?(\d+)",
-                          re.I)
+_TOTAL_PAGES = re.compile(
+    r"(?:\b|_)(?:total|totalpage|totalpages|pagecount|countpage|page_count|pages|pagenum)['\"]?\s*[=:]\s*['\"]?(\d+)"
+    r"|<(?:totalpage|pagecount)>\s*(\d+)\s*<", re.I)
+_PLACEHOLDER = re.compile(r"\{(?:n|i|page|p|num)\}|\{\{(?:n|page)\}\}", re.I)
 _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 
@@ -236,7 +238,9 @@ class ReportSpider(scrapy.Spider):
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
                        names: list[str]) -> Request:
-        agency = self.attribute(title, names)
+        # a column may list other bodies' reports too (a year column holds every unit's): the title
+        # decides, among all registry bodies; the column's own body is the fallback
+        agency = self.attribute(title, self.all_names) or (names[0] if len(names) == 1 else None)
         target = viewer_target(url) if "viewer" in url.lower() else None
         url = urljoin(url, target) if target else url
         direct = bool(target) or is_document_url(url)
@@ -249,10 +253,12 @@ class ReportSpider(scrapy.Spider):
             headers={"Referer": response.url},
         )
 
+    @property
+    def all_names(self) -> list[str]:
+        return [a["name"] for a in self.registry.agencies]
+
     def attribute(self, title: str, names: list[str]) -> str | None:
-        """Which registry body a report listed in a (possibly shared) column belongs to."""
-        if len(names) == 1:
-            return names[0]
+        """Which of `names` a report title (or 发布机构) names: the longest match wins."""
         t = normalise(title)
         best: tuple[int, str] | None = None
         for n in names:
@@ -311,30 +317,34 @@ class ReportSpider(scrapy.Spider):
         folder = here.path.rsplit("/", 1)[0] + "/"
         out: list[str] = []
         list_re = re.compile(conf["list_page"], re.I)
-        # 1. createPageHTML(countPage, currentPage, "index", "html"): pages are index_1 … index_{n-1}
+        # 1. createPageHTML(countPage, currentPage, "index", "html"): page n>0 is index_n (0-based)
         for args in _CREATE_PAGE.findall(response.text):
             parts = [p.strip().strip("'\"") for p in args.split(",")]
             nums = [int(p) for p in parts if p.isdigit()]
             strs = [p for p in parts if p and not p.isdigit()]
             if len(nums) >= 2 and len(strs) >= 2:
-                count, name, ext = nums[0], strs[-2], strs[-1]
-                if len(strs) >= 3 and strs[-1].isdigit():
-                    name, ext = strs[-3], strs[-2]
+                count, current, name, ext = nums[0], nums[1], strs[-2], strs[-1]
                 for n in range(0, min(count, _MAX_PAGES)):
-                    out.append(urljoin(response.url, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}"))
-        # 2. ?currpage=N (Hanweb JSP and friends): a template URL plus a page count in the script
-        total = max((int(n) for n in _TOTAL_PAGES.findall(response.text)), default=0)
+                    if n != current:
+                        out.append(urljoin(response.url, f"{name}.{ext}" if n == 0 else f"{name}_{n}.{ext}"))
+        # 2. script pagers: a page count plus either a URL with ?currpage=N (Hanweb dataproxy.jsp and
+        #    friends) or a file-name pattern with a {n} placeholder ("common_list_{n}.shtml")
+        total = max((int(a or b) for a, b in _TOTAL_PAGES.findall(response.text)), default=0)
+        on_endpoint = bool(re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d+", response.url, re.I))
         templates = set()
         for q in _QUOTED.findall(response.text):
-            if re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d*", q, re.I):
+            if re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d*", q, re.I) or _PLACEHOLDER.search(q):
                 templates.add(q)
-        if here.query and re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d+", response.url, re.I):
+        if on_endpoint:
             templates.add(response.url)
         for t in templates:
-            if total:
-                for n in range(1, min(total, _MAX_PAGES) + 1):
-                    out.append(urljoin(response.url, re.sub(r"((?:currpage|page|pageNo|pageIndex)=)\d*",
-                                                            rf"\g<1>{n}", t, count=1, flags=re.I)))
+            for n in range(1 if on_endpoint else 2, min(total, _MAX_PAGES) + 1):
+                if _PLACEHOLDER.search(t):
+                    page = _PLACEHOLDER.sub(str(n), t)
+                else:
+                    page = re.sub(r"((?:currpage|page|pageNo|pageIndex)=)\d*", rf"\g<1>{n}", t, count=1,
+                                  flags=re.I)
+                out.append(urljoin(response.url, page))
         # 3. plain links: 下一页 / numbers / anything shaped like a page of this list in the same folder
         for url, text, _ in self.links(response):
             u = urlsplit(url)

@@ -1,0 +1,199 @@
+"""Crawler units: report titles, the registry, list/article parsing on each CMS family's markup,
+WAF recognition. Pure functions and Scrapy responses built in memory: no network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scrapy.http import HtmlResponse, Request, Response
+
+from crawler.middlewares import is_official, looks_like_challenge
+from crawler.registry import RegistryError, load_registry, parse_registry
+from crawler.spiders.base import ReportSpider, fmt_date, short_names, viewer_target
+from crawler.titles import is_report_column, report_year, year_column
+
+
+@pytest.mark.parametrize(
+    "title, year",
+    [
+        ("伊宁市人民政府2020年政府信息公开工作年度报告", 2020),
+        ("甘河子镇政府信息公开工作2024年度报告", 2024),
+        ("伊宁市潘津镇人民政府 2024 年政府信息公开工作年度报告", 2024),
+        ("二〇二一年政府信息公开工作年度报告", 2021),
+        ("伊宁市公安局２０２３年政务公开工作年报", 2023),
+        ("伊宁市2023年法治政府建设年度报告", None),
+        ("伊宁市人民政府2024年政府工作报告", None),
+        ("伊宁市2023年财政决算报告", None),
+        ("伊宁市人民政府2025年度工作要点", None),
+        ("关于做好2024年度政府信息公开工作年度报告编制发布工作的通知", None),
+        ("政府信息公开工作年度报告", None),  # no year: not a report item (maybe a column)
+        ("某行业协会2023年年报", None),
+    ],
+)
+def test_report_titles(title: str, year: int | None) -> None:
+    assert report_year(title) == year
+
+
+def test_columns() -> None:
+    assert is_report_column("政府信息公开年报")
+    assert is_report_column("信息公开年度报告")
+    assert not is_report_column("2020年政府信息公开工作年度报告")
+    assert year_column("2022年") == 2022 and year_column("2022年度") == 2022
+    assert year_column("2022年工作") is None
+
+
+def test_bundled_registry() -> None:
+    reg = load_registry()
+    names = [a["name"] for a in reg.agencies]
+    assert "伊宁市人民政府" in names and "伊宁市潘津镇人民政府" in names
+    assert "乌苏市甘河子镇人民政府" in names and "武陟县大封镇人民政府" in names
+    city = next(a for a in reg.agencies if a["name"] == "伊宁市人民政府")
+    assert city["columns"] == ["http://www.yining.gov.cn/yining/c118486/"] and city["cms"] == "xj_shtml"
+    assert reg.select(["潘津镇"]).agencies[0]["name"] == "伊宁市潘津镇人民政府"
+    with pytest.raises(RegistryError, match="no agency named"):
+        reg.select(["不存在镇"])
+
+
+def test_registry_csv_and_errors(tmp_path: Path) -> None:
+    csv = tmp_path / "bodies.csv"
+    csv.write_text(
+        "name,kind,region,parent,portal,cms,columns,deadline\n"
+        "某县某镇人民政府,town,659999,某县人民政府,http://www.x.gov.cn/,generic,"
+        "http://www.x.gov.cn/a/ http://www.x.gov.cn/b/,01-31\n", "utf-8")
+    reg = load_registry(csv)
+    assert reg.agencies[0]["columns"] == ["http://www.x.gov.cn/a/", "http://www.x.gov.cn/b/"]
+    assert reg.agencies[0]["deadline"] == "01-31"
+    with pytest.raises(RegistryError, match=r"bodies.csv:2 .*kind 'village'"):
+        parse_registry("name,kind,portal\n某村,village,http://x.gov.cn/\n", str(csv))
+    with pytest.raises(RegistryError, match="deadline"):
+        parse_registry("agencies:\n - {name: a, portal: 'http://a.gov.cn/', deadline: 'Jan 31'}\n", "r.yaml")
+    with pytest.raises(RegistryError, match="not an http"):
+        parse_registry("agencies:\n - {name: a, columns: ['ftp://a.gov.cn/']}\n", "r.yaml")
+    with pytest.raises(RegistryError, match="cannot read"):
+        load_registry(tmp_path / "missing.yaml")
+
+
+def test_helpers() -> None:
+    assert fmt_date("发布日期：2021年1月20日") == "2021-01-20"
+    assert fmt_date("[2025-01-28]") == "2025-01-28"
+    assert viewer_target("http://a.gov.cn/pdfjs/web/viewer.html?file=%2Ff%2Fr.pdf") == "/f/r.pdf"
+    assert "潘津镇" in short_names("伊宁市潘津镇人民政府")
+    assert is_official("www.yining.gov.cn", set()) and is_official("127.0.0.1", {"127.0.0.1"})
+    assert not is_official("evil.com", {"127.0.0.1"}) and not is_official("gov.cn.evil.com", set())
+
+
+def _spider() -> ReportSpider:
+    return ReportSpider()
+
+
+def _html(url: str, body: str, **meta: object) -> HtmlResponse:
+    req = Request(url, meta=meta)
+    return HtmlResponse(url, body=body.encode("utf-8"), encoding="utf-8", request=req)
+
+
+FAMILY_PAGES = {
+    # xj_shtml: plain "next page" links to common_list_N.shtml
+    "xj_shtml": ("http://www.a.gov.cn/a/c100/common_list.shtml",
+                 '<a href="common_list_2.shtml">下一页</a><a href="common_list_5.shtml">尾页</a>'
+                 '<a href="/a/c999/index.shtml">其他栏目</a>',
+                 {"http://www.a.gov.cn/a/c100/common_list_2.shtml", "http://www.a.gov.cn/a/c100/common_list_5.shtml"}),
+    # TRS: createPageHTML(countPage, currentPage, "index", "html") — 0-based
+    "trs": ("http://www.b.gov.cn/zfxxgk/nb/index.html",
+            '<script>createPageHTML(3, 0, "index", "html");</script>',
+            {"http://www.b.gov.cn/zfxxgk/nb/index_1.html", "http://www.b.gov.cn/zfxxgk/nb/index_2.html"}),
+    # Hanweb JSP: ?currpage=N with the page count in a script
+    "hanweb": ("http://www.c.gov.cn/module/xxgk/search.jsp?divid=div1001&currpage=1",
+               '<script>var totalpage = 3; function go(n){location.href="search.jsp?divid=div1001&currpage="+n}'
+               '</script><a href="search.jsp?divid=div1001&currpage=2">2</a>',
+               {"http://www.c.gov.cn/module/xxgk/search.jsp?divid=div1001&currpage=2",
+                "http://www.c.gov.cn/module/xxgk/search.jsp?divid=div1001&currpage=3"}),
+    # xj_shtml with a script pager and no <a> at all: a {n} pattern plus the page count
+    "xj_shtml/js": ("http://www.a.gov.cn/a/c101/zfxxgk_list.shtml",
+                    '<script>var pageConf = {"total": 3, "current": 1, "first": "zfxxgk_list.shtml", '
+                    '"pattern": "common_list_{n}.shtml"};</script>',
+                    {"http://www.a.gov.cn/a/c101/common_list_2.shtml", "http://www.a.gov.cn/a/c101/common_list_3.shtml"}),
+    # Hanweb column page: first records in <datastore>, the rest from dataproxy.jsp?currpage=N
+    "hanweb/datastore": ("http://www.c.gov.cn/col/col1001/index.html",
+                         '<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/'
+                         'dataproxy.jsp?columnid=1001&currpage=2"></a>]]></nextgroup><totalpage>3</totalpage>'
+                         '</datastore></script>',
+                         {"http://www.c.gov.cn/module/web/jpage/dataproxy.jsp?columnid=1001&currpage=2",
+                          "http://www.c.gov.cn/module/web/jpage/dataproxy.jsp?columnid=1001&currpage=3"}),
+}
+
+
+@pytest.mark.parametrize("fam", sorted(FAMILY_PAGES))
+def test_pagination_styles(fam: str) -> None:
+    from crawler.families import family
+
+    url, body, want = FAMILY_PAGES[fam]
+    got = set(_spider().pagination(_html(url, f"<html><body>{body}</body></html>"), family(fam.split("/")[0])))
+    assert want <= got
+    assert url not in got
+    assert not any("c999" in u for u in got)
+
+
+def test_list_entries_dates_and_hidden_links() -> None:
+    body = """<ul>
+      <li><a href="202501/x.shtml" title="伊宁市人民政府2024年政府信息公开工作年度报告">伊宁市人民政府2024年…</a>
+          <span>2025-01-28</span></li>
+      <li><a href="javascript:;" onclick="window.open('202501/y.shtml')">伊宁市公安局2024年政府信息公开工作年度报告</a>
+          <span>2025/01/20</span></li></ul>"""
+    entries = list(_spider().list_entries(_html("http://www.a.gov.cn/a/c1/", body)))
+    assert ("http://www.a.gov.cn/a/c1/202501/x.shtml", "伊宁市人民政府2024年政府信息公开工作年度报告",
+            "2025-01-28") in entries
+    assert ("http://www.a.gov.cn/a/c1/202501/y.shtml", "伊宁市公安局2024年政府信息公开工作年度报告",
+            "2025-01-20") in entries
+
+
+def test_hanweb_datastore_records() -> None:
+    body = """<script type="text/xml"><datastore><recordset>
+      <record><![CDATA[<li><a href="/art/2025/1/24/art_1123_1.html" title="大封镇2024年政府信息公开工作年度报告">x</a>
+      <span>2025-01-24</span></li>]]></record></recordset></datastore></script>"""
+    entries = list(_spider().list_entries(_html("http://www.c.gov.cn/col/col1123/index.html", body)))
+    assert ("http://www.c.gov.cn/art/2025/1/24/art_1123_1.html", "大封镇2024年政府信息公开工作年度报告",
+            "2025-01-24") in entries
+
+
+def test_attachments_wherever_they_hide() -> None:
+    body = """<a href="files/a.pdf">附件</a>
+      <a href="javascript:void(0)" onclick="downloadFile('/f/b.docx')">下载</a>
+      <iframe src="/pdfjs/web/viewer.html?file=%2Ff%2Fc.pdf"></iframe>
+      <embed src="/f/d.pdf" type="application/pdf">
+      <object data="/f/e.wps"></object>
+      <a href="/static/viewer.html?file=/f/g.pdf">在线预览</a>
+      <a href="/other/page.shtml">相关链接</a>"""
+    got = set(_spider().attachments(_html("http://www.a.gov.cn/a/c1/202501/x.shtml", body)))
+    base = "http://www.a.gov.cn"
+    assert got == {f"{base}/a/c1/202501/files/a.pdf", f"{base}/f/b.docx", f"{base}/f/c.pdf", f"{base}/f/d.pdf",
+                   f"{base}/f/e.wps", f"{base}/f/g.pdf"}
+
+
+def test_article_metadata() -> None:
+    body = """<meta name="ArticleTitle" content="伊宁市人民政府2020年政府信息公开工作年度报告">
+      <table><tr><td>发布机构：</td><td>伊宁市人民政府</td><td>索引号：</td><td>zfb/2021-00012</td></tr>
+      <tr><td>公开目录：</td><td>2020</td><td>日期：</td><td>2021年01月20日</td></tr></table>"""
+    info = _spider().article_meta(_html("http://www.a.gov.cn/a/c1/202101/x.shtml", body))
+    assert info["发布机构"] == "伊宁市人民政府" and info["索引号"] == "zfb/2021-00012"
+    assert info["公开目录"] == "2020" and info["_date"] == "2021-01-20"
+    assert info["title"].endswith("年度报告")
+
+
+def test_attribution_in_shared_columns() -> None:
+    sp = _spider()
+    names = ["伊宁市人民政府", "伊宁市公安局", "伊宁市潘津镇人民政府"]
+    assert sp.attribute("伊宁市公安局2024年政府信息公开工作年度报告", names) == "伊宁市公安局"
+    assert sp.attribute("潘津镇2024年政府信息公开工作年度报告", names) == "伊宁市潘津镇人民政府"
+    assert sp.attribute("伊宁市人民政府2024年政府信息公开工作年度报告", names) == "伊宁市人民政府"
+
+
+def test_challenge_pages() -> None:
+    js = (b"<html><script>document.cookie='__jsl_clearance=1;path=/';location.href=location.pathname"
+          b"</script></html>")
+    ok = "<html><body><p>伊宁市人民政府2020年政府信息公开工作年度报告正文</p></body></html>".encode()
+    req = Request("http://a.gov.cn/x")
+    assert looks_like_challenge(HtmlResponse("http://a.gov.cn/x", body=js, request=req))
+    assert looks_like_challenge(Response("http://a.gov.cn/x", status=521, body=b"", request=req))
+    assert looks_like_challenge(Response("http://a.gov.cn/x", status=412, body=b"x", request=req))
+    assert not looks_like_challenge(HtmlResponse("http://a.gov.cn/x", body=ok, request=req))
