@@ -295,11 +295,30 @@ def _in_margin(line: Line, page: Page) -> bool:
     return line.bottom < page.height * 0.12 or line.top > page.height * 0.88
 
 
-def _same_columns(a: TableItem, b: TableItem) -> bool:
-    if len(a.xs) != len(b.xs):
-        return False
+def _column_union(a: TableItem, b: TableItem) -> list[float] | None:
+    """The column edges of both parts when they are one table's: same outer edges, and the
+    edges of one part among the other's (a part whose rows are all merged across some
+    columns has fewer edges)."""
     tol = max(3.0, 0.01 * (a.x1 - a.x0))
-    return all(abs(x - y) <= tol for x, y in zip(a.xs, b.xs, strict=True))
+    if abs(a.xs[0] - b.xs[0]) > tol or abs(a.xs[-1] - b.xs[-1]) > tol:
+        return None
+    small, big = (a.xs, b.xs) if len(a.xs) <= len(b.xs) else (b.xs, a.xs)
+    if not all(any(abs(x - y) <= tol for y in big) for x in small):
+        return None
+    return list(big)
+
+
+def _regrid(t: TableItem, xs: list[float]) -> TableItem:
+    """The same table on finer column edges: a cell covering a new column repeats there."""
+    if len(xs) == len(t.xs):
+        return t
+    cols = [min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2) for x0, x1 in zip(xs, xs[1:])]
+    return TableItem(
+        t.top, t.bottom, t.x0, t.x1,
+        [[row[c] for c in cols] for row in t.rows],
+        [[row[c] for c in cols] for row in t.owners],
+        list(xs), t.ys,
+    )
 
 
 def _is_number(text: str) -> bool:
@@ -334,8 +353,9 @@ def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
             if isinstance(it, TableItem) and items and isinstance(items[-1][1], TableItem):
                 prev_page, prev = items[-1]
                 first_on_page = not any(isinstance(x, Line) for x in p.items if x.top < it.top)
-                if prev_page == p.number - 1 and first_on_page and _same_columns(prev, it):
-                    items[-1] = (prev_page, _join(prev, it))
+                xs = _column_union(prev, it) if prev_page == p.number - 1 and first_on_page else None
+                if xs is not None:
+                    items[-1] = (prev_page, _join(_regrid(prev, xs), _regrid(it, xs)))
                     notes.append(f"a table continued from page {prev_page} onto page {p.number}")
                     continue
             items.append((p.number, it))
