@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?$")
@@ -28,6 +29,7 @@ DATE = re.compile(
 DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./]\s*(?P<m>\d{1,2})\s*[-./]\s*(?P<d>\d{1,2})")
 
 
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
     """NFKC (full-width brackets and digits to half-width), no whitespace, known variants unified."""
     text = unicodedata.normalize("NFKC", text)
@@ -37,6 +39,7 @@ def norm(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=8192)
 def parse_number(cell: str) -> int | float | None:
     """A cell's number, or None when the cell holds no number ("", text, garbage)."""
     s = norm(cell).replace("，", ",")
@@ -83,9 +86,17 @@ def leaf(label: str) -> str:
     return parts[-1] if parts else s
 
 
-def _bigrams(s: str) -> set[str]:
-    s = re.sub(r"[^\u4e00-\u9fff]", "", s)
-    return {s[i : i + 2] for i in range(len(s) - 1)} or ({s} if s else set())
+_NOT_CJK = re.compile(r"[^\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=8192)
+def _cjk(s: str) -> str:
+    return _NOT_CJK.sub("", s)
+
+
+@lru_cache(maxsize=8192)
+def _bigrams(s: str) -> frozenset[str]:
+    return frozenset(s[i : i + 2] for i in range(len(s) - 1)) or (frozenset({s}) if s else frozenset())
 
 
 def label_score(observed: str, canonical: str) -> float:
@@ -94,8 +105,7 @@ def label_score(observed: str, canonical: str) -> float:
     Shared character pairs over the smaller label, so that a label cut short by a page or a
     text export still matches; a single shared pair counts only for an exact match (其他).
     """
-    a = re.sub(r"[^\u4e00-\u9fff]", "", observed)
-    b = re.sub(r"[^\u4e00-\u9fff]", "", canonical)
+    a, b = _cjk(observed), _cjk(canonical)
     if not a or not b:
         return 0.0
     if a == b:

@@ -91,8 +91,8 @@ def _request_rows(tables: list[list[list[str]]]) -> list[_Row]:
         elif columns and width is not None and max((len(r) for r in rows), default=0) != width:
             columns = None  # a different grid: fall back to reading numbers from the right
         for cells in rows:
-            texts = [c for c in cells if c.strip()]
-            if any(w in norm(c) for c in texts for w in HEADER_WORDS):
+            joined = norm("".join(cells))
+            if any(w in joined for w in HEADER_WORDS):
                 pending = []
                 continue
             if not any(is_number(c) for c in cells):
