@@ -158,7 +158,9 @@ class ReportSpider(scrapy.Spider):
             self.gk.tried.add(a["name"])
             for c in a["columns"]:
                 columns.setdefault(c, []).append(a["name"])
-            if a["portal"]:
+            if a["portal"] and not a["columns"]:
+                # discovery only where the registry knows no column: a body whose known column fails
+                # must come out unreachable, not "reached" through some other column of its portal
                 portals.setdefault(a["portal"], []).append(a["name"])
         # one request per column even when several bodies share it (a year column holds every unit's report)
         for url, names in columns.items():
