@@ -11,6 +11,7 @@ import click
 
 # name -> "module:attribute" of a click command
 COMMANDS: dict[str, str] = {
+    "portal": "crawler.portal.cli:portal",
     "parse": "extract.commands:parse",
     "ingest": "archive.commands:ingest",
     "extract": "archive.commands:extract",

@@ -1,0 +1,700 @@
+"""The sample portal's world: agencies, their report columns, every report and when it appeared.
+
+Everything here is a pure function of the options (today, scale), so two portals started with the
+same options describe the same world. Numbers are drawn from `random.Random` seeded with strings
+(string seeds are hashed with SHA-512, not with the per-process `hash()`), so they are stable
+across runs and machines.
+
+Truth (what a perfect crawl must find) is derived from the same objects the server renders, so the
+two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+from importlib import resources
+
+from extract.form import (
+    ACTIVE_2019,
+    APPEAL_GROUPS,
+    OTHER_SPLIT_KEYS,
+    REQUEST_KEYS,
+    RESULT_KEYS,
+    format_for_year,
+    request_keys,
+)
+
+YEARS = list(range(2019, 2026))
+DEFAULT_TODAY = "2026-04-30"
+# The day the static parts of the site (home pages, robots.txt…) were last changed.
+SITE_EPOCH = date(2019, 1, 2)
+
+# The sites, each a path prefix on the one loopback server (real portals are separate hosts).
+SITES: dict[str, dict[str, str]] = {
+    "yining": {"cms": "xj_shtml", "title": "伊宁市人民政府", "home": "/yining/"},
+    "wusu": {"cms": "trs", "title": "乌苏市人民政府", "home": "/wusu/"},
+    "wuzhi": {"cms": "hanweb", "title": "武陟县人民政府", "home": "/wuzhi/"},
+    "bench": {"cms": "xj_shtml", "title": "样例州人民政府（基准测试）", "home": "/bench/"},
+}
+
+REGIONS: dict[str, dict[str, str]] = {
+    # 伊宁市's open-government office asks its towns for their reports by the end of January.
+    "654002": {"town_deadline": "01-31"},
+}
+
+# 伊宁市's 政府信息公开年报 column and its per-year sub-columns (c118486 = 2020 is the real id).
+YINING_ROOT_COL = "c118480"
+YINING_DEPT_GROUP_COL = "c118481"
+YINING_TOWN_GROUP_COL = "c118482"
+YINING_YEAR_COLS = {
+    2019: "c118484",
+    2020: "c118486",
+    2021: "c118490",
+    2022: "c120315",
+    2023: "c121702",
+    2024: "c123118",
+    2025: "c124590",
+}
+
+
+def _h(*parts: object) -> str:
+    return hashlib.md5("|".join(str(p) for p in parts).encode()).hexdigest()
+
+
+def _hint(*parts: object) -> int:
+    return int(_h(*parts)[:12], 16)
+
+
+def parse_day(value: str | date) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"--today {value!r}: not a date in YYYY-MM-DD form") from exc
+
+
+@dataclass
+class Agency:
+    name: str
+    kind: str  # government | department | town | institution
+    region: str
+    parent: str
+    site: str
+    slug: str  # column slug (TRS), sub-column id (xj_shtml) or column number (Hanweb)
+    short: str  # as printed in titles and 发布机构 of some portals
+    deadline: str | None = None
+    login: bool = False  # its column sits behind a login: no crawl can reach it
+    size: int = 1  # how busy it is (scales the request counts)
+    scale: bool = False  # generated for benchmarks
+
+    @property
+    def cms(self) -> str:
+        return SITES[self.site]["cms"]
+
+    def due(self, year: int) -> date:
+        """The DESIGN.md compliance calendar."""
+        if year <= 2018:
+            return date(year + 1, 3, 31)
+        if self.kind == "department":
+            md = "01-31"
+        elif self.kind == "government":
+            md = "03-31"
+        elif self.kind == "town":
+            md = self.deadline or REGIONS.get(self.region, {}).get("town_deadline") or "03-31"
+        else:
+            md = self.deadline or "03-31"
+        m, d = (int(x) for x in md.split("-"))
+        return date(year + 1, m, d)
+
+    @property
+    def column_paths(self) -> list[str]:
+        """Report column URLs (paths) as the registry lists them."""
+        if self.site in ("yining", "bench"):
+            if self.kind == "government" and self.site == "yining":
+                return [f"/yining/{YINING_YEAR_COLS[y]}/" for y in YEARS]
+            return [f"/{self.site}/{self.slug}/"]
+        if self.site == "wusu":
+            return [f"/wusu/zfxxgk/zfxxgknb/{self.slug}/"]
+        return [f"/wuzhi/col/col{self.slug}/index.html"]
+
+
+def _agencies() -> list[Agency]:
+    y = "伊宁市人民政府"
+    out = [
+        Agency("伊宁市人民政府", "government", "654002", "伊犁哈萨克自治州人民政府", "yining", "", "伊宁市", size=40),
+    ]
+    depts = [
+        ("伊宁市公安局", "c119001", "市公安局", 8),
+        ("伊宁市住房和城乡建设局", "c119002", "市住建局", 6),
+        ("伊宁市文化体育广播电视和旅游局", "c119003", "市文体旅游局", 2),
+        ("伊宁市财政局", "c119004", "市财政局", 3),
+        ("伊宁市教育局", "c119005", "市教育局", 4),
+        ("伊宁市卫生健康委员会", "c119006", "市卫健委", 3),
+        ("伊宁市市场监督管理局", "c119008", "市市场监管局", 5),
+    ]
+    for name, col, short, size in depts:
+        out.append(Agency(name, "department", "654002", y, "yining", col, short, size=size))
+    out.append(Agency("伊宁市审计局", "department", "654002", y, "yining", "c119007", "市审计局", login=True))
+    towns = [
+        ("伊宁市潘津镇人民政府", "c119101", "潘津镇"),
+        ("伊宁市巴彦岱镇人民政府", "c119102", "巴彦岱镇"),
+        ("伊宁市达达木图镇人民政府", "c119103", "达达木图镇"),
+        ("伊宁市英也尔镇人民政府", "c119104", "英也尔镇"),
+        ("伊宁市汉宾乡人民政府", "c119105", "汉宾乡"),
+        ("伊宁市喀尔墩乡人民政府", "c119106", "喀尔墩乡"),
+    ]
+    for name, col, short in towns:
+        out.append(Agency(name, "town", "654002", y, "yining", col, short))
+    out += [
+        Agency("乌苏市人民政府", "government", "654202", "塔城地区行政公署", "wusu", "szf", "乌苏市", size=20),
+        Agency("乌苏市甘河子镇人民政府", "town", "654202", "乌苏市人民政府", "wusu", "ghzz", "甘河子镇"),
+        Agency("武陟县人民政府", "government", "410823", "焦作市人民政府", "wuzhi", "1001", "武陟县", size=25),
+        Agency("武陟县大封镇人民政府", "town", "410823", "武陟县人民政府", "wuzhi", "1123", "大封镇"),
+    ]
+    return out
+
+
+BENCH_KINDS = ["发展和改革委员会", "教育局", "民政局", "司法局", "人力资源和社会保障局", "自然资源局", "交通运输局", "水利局", "农业农村局", "商务局"]
+
+
+def _scale_agencies(n: int) -> list[Agency]:
+    out = []
+    for i in range(n):
+        county = f"样例县{i // len(BENCH_KINDS) + 1:04d}"
+        name = f"{county}{BENCH_KINDS[i % len(BENCH_KINDS)]}"
+        out.append(
+            Agency(name, "department", "659000", f"{county}人民政府", "bench", f"c{300000 + i}", name, scale=True)
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The numbers of one report
+
+
+def _split(rng: random.Random, total: int, weights: list[int]) -> list[int]:
+    """`total` units spread over len(weights) rows (a deterministic multinomial draw)."""
+    counts = [0] * len(weights)
+    for i in rng.choices(range(len(weights)), weights=weights, k=total):
+        counts[i] += 1
+    return counts
+
+
+RESULT_WEIGHTS_2021 = [50, 10, 1, 1, 1, 2, 1, 2, 1, 1, 12, 3, 3, 2, 2, 1, 1, 1, 2, 1, 3]
+RESULT_WEIGHTS_2019 = RESULT_WEIGHTS_2021[:18] + [6]
+
+
+def gen_series(agency: Agency) -> dict[int, dict]:
+    """Parse-contract values for every year of one agency, generated in order so that the
+    cross-year rules hold (carried_over_in = last carried_over_out; in_force rolls forward)."""
+    out: dict[int, dict] = {}
+    prev_out = [0] * 7
+    rules_in_force = 0 if agency.kind != "government" else 12
+    norm_in_force = {"government": 40, "department": 6}.get(agency.kind, 0)
+    for year in YEARS:
+        rng = random.Random(f"values|{agency.name}|{year}")
+        fmt = format_for_year(year)
+        big = agency.size
+        new = [
+            rng.randint(0, 6 * big) if rng.random() < 0.8 or big > 1 else 0,
+            rng.randint(0, big),
+            rng.randint(0, big // 8),
+            rng.randint(0, big // 6),
+            rng.randint(0, big // 4),
+            rng.randint(0, big // 5),
+        ]
+        if agency.kind == "town" and rng.random() < 0.5:
+            new = [0] * 6
+        cin = prev_out[:6] if year > 2019 else [rng.randint(0, 1) if big > 2 else 0 for _ in range(6)]
+        cout = [rng.randint(0, min(2, n + c)) if n + c and rng.random() < 0.3 else 0 for n, c in zip(new, cin, strict=True)]
+        done = [n + c - o for n, c, o in zip(new, cin, cout, strict=True)]
+        weights = RESULT_WEIGHTS_2019 if fmt == "2019" else RESULT_WEIGHTS_2021
+        per_col = [_split(rng, d, weights) for d in done]  # [col][row]
+        keys = request_keys(fmt)
+        result_keys = [k for k in keys if k not in ("new_received", "carried_over_in", "total_processed", "carried_over_out")]
+        requests: dict[str, list[int] | None] = {}
+
+        def row(vals: list[int]) -> list[int]:
+            return vals + [sum(vals)]
+
+        requests["new_received"] = row(new)
+        requests["carried_over_in"] = row(cin)
+        for r, key in enumerate(result_keys):
+            requests[key] = row([per_col[c][r] for c in range(6)])
+        requests["total_processed"] = row(done)
+        requests["carried_over_out"] = row(cout)
+        if fmt == "2019":
+            for k in OTHER_SPLIT_KEYS:
+                requests[k] = None
+        requests = {k: requests[k] for k in REQUEST_KEYS + (["other"] if fmt == "2019" else [])}
+        prev_out = cout + [sum(cout)]
+
+        appeals = {}
+        for g, _ in APPEAL_GROUPS:
+            n = rng.randint(0, max(0, big // 10)) if rng.random() < 0.5 else 0
+            v = _split(rng, n, [5, 2, 1, 1])
+            appeals[g] = v + [sum(v)]
+
+        if fmt == "2021":
+            r_iss = rng.randint(0, 2) if agency.kind == "government" else 0
+            r_rep = min(rules_in_force, rng.randint(0, 1)) if agency.kind == "government" else 0
+            rules_in_force += r_iss - r_rep
+            n_iss = rng.randint(0, 6) if norm_in_force or agency.kind == "government" else 0
+            n_rep = min(norm_in_force, rng.randint(0, 3)) if norm_in_force else 0
+            norm_in_force += n_iss - n_rep
+            active = {
+                "rules": {"issued": r_iss, "repealed": r_rep, "in_force": rules_in_force},
+                "normative": {"issued": n_iss, "repealed": n_rep, "in_force": norm_in_force},
+                "licensing": rng.randint(0, 500 * big) if agency.kind != "town" else rng.randint(0, 30),
+                "punishment": rng.randint(0, 80 * big) if agency.kind != "town" else rng.randint(0, 8),
+                "coercion": rng.randint(0, 5 * big) if agency.kind != "town" else 0,
+                "fees_wan": round(rng.uniform(0, 30 * big), 2) if agency.kind != "town" and rng.random() < 0.7 else 0,
+            }
+        else:
+            active = {}
+            for key, _, cols in ACTIVE_2019:
+                if key in ("rules", "normative"):
+                    made = rng.randint(0, 5) if (agency.kind == "government" or key == "normative") else 0
+                    pub = min(made, rng.randint(0, made)) if made else 0
+                    base = rules_in_force if key == "rules" else norm_in_force
+                    active[key] = {"new_made": made, "new_published": pub, "total_published": base + pub}
+                elif key == "fees":
+                    active[key] = {"prev_items": rng.randint(0, 12), "change": rng.randint(-2, 2)}
+                elif key == "procurement":
+                    items = rng.randint(0, 30) if agency.kind != "town" else 0
+                    active[key] = {"items": items, "amount_yuan": items * rng.randint(5000, 90000)}
+                else:
+                    prev = rng.randint(0, 120) if agency.kind != "town" else rng.randint(0, 10)
+                    active[key] = {"prev_items": prev, "change": rng.randint(-3, 5), "decisions": rng.randint(0, 400 * big)}
+                assert [*active[key]] == cols
+        out[year] = {
+            "format": fmt,
+            "sections": ["1", "2", "3", "4", "5", "6"],
+            "active": active,
+            "requests": requests,
+            "appeals": appeals,
+        }
+    return out
+
+
+# ----------------------------------------------------------------------------------------------
+# The checks a report's own numbers must pass (DESIGN.md "Checks on one report")
+
+CHECK_NAMES = ["balance", "row_totals", "total_processed", "appeal_totals", "completeness", "narrative"]
+
+
+def failing_checks(values: dict, narrative_total: int | None = None) -> list[str]:
+    """Names of the DESIGN.md checks that `values` fail (the truth's `checks_fail`)."""
+    fails: list[str] = []
+    req = values.get("requests") or {}
+    rows = {k: v for k, v in req.items() if v is not None}
+    ends = ("new_received", "carried_over_in", "total_processed", "carried_over_out")
+    if all(k in rows and None not in rows[k] for k in ends):  # a check that cannot run does not fail
+        if not all(rows[ends[0]][c] + rows[ends[1]][c] == rows[ends[2]][c] + rows[ends[3]][c] for c in range(7)):
+            fails.append("balance")
+    if rows and not all(None in v or sum(v[:6]) == v[6] for v in rows.values()):
+        fails.append("row_totals")
+    result = [k for k in RESULT_KEYS + ["other"] if k in rows]
+    if "total_processed" in rows and None not in rows["total_processed"]:
+        if not all(sum(rows[k][c] or 0 for k in result) == rows["total_processed"][c] for c in range(7)):
+            fails.append("total_processed")
+    appeals = values.get("appeals")
+    if appeals and not all(sum(v[:4]) == v[4] for v in appeals.values()):
+        fails.append("appeal_totals")
+    if values.get("sections") != ["1", "2", "3", "4", "5", "6"] or not values.get("active") or not req or not appeals:
+        fails.append("completeness")
+    if narrative_total is not None and "new_received" in rows and narrative_total != rows["new_received"][6]:
+        fails.append("narrative")
+    return fails
+
+
+# ----------------------------------------------------------------------------------------------
+# Reports and what happened to them
+
+
+@dataclass
+class Version:
+    """One state of a report's content at its URL."""
+
+    since: date
+    values: dict
+    narrative_total: int | None  # the request count the prose states
+    note: str = ""
+
+
+@dataclass
+class Report:
+    agency: Agency
+    year: int
+    form: str  # html | pdf | docx | doc | wps | scan | html+pdf | seed-text forms
+    link: str  # inline | href | onclick | iframe | embed | viewer
+    portal_date: date  # the date the portal shows
+    first_seen: date  # the day it appeared on the portal
+    signed: date | None  # the date printed under the signature
+    versions: list[Version]
+    seed: str | None = None  # seed file stem for the five real reports
+    static: str | None = None  # committed file under static/ (doc, wps, scan)
+    extra_columns: list[str] = field(default_factory=list)  # other columns that also list it
+    alias_path: str | None = None  # a second URL serving the same article (listed in another column)
+    redirect_from: str | None = None  # list link that reaches the article through a redirect chain
+    slow: bool = False
+    flaky: int = 0  # first N requests of the article answer 503
+    gbk: bool = False
+
+    @property
+    def title(self) -> str:
+        if self.seed and self.agency.site == "wusu":
+            return f"{self.agency.short}政府信息公开工作{self.year}年度报告"
+        return f"{self.agency.name}{self.year}年政府信息公开工作年度报告"
+
+    @property
+    def key(self) -> str:
+        return _h(self.agency.name, self.year, "article")
+
+    @cached_property
+    def article_path(self) -> str:
+        a, d = self.agency, self.portal_date
+        if a.site in ("yining", "bench"):
+            col = YINING_YEAR_COLS[self.year] if a.kind == "government" and a.site == "yining" else a.slug
+            if a.name == "伊宁市人民政府" and self.year == 2020:
+                return "/yining/c118486/202101/d0795811e3b84d41b32b0b39c956bd26.shtml"  # the real URL
+            return f"/{a.site}/{col}/{d:%Y%m}/{self.key}.shtml"
+        if a.site == "wusu":
+            return f"/wusu/zfxxgk/zfxxgknb/{a.slug}/{d:%Y%m}/t{d:%Y%m%d}_{_hint(self.key) % 900000 + 100000}.html"
+        return f"/wuzhi/art/{d.year}/{d.month}/{d.day}/art_{a.slug}_{_hint(self.key) % 9000000 + 1000000}.html"
+
+    @cached_property
+    def attachment_path(self) -> str | None:
+        ext = {"pdf": "pdf", "docx": "docx", "doc": "doc", "wps": "wps", "scan": "pdf", "html+pdf": "pdf"}.get(self.form)
+        if self.seed_form == "pdf":
+            ext = "pdf"
+        elif self.seed_form == "docx":
+            ext = "docx"
+        if ext is None:
+            return None
+        a, d, k2 = self.agency, self.portal_date, _h(self.key, "file")
+        if a.site in ("yining", "bench"):
+            return f"{self.article_path[:-6]}/files/{k2}.{ext}"
+        if a.site == "wusu":
+            return f"/wusu/zfxxgk/zfxxgknb/{a.slug}/{d:%Y%m}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
+        return f"/wuzhi/attach/0/{k2}.{ext}"
+
+    @property
+    def seed_form(self) -> str | None:
+        return self.form.removeprefix("seed-") if self.seed else None
+
+    def version(self, today: date) -> Version:
+        return [v for v in self.versions if v.since <= today][-1]
+
+    def urls(self) -> list[str]:
+        out = [self.article_path]
+        if self.alias_path:
+            out.append(self.alias_path)
+        if self.attachment_path:
+            out.append(self.attachment_path)
+        return out
+
+    def list_path(self) -> str:
+        """What the report column links to (an old URL that redirects, for one report)."""
+        return self.redirect_from or self.article_path
+
+
+@dataclass
+class Lookalike:
+    """A document in a report column that is not an annual report (or not one on the form)."""
+
+    site: str
+    column: str  # column path
+    title: str
+    day: date
+    kind: str  # work_report | final_accounts | work_plan | rule_of_law | notice | dead | large
+    agency: str
+
+    @cached_property
+    def path(self) -> str:
+        k = _h("lookalike", self.column, self.title)
+        if self.site == "yining":
+            return f"{self.column}{self.day:%Y%m}/{k}.shtml"
+        if self.site == "wusu":
+            return f"{self.column}{self.day:%Y%m}/t{self.day:%Y%m%d}_{_hint(k) % 900000 + 100000}.html"
+        colno = self.column.split("col/col")[1].split("/")[0]
+        return f"/wuzhi/art/{self.day.year}/{self.day.month}/{self.day.day}/art_{colno}_{_hint(k) % 9000000 + 1000000}.html"
+
+    @property
+    def large_path(self) -> str:
+        return f"{self.path[:-6]}/files/{_h(self.path, 'large')}.pdf"
+
+
+# Which form each special report takes; the rest are drawn by hash.
+FORM_OVERRIDES: dict[tuple[str, int], tuple[str, str]] = {
+    ("伊宁市人民政府", 2019): ("html", "inline"),
+    ("伊宁市人民政府", 2020): ("html", "inline"),
+    ("伊宁市人民政府", 2021): ("pdf", "href"),
+    ("伊宁市人民政府", 2022): ("html+pdf", "href"),
+    ("伊宁市人民政府", 2023): ("docx", "href"),
+    ("伊宁市人民政府", 2025): ("html", "inline"),
+    ("伊宁市公安局", 2021): ("pdf", "onclick"),
+    ("伊宁市财政局", 2022): ("pdf", "iframe"),
+    ("伊宁市教育局", 2022): ("wps", "href"),
+    ("伊宁市教育局", 2023): ("pdf", "embed"),
+    ("伊宁市卫生健康委员会", 2023): ("pdf", "viewer"),
+    ("伊宁市英也尔镇人民政府", 2021): ("doc", "href"),
+    ("伊宁市达达木图镇人民政府", 2023): ("scan", "href"),
+    ("伊宁市住房和城乡建设局", 2024): ("docx", "href"),
+}
+STATIC_FILES = {"doc": "report.doc", "wps": "report.wps", "scan": "scan.pdf"}
+
+# The five real reports (tests/seeds), with the portal date each was published on.
+SEEDS: dict[str, tuple[str, int, date, str]] = {
+    "000_d00dabea609a4446": ("伊宁市潘津镇人民政府", 2024, date(2025, 1, 21), "seed-pdf"),
+    "001_70dbf32ff745fb63": ("伊宁市人民政府", 2024, date(2025, 1, 28), "seed-html"),
+    "002_f13d2195483ea46f": ("武陟县大封镇人民政府", 2024, date(2025, 1, 24), "seed-html"),  # undated: portal date chosen
+    "003_1e1d37345e448265": ("乌苏市甘河子镇人民政府", 2024, date(2025, 1, 22), "seed-html"),
+    "004_4a1ee8622544226d": ("伊宁市巴彦岱镇人民政府", 2025, date(2026, 1, 23), "seed-docx"),
+}
+
+# Reports whose numbers deliberately break a check: (agency, year) -> how.
+BROKEN: dict[tuple[str, int], str] = {
+    ("伊宁市公安局", 2022): "row_totals",
+    ("伊宁市财政局", 2023): "balance",
+    ("伊宁市汉宾乡人民政府", 2021): "appeal_totals",
+    ("伊宁市卫生健康委员会", 2024): "narrative",
+    ("伊宁市住房和城乡建设局", 2020): "completeness",
+    ("乌苏市人民政府", 2022): "total_processed",
+}
+# Published, then silently replaced at the same URL (the first version fails the balance check).
+EDITED = ("伊宁市市场监督管理局", 2024, date(2025, 1, 20), date(2025, 2, 17))
+# Appeared on 2025-03-20 with a portal date of 2025-01-24.
+BACKDATED = ("伊宁市英也尔镇人民政府", 2024, date(2025, 1, 24), date(2025, 3, 20))
+# Published on a day of the plan, or never: explicit cases so every status exists as of the default today.
+PLAN: dict[tuple[str, int], date | None] = {
+    ("伊宁市汉宾乡人民政府", 2025): None,
+    ("伊宁市喀尔墩乡人民政府", 2024): None,
+    ("伊宁市文化体育广播电视和旅游局", 2025): date(2026, 3, 9),  # late
+    ("伊宁市人民政府", 2025): date(2026, 3, 27),
+    ("乌苏市人民政府", 2025): date(2026, 6, 15),  # late, after the default today: missing until then
+    ("武陟县人民政府", 2025): date(2026, 3, 30),
+    ("乌苏市甘河子镇人民政府", 2025): date(2026, 2, 3),
+    ("武陟县大封镇人民政府", 2025): None,
+}
+
+
+def load_seed(stem: str) -> tuple[str, dict]:
+    base = resources.files("crawler.portal") / "data" / "seeds"
+    text = (base / f"{stem}.txt").read_text(encoding="utf-8")
+    gold = json.loads((base / f"{stem}.json").read_text(encoding="utf-8"))
+    return text, gold
+
+
+def seed_values(gold: dict) -> dict:
+    """Gold → parse-contract values (gold's `inferred` becomes the contract's `cells`)."""
+    values = {k: gold[k] for k in ("agency", "year", "published", "format", "sections", "active", "requests", "appeals")}
+    cells = {}
+    for key, cols in (gold.get("inferred") or {}).items():
+        for c in cols:
+            cells[f"requests.{key}.{c}"] = "inferred"
+    if cells:
+        values["cells"] = cells
+    return values
+
+
+def _break(values: dict, how: str, rng: random.Random) -> None:
+    req = values["requests"]
+    if how == "row_totals":
+        # A wrong 总计 cell in 予以公开, and the table's later totals built on it: only row totals fail.
+        req["granted"][6] += 1
+        req["total_processed"][6] += 1
+        req["new_received"][6] += 1
+    elif how == "balance":
+        req["carried_over_out"][0] += 2
+        req["carried_over_out"][6] += 2
+    elif how == "appeal_totals":
+        values["appeals"]["review"][4] = values["appeals"]["review"][4] + 1
+    elif how == "completeness":
+        values["sections"] = ["1", "2", "3", "5", "6"]
+        values["appeals"] = None
+    elif how == "total_processed":
+        req["total_processed"] = [v + (1 if i in (0, 6) else 0) for i, v in enumerate(req["total_processed"])]
+        req["carried_over_out"] = [v - (1 if i in (0, 6) else 0) for i, v in enumerate(req["carried_over_out"])]
+
+
+@dataclass
+class World:
+    today: date
+    scale: int = 0
+
+    @cached_property
+    def agencies(self) -> list[Agency]:
+        return _agencies() + _scale_agencies(self.scale)
+
+    @cached_property
+    def agency_by_name(self) -> dict[str, Agency]:
+        return {a.name: a for a in self.agencies}
+
+    @cached_property
+    def all_reports(self) -> list[Report]:
+        """Every report that is ever published, including those after `today`."""
+        seeds = {(agency, year): (stem, day, form) for stem, (agency, year, day, form) in SEEDS.items()}
+        out: list[Report] = []
+        for a in self.agencies:
+            if a.login:
+                continue  # its reports sit behind the login; nothing to find
+            series: dict[int, dict] | None = None
+            for year in YEARS:
+                key = (a.name, year)
+                rng = random.Random(f"plan|{a.name}|{year}")
+                due = a.due(year)
+                if key in seeds:
+                    stem, day, form = seeds[key]
+                    _, gold = load_seed(stem)
+                    vals = seed_values(gold)
+                    signed = date.fromisoformat(gold["published"]) if gold["published"] else None
+                    v = Version(day, vals, None)
+                    out.append(
+                        Report(a, year, form, "href" if form != "seed-html" else "inline", day, day, signed, [v], seed=stem,
+                               gbk=a.site == "wusu")
+                    )
+                    continue
+                if key in PLAN:
+                    day = PLAN[key]
+                else:
+                    roll = _hint("plan", a.name, year) % 100
+                    if a.kind == "government" or roll < 70:
+                        day = due - timedelta(days=rng.randint(1, 20))
+                    elif roll < 88:
+                        day = due + timedelta(days=rng.randint(3, 75))
+                    else:
+                        day = None
+                if day is None:
+                    continue
+                day = max(day, date(year + 1, 1, 6))
+                form, link = FORM_OVERRIDES.get(key, ("", ""))
+                if not form:
+                    pick = _hint("form", a.name, year) % 100
+                    form, link = ("html", "inline") if pick < 60 or a.scale else ("pdf", "href") if pick < 85 else ("docx", "href")
+                if form == "html":
+                    link = "inline"
+                if series is None:
+                    series = gen_series(a)
+                vals = json.loads(json.dumps(series[year]))
+                vals = {"agency": a.name, "year": year, "published": None, **vals}
+                signed = day - timedelta(days=rng.randint(0, 4))
+                vals["published"] = signed.isoformat()
+                how = BROKEN.get(key)
+                if how and how != "narrative":
+                    _break(vals, how, rng)
+                # The prose states the year's new requests; one report's prose disagrees with its table.
+                narrative = vals["requests"]["new_received"][6] + (3 if how == "narrative" else 0)
+                vals = {k: vals[k] for k in ("agency", "year", "published", "format", "sections", "active", "requests", "appeals")}
+                versions = [Version(day, vals, narrative)]
+                first_seen = day
+                if key == EDITED[:2]:
+                    first = json.loads(json.dumps(vals))
+                    _break(first, "balance", rng)
+                    versions = [Version(day, first, narrative, "first version"), Version(EDITED[3], vals, narrative, "edited")]
+                    day = EDITED[2]
+                    versions[0].since = day
+                if key == BACKDATED[:2]:
+                    day, first_seen = BACKDATED[2], BACKDATED[3]
+                    versions[0].since = first_seen
+                    signed = day - timedelta(days=1)
+                    for v in versions:
+                        v.values["published"] = signed.isoformat()
+                r = Report(a, year, form, link, day, first_seen, signed, versions, static=STATIC_FILES.get(form))
+                out.append(r)
+        by = {(r.agency.name, r.year): r for r in out}
+        # The traps a crawler meets on the way to some reports.
+        if ("伊宁市潘津镇人民政府", 2024) in by:
+            by[("伊宁市潘津镇人民政府", 2024)].extra_columns.append(f"/yining/{YINING_YEAR_COLS[2024]}/")
+        if ("伊宁市巴彦岱镇人民政府", 2025) in by:
+            by[("伊宁市巴彦岱镇人民政府", 2025)].extra_columns.append(f"/yining/{YINING_YEAR_COLS[2025]}/")
+        r = by.get(("伊宁市达达木图镇人民政府", 2022))
+        if r:  # listed in the 2022 year column under a second URL (a copy of the article)
+            r.extra_columns.append(f"/yining/{YINING_YEAR_COLS[2022]}/")
+            r.alias_path = f"/yining/{YINING_YEAR_COLS[2022]}/{r.portal_date:%Y%m}/{_h(r.key, 'copy')}.shtml"
+        r = by.get(("伊宁市人民政府", 2019))
+        if r:
+            r.redirect_from = "/yining/zwgk/xxgknb/2019.html"
+        r = by.get(("伊宁市人民政府", 2022))
+        if r:
+            r.slow = True  # its attachment answers slowly
+        r = by.get(("伊宁市公安局", 2023))
+        if r:
+            r.flaky = 2
+        return out
+
+    @cached_property
+    def reports(self) -> list[Report]:
+        """Reports on the portal as of `today`."""
+        return [r for r in self.all_reports if r.first_seen <= self.today]
+
+    @cached_property
+    def lookalikes(self) -> list[Lookalike]:
+        out: list[Lookalike] = []
+        for y in YEARS:
+            col = f"/yining/{YINING_YEAR_COLS[y]}/"
+            nxt = y + 1
+            out += [
+                Lookalike("yining", col, f"伊宁市人民政府{nxt}年政府工作报告", date(nxt, 1, 12), "work_report", "伊宁市人民政府"),
+                Lookalike("yining", col, f"伊宁市{y}年财政决算报告", date(nxt, 8, 20), "final_accounts", "伊宁市财政局"),
+                Lookalike("yining", col, f"伊宁市人民政府{nxt}年度工作要点", date(nxt, 2, 10), "work_plan", "伊宁市人民政府"),
+                Lookalike("yining", col, f"伊宁市{y}年法治政府建设年度报告", date(nxt, 3, 25), "rule_of_law", "伊宁市人民政府"),
+                Lookalike("yining", col, f"关于做好{y}年度政府信息公开工作年度报告编制发布工作的通知", date(y, 12, 20), "notice", "伊宁市人民政府办公室"),
+            ]
+        out.append(Lookalike("yining", f"/yining/{YINING_YEAR_COLS[2023]}/", "伊宁市2023年财政决算报告（附表）", date(2024, 8, 22), "large", "伊宁市财政局"))
+        out.append(Lookalike("yining", "/yining/c119001/", "伊宁市公安局2024年法治政府建设年度报告", date(2025, 3, 15), "rule_of_law", "伊宁市公安局"))
+        out.append(Lookalike("yining", "/yining/c119004/", "伊宁市2024年财政决算报告", date(2025, 8, 19), "final_accounts", "伊宁市财政局"))
+        out.append(Lookalike("yining", "/yining/c119101/", "潘津镇2025年度工作要点", date(2025, 2, 14), "work_plan", "伊宁市潘津镇人民政府"))
+        for y in (2023, 2024, 2025):
+            out.append(Lookalike("wusu", "/wusu/zfxxgk/zfxxgknb/szf/", f"乌苏市人民政府{y + 1}年政府工作报告", date(y + 1, 1, 18), "work_report", "乌苏市人民政府"))
+            out.append(Lookalike("wuzhi", "/wuzhi/col/col1001/index.html", f"武陟县{y}年法治政府建设年度报告", date(y + 1, 3, 20), "rule_of_law", "武陟县人民政府"))
+        out.append(Lookalike("wuzhi", "/wuzhi/col/col1123/index.html", "大封镇2025年度工作要点", date(2025, 2, 21), "work_plan", "武陟县大封镇人民政府"))
+        return [x for x in out if x.day <= self.today]
+
+    # --------------------------------------------------------------------------------------
+    # Truth
+
+    def compliance(self) -> list[dict]:
+        found = {(r.agency.name, r.year): r for r in self.reports}
+        out = []
+        for a in self.agencies:
+            for year in YEARS:
+                due = a.due(year)
+                r = found.get((a.name, year))
+                row: dict = {"agency": a.name, "year": year, "as_of": self.today.isoformat(), "due": due.isoformat(), "published": None}
+                if a.login:
+                    row["status"] = "unreachable"
+                elif r is not None:
+                    row["published"] = r.portal_date.isoformat()
+                    late = (r.portal_date - due).days
+                    row["status"] = "late" if late > 0 else "on_time"
+                    if late > 0:
+                        row["days_late"] = late
+                    if r.first_seen != r.portal_date:
+                        row["backdated"] = True
+                        row["first_seen"] = r.first_seen.isoformat()
+                else:
+                    row["status"] = "pending" if self.today <= due else "missing"
+                out.append(row)
+        return out
+
+    def registry_rows(self, base_url: str) -> list[dict]:
+        return [
+            {
+                "name": a.name,
+                "kind": a.kind,
+                "region": a.region,
+                "parent": a.parent,
+                "portal": base_url + SITES[a.site]["home"],
+                "cms": a.cms,
+                "columns": [base_url + p for p in a.column_paths],
+                "deadline": a.deadline,
+            }
+            for a in self.agencies
+        ]
