@@ -288,9 +288,10 @@ class Portal:
                 # TRS links are relative to the column ("./202501/t…html").
                 rel = [(t, "./" + u[len(col):] if u.startswith(col) else u, d) for t, u, d in chunk]
                 name = "index.html" if i == 0 else f"index_{i}.html"
-                fn = (lambda rel=rel, i=i, count=count, a=a: html_response(
-                    P.page(f"{a.short}年报", hdr + f'<div class="crumb">首页 &gt; 政府信息公开 &gt; 政府信息公开年报 &gt; {P.E(a.short)}</div>'
-                           + P.trs_list(rel, i, count), gbk), mod, True))
+                def fn(rel=rel, i=i, count=count, a=a, mod=mod) -> Response:
+                    crumb = f'<div class="crumb">首页 &gt; 政府信息公开 &gt; 政府信息公开年报 &gt; {P.E(a.short)}</div>'
+                    return html_response(P.page(f"{a.short}年报", hdr + crumb + P.trs_list(rel, i, count), gbk), mod, True)
+
                 self.routes[col + name] = fn
                 if i == 0:
                     self.routes[col] = fn
