@@ -291,9 +291,17 @@ def _v2(db: sqlite_utils.Database) -> None:
     db["reports"].create_index(["current", "agency", "year"], if_not_exists=True)
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    # covering indexes for the dashboard's group-bys over compliance (100,000s of rows)
+    db["compliance"].create_index(["year", "kind", "status"], if_not_exists=True)
+    db["compliance"].create_index(["region", "status"], if_not_exists=True)
+    db["check_results"].create_index(["ok", "scope", "check"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
+    (3, "dashboard indexes", _v3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

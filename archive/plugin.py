@@ -1,0 +1,419 @@
+"""The gongkai Datasette plugin: dashboard, report pages, stored copies, search, cell links.
+
+Routes:
+  /-/gongkai                    the compliance dashboard (?year= ?kind= ?region= filter it)
+  /-/gongkai/report/<id>        one report: verdict, checks, its tables with Chinese labels, provenance
+  /-/gongkai/search?q=          full-text search (trigram FTS5; LIKE for one or two characters)
+  /-/blob/<sha256>              the stored copy, served from the blob store (sandboxed, never executed)
+Charts are inline SVG drawn here: the machine that serves them may have no internet (no CDN).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.utils.asgi import NotFound, Response
+from markupsafe import Markup, escape
+
+from archive.columns import REQUEST_ROW_KEYS, column_labels
+from archive.web import DB_NAME, KIND_LABELS, PARSE_STATUS_LABELS, SEARCH_SQL, STATUS_LABELS
+
+SOURCE_LABELS = {
+    "portal_date": "门户发布日期",
+    "published": "落款日期",
+    "last_modified": "HTTP Last-Modified",
+    "first_seen": "首次抓取时间",
+    "first_seen (backdated?)": "首次抓取时间（疑似倒签）",
+}
+STATUS_ORDER = ["on_time", "late", "missing", "unreachable", "unverified", "undated", "pending"]
+STATUS_COLORS = {
+    "on_time": "#2e7d32",
+    "late": "#f57c00",
+    "missing": "#c62828",
+    "unreachable": "#6d6d6d",
+    "unverified": "#b0bec5",
+    "undated": "#9575cd",
+    "pending": "#64b5f6",
+}
+CONTENT_TYPES = {
+    "html": "text/html",
+    "pdf": "application/pdf",
+    "text": "text/plain",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "doc": "application/msword",
+    "wps": "application/octet-stream",
+    "image": "application/octet-stream",
+}
+
+
+def _blob_path(datasette: Any, sha: str) -> Path:
+    cfg = datasette.plugin_config("gongkai") or {}
+    return Path(cfg.get("data_dir", ".")) / "blobs" / sha[:2] / sha[2:4] / sha
+
+
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def stacked_bars(
+    rows: list[tuple[str, dict[str, int]]], width: int = 640, bar: int = 22, label_width: int = 170
+) -> Markup:
+    """Horizontal 100% stacked bars, one per row label, coloured by verdict status."""
+    if not rows:
+        return Markup('<p class="gk-empty">暂无数据</p>')
+    gap = 8
+    h = len(rows) * (bar + gap) + 4
+    plot = width - label_width - 60
+    parts = [
+        f'<svg class="gk-chart" viewBox="0 0 {width} {h}" width="100%" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, (label, counts) in enumerate(rows):
+        y = i * (bar + gap) + 2
+        total = sum(counts.values()) or 1
+        parts.append(
+            f'<text x="{label_width - 8}" y="{y + bar * 0.7:.1f}" text-anchor="end" class="gk-lbl">'
+            f"{escape(label)}</text>"
+        )
+        x = float(label_width)
+        for st in STATUS_ORDER:
+            n = counts.get(st, 0)
+            if not n:
+                continue
+            w = plot * n / total
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y}" width="{max(w, 0.5):.1f}" height="{bar}" '
+                f'fill="{STATUS_COLORS[st]}"><title>{escape(label)} · {STATUS_LABELS[st]}：{n}'
+                f"（{100 * n / total:.0f}%）</title></rect>"
+            )
+            if w > 26:
+                parts.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + bar * 0.7:.1f}" text-anchor="middle" '
+                    f'class="gk-in">{n}</text>'
+                )
+            x += w
+        parts.append(
+            f'<text x="{label_width + plot + 6}" y="{y + bar * 0.7:.1f}" class="gk-lbl">{total}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def line_chart(
+    points: list[tuple[str, float | None]],
+    unit: str = "",
+    width: int = 640,
+    height: int = 220,
+    color: str = "#1565c0",
+    ymax: float | None = None,
+) -> Markup:
+    """A line chart with dots and values, x = categories (years)."""
+    pts = [(x, y) for x, y in points if y is not None]
+    if not pts:
+        return Markup('<p class="gk-empty">暂无数据</p>')
+    left, right, top, bottom = 50, 24, 26, 30
+    top_v = ymax if ymax is not None else max(y for _, y in pts) or 1
+    step = (width - left - right) / max(len(points) - 1, 1)
+    sx = {
+        x: left + i * step if len(points) > 1 else (width - left - right) / 2 + left
+        for i, (x, _) in enumerate(points)
+    }
+
+    def sy(v: float) -> float:
+        return top + (height - top - bottom) * (1 - v / top_v)
+
+    parts = [
+        f'<svg class="gk-chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for frac in (0, 0.5, 1):
+        v = top_v * frac
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{sy(v):.1f}" y2="{sy(v):.1f}" class="gk-grid"/>'
+            f'<text x="{left - 6}" y="{sy(v) + 4:.1f}" text-anchor="end" class="gk-axis">'
+            f"{v:.0f}{escape(unit)}</text>"
+        )
+    for x, _ in points:
+        parts.append(
+            f'<text x="{sx[x]:.1f}" y="{height - 8}" text-anchor="middle" class="gk-axis">{escape(x)}</text>'
+        )
+    path = " ".join(f"{'M' if i == 0 else 'L'}{sx[x]:.1f},{sy(y):.1f}" for i, (x, y) in enumerate(pts))
+    parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2.5"/>')
+    for x, y in pts:
+        shown = f"{y:.0f}" if abs(y) >= 10 or y == int(y) else f"{y:.1f}"
+        parts.append(
+            f'<circle cx="{sx[x]:.1f}" cy="{sy(y):.1f}" r="4" fill="{color}"><title>{escape(x)}：'
+            f"{shown}{escape(unit)}</title></circle>"
+            f'<text x="{sx[x]:.1f}" y="{sy(y) - 9:.1f}" text-anchor="middle" class="gk-val">{shown}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def legend() -> Markup:
+    return Markup(
+        "".join(
+            f'<span class="gk-key"><i style="background:{STATUS_COLORS[s]}"></i>{STATUS_LABELS[s]}</span>'
+            for s in STATUS_ORDER
+        )
+    )
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def _filters(request: Any) -> tuple[str, list, dict]:
+    where, params, chosen = [], [], {}
+    for key in ("year", "kind", "region"):
+        v = request.args.get(key)
+        if v:
+            where.append(f"{key} = ?")
+            params.append(int(v) if key == "year" and v.isdigit() else v)
+            chosen[key] = v
+    return (" where " + " and ".join(where)) if where else "", params, chosen
+
+
+async def dashboard(datasette: Any, request: Any) -> Response:
+    db = datasette.get_database(DB_NAME)
+    where, params, chosen = _filters(request)
+    by_year: dict[int, dict[str, int]] = {}
+    by_kind: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    res = await db.execute(
+        f"select year, kind, status, count(*) from compliance{where} group by 1, 2, 3", params
+    )
+    for year, kind, status, n in res.rows:
+        by_year.setdefault(year, {}).setdefault(status, 0)
+        by_year[year][status] += n
+        by_kind.setdefault(kind or "?", {}).setdefault(status, 0)
+        by_kind[kind or "?"][status] += n
+        totals[status] = totals.get(status, 0) + n
+    res = await db.execute(f"select region, status, count(*) from compliance{where} group by 1, 2", params)
+    by_region: dict[str, dict[str, int]] = {}
+    for region, status, n in res.rows:
+        by_region.setdefault(region or "?", {})[status] = n
+
+    def bad_share(c: dict[str, int]) -> float:
+        judged = sum(v for k, v in c.items() if k not in ("pending",)) or 1
+        return (c.get("missing", 0) + c.get("late", 0)) / judged
+
+    region_rows = sorted(by_region.items(), key=lambda kv: (-bad_share(kv[1]), kv[0]))[:25]
+    years = sorted(by_year)
+    rate = []
+    for y in years:
+        c = by_year[y]
+        judged = sum(c.get(s, 0) for s in ("on_time", "late", "missing"))
+        rate.append((str(y), 100 * c.get("on_time", 0) / judged if judged else None))
+    req_where = " and ".join(["r.current = 1", "r.year is not null"] + [f"r.{k} = ?" for k in chosen])
+    res = await db.execute(
+        f"select r.year, sum(q.new_received_total), count(*) from reports r join report_requests q "
+        f"on q.report_id = r.id where {req_where} group by r.year order by r.year",
+        params,
+    )
+    req_trend = [(str(y), float(n) if n is not None else None) for y, n, _ in res.rows]
+    res = await db.execute(
+        f"select agency, year, status, due, published, days_late, report_id, url, region, kind from compliance{where}"
+        f"{' and' if where else ' where'} status in ('missing', 'late') order by year desc, "
+        f"case status when 'missing' then 0 else 1 end, days_late desc limit 30",
+        params,
+    )
+    problems = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+    res = await db.execute(
+        "select [check], count(*) from check_results c join reports r on r.id = c.report_id "
+        "where c.ok = 0 and r.current = 1 group by 1 order by 2 desc"
+    )
+    checks = res.rows
+    counts = (
+        await db.execute(
+            "select (select count(*) from agencies), (select count(*) from reports where current = 1 and "
+            "parse_status in ('ok','inconsistent','incomplete')), (select count(*) from documents), "
+            "(select count(*) from crawls)"
+        )
+    ).rows[0]
+    options = {
+        "year": [
+            r[0] for r in (await db.execute("select distinct year from compliance order by 1 desc")).rows
+        ],
+        "kind": [r[0] for r in (await db.execute("select distinct kind from compliance order by 1")).rows],
+    }
+    ctx = {
+        "totals": totals,
+        "status_order": STATUS_ORDER,
+        "status_labels": STATUS_LABELS,
+        "status_colors": STATUS_COLORS,
+        "kind_labels": KIND_LABELS,
+        "chosen": chosen,
+        "options": options,
+        "year_chart": stacked_bars([(f"{y}年", by_year[y]) for y in sorted(years, reverse=True)]),
+        "kind_chart": stacked_bars([(KIND_LABELS.get(k, k), c) for k, c in sorted(by_kind.items())]),
+        "region_chart": stacked_bars(region_rows),
+        "rate_chart": line_chart(rate, unit="%", ymax=100, color="#2e7d32"),
+        "req_chart": line_chart(req_trend, unit="", color="#1565c0"),
+        "legend": legend(),
+        "problems": problems,
+        "checks": checks,
+        "n_agencies": counts[0],
+        "n_reports": counts[1],
+        "n_documents": counts[2],
+        "n_crawls": counts[3],
+        "n_regions": len(by_region),
+        "db": DB_NAME,
+    }
+    return Response.html(await datasette.render_template("gongkai_dashboard.html", ctx, request=request))
+
+
+async def report_page(datasette: Any, request: Any) -> Response:
+    from extract import form
+
+    rid = int(request.url_vars["id"])
+    db = datasette.get_database(DB_NAME)
+    res = await db.execute("select * from reports where id = ?", [rid])
+    if not res.rows:
+        raise NotFound(f"no report {rid}")
+    rep = dict(zip(res.columns, res.rows[0], strict=True))
+
+    async def one(sql: str, params: list) -> dict:
+        r = await db.execute(sql, params)
+        return dict(zip(r.columns, r.rows[0], strict=True)) if r.rows else {}
+
+    doc = await one("select * from documents where sha256 = ?", [rep["sha256"]])
+    req = await one("select * from report_requests where report_id = ?", [rid])
+    act = await one("select * from report_active where report_id = ?", [rid])
+    app = await one("select * from report_appeals where report_id = ?", [rid])
+    verdict = await one(
+        "select * from compliance where agency = ? and year = ?", [rep["agency"], rep["year"]]
+    )
+    checks = (
+        await db.execute(
+            "select scope, [check], ok, detail from check_results where report_id = ? "
+            "order by scope desc, ok, id",
+            [rid],
+        )
+    ).rows
+    urls = (
+        await db.execute(
+            "select url, first_seen, last_seen, portal_date, list_title, crawl_id "
+            "from document_urls where sha256 = ? order by first_seen",
+            [rep["sha256"]],
+        )
+    ).rows
+    labels = {k: lbl for k, lbl, _ in form.REQUEST_ROWS}
+    labels[form.OTHER_SINGLE[0]] = form.OTHER_SINGLE[1]
+    groups = {k: g for k, _, g in form.REQUEST_ROWS}
+    req_rows = []
+    for key in REQUEST_ROW_KEYS:
+        vals = [req.get(f"{key}_{c}") for c in form.REQUEST_COLUMNS]
+        if key in ("other",) + tuple(form.OTHER_SPLIT_KEYS) and all(v is None for v in vals):
+            continue  # the report prints 其他处理 either as one row or as three
+        req_rows.append((groups.get(key, ""), labels[key], vals))
+    act_labels = column_labels()["report_active"]
+    act_rows = [(act_labels[k], v) for k, v in act.items() if k != "report_id" and v is not None]
+    app_rows = [
+        (label, [app.get(f"{g}_{c}") for c in form.APPEAL_COLUMNS]) for g, label in form.APPEAL_GROUPS
+    ]
+    evidence = json.loads(verdict["evidence"]) if verdict.get("evidence") else None
+    ctx = {
+        "rep": rep,
+        "doc": doc,
+        "verdict": verdict,
+        "checks": checks,
+        "doc_urls": urls,
+        "req_rows": req_rows,
+        "req_cols": form.REQUEST_COLUMN_LABELS,
+        "act_rows": act_rows,
+        "app_rows": app_rows,
+        "app_cols": form.APPEAL_COLUMN_LABELS,
+        "status_labels": STATUS_LABELS,
+        "status_colors": STATUS_COLORS,
+        "parse_labels": PARSE_STATUS_LABELS,
+        "kind_labels": KIND_LABELS,
+        "source_labels": SOURCE_LABELS,
+        "sections": json.loads(rep["sections"] or "[]"),
+        "section_names": form.SECTIONS,
+        "evidence": json.dumps(evidence, ensure_ascii=False, indent=1) if evidence else None,
+        "db": DB_NAME,
+    }
+    return Response.html(await datasette.render_template("gongkai_report.html", ctx, request=request))
+
+
+async def search_page(datasette: Any, request: Any) -> Response:
+    q = (request.args.get("q") or "").strip()
+    rows: list[dict] = []
+    if q:
+        res = await datasette.get_database(DB_NAME).execute(SEARCH_SQL, {"q": q})
+        rows = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+        for r in rows:
+            r["context_html"] = escape(r["context"] or "").replace(
+                escape(q), Markup(f"<mark>{escape(q)}</mark>")
+            )
+    ctx = {"q": q, "rows": rows, "parse_labels": PARSE_STATUS_LABELS, "db": DB_NAME}
+    return Response.html(await datasette.render_template("gongkai_search.html", ctx, request=request))
+
+
+async def blob(datasette: Any, request: Any) -> Response:
+    sha = request.url_vars["sha"]
+    path = _blob_path(datasette, sha)
+    if not path.is_file():
+        raise NotFound(f"no stored copy {sha}")
+    res = await datasette.get_database(DB_NAME).execute("select type from documents where sha256 = ?", [sha])
+    kind = res.rows[0][0] if res.rows else None
+    ctype = CONTENT_TYPES.get(kind or "", "application/octet-stream")
+    if kind == "html" and not request.args.get("raw"):
+        ctype = "text/html"
+    return Response(
+        path.read_bytes(),
+        content_type=ctype,
+        headers={
+            # a stored page is evidence, not an app: no scripts, no requests to anywhere
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'inline; filename="{sha[:16]}.{kind or "bin"}"',
+        },
+    )
+
+
+@hookimpl
+def register_routes(datasette: Any) -> list:
+    return [
+        (r"^/-/gongkai$", dashboard),
+        (r"^/-/gongkai/report/(?P<id>\d+)$", report_page),
+        (r"^/-/gongkai/search$", search_page),
+        (r"^/-/blob/(?P<sha>[0-9a-f]{64})$", blob),
+    ]
+
+
+@hookimpl
+def menu_links(datasette: Any) -> list[dict]:
+    return [
+        {"href": datasette.urls.path("/-/gongkai"), "label": "合规仪表盘"},
+        {"href": datasette.urls.path("/-/gongkai/search"), "label": "全文检索"},
+    ]
+
+
+@hookimpl
+def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Markup | None:
+    if database != DB_NAME or value is None or value == "":
+        return None
+    if column == "report_id" or (table == "reports" and column == "id"):
+        return Markup(
+            f'<a href="{datasette.urls.path(f"/-/gongkai/report/{int(value)}")}">年报 {int(value)}</a>'
+        )
+    if column in ("sha256", "capture") and isinstance(value, str) and len(value) == 64:
+        return Markup(
+            f'<a href="{datasette.urls.path(f"/-/blob/{value}")}" title="{value}">存档副本 {value[:10]}…</a>'
+        )
+    if (
+        column in ("url", "column_url")
+        and isinstance(value, str)
+        and value.startswith(("http://", "https://"))
+    ):
+        return Markup(f'<a href="{html.escape(value)}" rel="noopener noreferrer">{html.escape(value)}</a>')
+    if column == "status" and table == "compliance" and value in STATUS_LABELS:
+        return Markup(
+            f'<span style="color:{STATUS_COLORS[value]};font-weight:bold">{STATUS_LABELS[value]}</span>'
+            f" <small>{value}</small>"
+        )
+    return None

@@ -1,0 +1,298 @@
+"""Datasette over the archive: metadata (Chinese titles, labels, facets, canned queries) and the app.
+
+`make_datasette(data_dir)` builds the Datasette instance used by `gongkai serve` and by the tests
+(`await ds.client.get("/-/gongkai")`). The gongkai plugin (archive/plugin.py) adds the dashboard
+(/-/gongkai), a page per report (/-/gongkai/report/<id>), the stored copies (/-/blob/<sha256>)
+and the search with its short-query fallback (/-/gongkai/search?q=).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from archive.columns import column_labels
+
+TEMPLATES = Path(__file__).parent / "templates"
+DB_NAME = "archive"
+
+STATUS_LABELS = {
+    "on_time": "按时公开",
+    "late": "逾期公开",
+    "missing": "逾期未公开",
+    "unreachable": "无法访问",
+    "unverified": "未核实",
+    "undated": "日期不明",
+    "pending": "未到期",
+}
+KIND_LABELS = {
+    "government": "县级以上人民政府",
+    "department": "县级以上政府部门",
+    "town": "乡镇（街道）",
+    "institution": "其他机构",
+}
+PARSE_STATUS_LABELS = {
+    "ok": "完整一致",
+    "inconsistent": "数据不一致",
+    "incomplete": "内容不完整",
+    "not_report": "非年报",
+    "error": "无法解析",
+}
+
+# The search: trigram FTS5 for 3+ characters, LIKE for one or two (伊宁) which trigrams cannot match.
+SEARCH_SQL = """
+select r.id as report_id, r.agency, r.year, r.parse_status, r.url,
+  substr(t.text, max(1, instr(t.text, :q) - 40), 120) as context
+from report_text t join reports r on r.id = t.report_id
+where r.current = 1 and length(trim(:q)) > 0 and (
+  (length(trim(:q)) >= 3 and t.report_id in (
+     select rowid from report_text_fts where report_text_fts match '"' || replace(trim(:q), '"', '""') || '"'))
+  or (length(trim(:q)) < 3 and (t.agency like '%' || trim(:q) || '%' or t.title like '%' || trim(:q) || '%'
+      or t.text like '%' || trim(:q) || '%'))
+)
+order by r.year desc, r.agency
+limit 500
+"""
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "missing": {
+        "title": "逾期未公开",
+        "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档证据）。",
+        "sql": "select agency, year, region, kind, due, url as column_url, sha256 as capture, evidence "
+        "from compliance where status = 'missing' order by year desc, region, agency",
+    },
+    "late": {
+        "title": "逾期公开",
+        "description": "年报在截止日期之后才公开的机关，附逾期天数与公开日期的依据。",
+        "sql": "select agency, year, region, kind, due, published, days_late, published_source, report_id, url "
+        "from compliance where status = 'late' order by days_late desc",
+    },
+    "inconsistent": {
+        "title": "数据不一致",
+        "description": "未通过校验的年报：表内平衡、合计、与正文不符、内容不完整等。",
+        "sql": "select c.agency, c.year, c.[check], c.detail, c.report_id, r.url from check_results c "
+        "join reports r on r.id = c.report_id where c.ok = 0 and r.current = 1 "
+        "order by c.year desc, c.agency, c.[check]",
+    },
+    "carry_over": {
+        "title": "跨年度不衔接",
+        "description": "本年“上年结转”与上一年“结转下年度继续办理”不符，或规章、规范性文件现行有效件数不能由上年结转推出。",
+        "sql": "select agency, year, [check], detail, report_id from check_results "
+        "where scope = 'cross' and [check] in ('carry_over', 'roll_forward') order by agency, year",
+    },
+    "copy_paste": {
+        "title": "疑似照抄",
+        "description": "与上一年度或同级兄弟单位的年报文字、数据几乎相同。",
+        "sql": "select agency, year, [check], detail, report_id from check_results "
+        "where scope = 'cross' and [check] in ('same_numbers', 'same_text', 'sibling_numbers', "
+        "'sibling_text') order by agency, year",
+    },
+    "requests_by_agency": {
+        "title": "历年依申请公开情况",
+        "description": "各机关历年收到、办理、结转的政府信息公开申请数（留空查看全部机关）。",
+        "sql": "select r.agency, r.year, q.new_received_total as 新收申请, q.carried_over_in_total as 上年结转, "
+        "q.granted_total as 予以公开, q.partially_granted_total as 部分公开, "
+        "q.total_processed_total as 办理总计, q.carried_over_out_total as 结转下年度, r.id as report_id "
+        "from reports r join report_requests q on q.report_id = r.id "
+        "where r.current = 1 and r.year is not null and (:agency = '' or r.agency like '%' || :agency || '%') "
+        "order by r.agency, r.year",
+        "params": ["agency"],
+    },
+    "search": {
+        "title": "全文检索",
+        "description": "在所有年报全文中检索（三个字以上用全文索引，一两个字如“伊宁”逐条匹配）。",
+        "sql": SEARCH_SQL.strip(),
+        "params": ["q"],
+    },
+}
+
+
+def metadata(data_dir: str | Path) -> dict[str, Any]:
+    labels = column_labels()
+    tables: dict[str, Any] = {
+        "compliance": {
+            "title": "公开合规情况（机关 × 年度）",
+            "description": "按《政府信息公开条例》第四十九条的截止日期逐一判定：on_time 按时公开，late 逾期公开，"
+            "missing 逾期未公开（有栏目页面存档为证），unreachable 栏目无法访问（不作判定），"
+            "unverified 无抓取证据，undated 找到年报但无公开日期，pending 未到期。",
+            "facets": ["status", "region", "kind", "year"],
+            "sort_desc": "year",
+            "columns": {
+                "agency": "机关名称",
+                "year": "报告年度",
+                "region": "行政区划代码",
+                "kind": "机关层级/类别",
+                "parent": "上级机关",
+                "status": "判定结果",
+                "due": "截止日期",
+                "published": "公开日期",
+                "published_source": "公开日期依据（门户发布日期 > 落款日期 > HTTP Last-Modified > 首次抓取）",
+                "days_late": "逾期天数（天）",
+                "flags": "标记（backdated? = 落款/发布日期早于一次未见该报告的抓取）",
+                "report_id": "所依据的年报",
+                "url": "原文或栏目地址",
+                "sha256": "存档副本（sha256）",
+                "evidence": "证据（JSON）",
+                "as_of": "判定基准日",
+            },
+        },
+        "reports": {
+            "title": "年度报告",
+            "description": "每份文档经当前解析器得到的年报：机关、年度、格式、落款日期、门户发布日期、解析状态。",
+            "facets": ["year", "parse_status", "kind", "region", "format"],
+            "sort_desc": "year",
+            "columns": {
+                "sha256": "存档副本",
+                "extractor_version": "解析器版本",
+                "agency": "机关（匹配登记表）",
+                "agency_parsed": "报告自称的机关名称",
+                "region": "行政区划代码",
+                "kind": "机关层级/类别",
+                "year": "报告年度",
+                "format": "表格格式（2021 / 2019 / legacy）",
+                "published": "落款日期",
+                "portal_date": "门户发布日期",
+                "url": "原文地址",
+                "title": "标题",
+                "parse_status": "解析状态",
+                "error": "错误",
+                "sections": "找到的章节",
+                "checks_failed": "未通过的校验",
+                "requests_received": "本年新收申请（件）",
+                "requests_processed": "办理总计（件）",
+                "requests_carried_out": "结转下年度（件）",
+                "appeals_review": "行政复议（件）",
+                "appeals_suits": "行政诉讼（件）",
+                "cells": "推算的单元格",
+                "extracted": "解析时间",
+                "current": "当前版本",
+            },
+        },
+        "report_requests": {
+            "title": "收到和处理政府信息公开申请情况（表三）",
+            "description": "每份年报一行；列名为“行_申请人类别”，单位：件。",
+            "columns": labels["report_requests"],
+        },
+        "report_active": {
+            "title": "主动公开政府信息情况（表二）",
+            "description": "每份年报一行；2021 年格式与 2019 年格式的列并存，收费金额单位：万元，采购金额单位：元。",
+            "columns": labels["report_active"],
+        },
+        "report_appeals": {
+            "title": "政府信息公开行政复议、行政诉讼情况（表四）",
+            "description": "每份年报一行，单位：件。",
+            "columns": labels["report_appeals"],
+        },
+        "report_text": {
+            "title": "年报全文",
+            "description": "全文检索：三个字以上直接用搜索框；一两个字（如“伊宁”）请用“全文检索”查询。",
+            "fts_table": "report_text_fts",
+            "fts_pk": "report_id",
+            "searchmode": "raw",
+            "columns": {"text": "全文", "title": "标题", "agency": "机关", "year": "年度"},
+        },
+        "check_results": {
+            "title": "校验结果",
+            "description": "scope=report：单份年报的校验（平衡、合计、完整性、正文与表格）；scope=cross：跨年度与兄弟单位的校验。",
+            "facets": ["check", "scope", "ok"],
+            "columns": {
+                "check": "校验项",
+                "ok": "是否通过（1 通过，0 未通过，空 无法判断）",
+                "detail": "说明",
+                "scope": "范围",
+                "report_id": "年报",
+            },
+        },
+        "agencies": {
+            "title": "登记表：受监督的机关",
+            "facets": ["kind", "region", "parent"],
+            "label_column": "name",
+            "columns": {
+                "name": "机关名称",
+                "kind": "层级/类别",
+                "region": "行政区划代码",
+                "parent": "上级机关",
+                "portal": "门户网站",
+                "cms": "网站系统",
+                "columns": "年报栏目地址",
+                "deadline": "本地截止日期（月-日）",
+                "first_year": "起始年度",
+            },
+        },
+        "regions": {
+            "title": "地区规则",
+            "columns": {"code": "行政区划代码", "town_deadline": "乡镇截止日期（月-日）"},
+        },
+        "crawls": {"title": "抓取记录", "columns": {"kind": "类型", "started": "开始", "finished": "结束"}},
+        "fetches": {
+            "title": "每次请求",
+            "facets": ["status"],
+            "columns": {
+                "url": "地址",
+                "status": "HTTP 状态",
+                "time": "时间",
+                "size": "字节数",
+                "elapsed": "耗时（秒）",
+                "error": "错误",
+            },
+        },
+        "documents": {
+            "title": "存档文档",
+            "facets": ["type"],
+            "columns": {
+                "sha256": "内容哈希（存档副本）",
+                "size": "字节数",
+                "type": "文件类型",
+                "first_seen": "首次发现",
+                "last_seen": "最近发现",
+                "url": "首次发现的地址",
+                "portal_date": "门户发布日期",
+                "last_modified": "HTTP Last-Modified",
+            },
+        },
+        "document_urls": {"title": "文档出现过的地址（同一地址的各个版本）"},
+        "column_captures": {
+            "title": "栏目页面存档（“逾期未公开”的证据）",
+            "facets": ["reached", "agency"],
+            "columns": {
+                "reached": "是否抓取成功",
+                "reports_seen": "页面上看到的年报数",
+                "sha256": "页面存档",
+            },
+        },
+        "_migrations": {"hidden": True},
+    }
+    return {
+        "title": "gongkai · 政府信息公开工作年度报告档案",
+        "description": "政府信息公开工作年度报告的完整存档：原文、表格数据、校验与按时公开情况。"
+        "仪表盘见 /-/gongkai，全文检索见 /-/gongkai/search。",
+        "databases": {DB_NAME: {"title": "年报档案", "tables": tables, "queries": QUERIES}},
+        "plugins": {"gongkai": {"data_dir": str(Path(data_dir).resolve())}},
+    }
+
+
+def make_datasette(data_dir: str | Path) -> Any:
+    """The Datasette app over data_dir/archive.db, with the gongkai plugin, read-only."""
+    from datasette.app import Datasette
+    from datasette.plugins import pm
+
+    from archive import plugin
+
+    if pm.get_plugin("gongkai") is None:
+        pm.register(plugin, name="gongkai")
+    path = Path(data_dir) / "archive.db"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no archive here (run gongkai ingest or gongkai crawl first)")
+    return Datasette(
+        [str(path)],
+        metadata=metadata(data_dir),
+        template_dir=str(TEMPLATES),
+        settings={
+            "sql_time_limit_ms": 5000,
+            "facet_time_limit_ms": 1000,
+            "default_page_size": 50,
+            "allow_download": False,
+            "suggest_facets": False,
+            "num_sql_threads": 3,
+        },
+    )
