@@ -12,7 +12,7 @@ import io
 import zipfile
 
 from extract.document import Document, ExtractError, Paragraph, Table
-from extract.readers.grid import MAX_GRID_CELLS, MAX_SPAN, clean_text
+from extract.readers.grid import MAX_GRID_CELLS, MAX_SPAN, clean_text, collapse
 
 # A real report's DOCX inflates to a few MB; images can make it tens of MB.
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -93,12 +93,17 @@ def _int(value: str | None, default: int) -> int:
 def _table(tbl) -> list[list[str]]:
     """The table's grid; gridBefore/gridAfter and vMerge handled, nested tables flattened."""
     grid: list[list[str]] = []
+    owners: list[list[int]] = []  # grid position -> id of the <w:tc> covering it (-1: none)
+    next_id = 0
     for tr in tbl.iterchildren(W + "tr"):
         row: list[str] = []
+        own: list[int] = []
         tr_pr = tr.find(W + "trPr")
         before = tr_pr.find(W + "gridBefore") if tr_pr is not None else None
         if before is not None:
-            row.extend([""] * min(_int(before.get(W + "val"), 0), MAX_SPAN))
+            n = min(_int(before.get(W + "val"), 0), MAX_SPAN)
+            row.extend([""] * n)
+            own.extend([-1] * n)
         for tc in tr.iterchildren(W + "tc"):
             pr = tc.find(W + "tcPr")
             span, vmerge = 1, None
@@ -111,12 +116,25 @@ def _table(tbl) -> list[list[str]]:
                     vmerge = vm.get(W + "val") or "continue"
             col = len(row)
             if vmerge == "continue" and grid and col < len(grid[-1]):
-                text = grid[-1][col]
+                text, cid = grid[-1][col], owners[-1][col]
             else:
                 text = clean_text("\n".join(_para_text(p) for p in tc.iter(W + "p")))
+                cid, next_id = next_id, next_id + 1
             row.extend([text] * span)
+            own.extend([cid] * span)
         grid.append(row)
+        owners.append(own)
         if sum(len(r) for r in grid) > MAX_GRID_CELLS:
             break
     width = max((len(r) for r in grid), default=0)
-    return [r + [""] * (width - len(r)) for r in grid]
+    grid = [r + [""] * (width - len(r)) for r in grid]
+    owners = [o + [-1] * (width - len(o)) for o in owners]
+    # Grid columns narrower than 1 mm are slivers that editing leaves between cell edges
+    # that almost line up; they are not columns of the form.
+    widths = [_int(gc.get(W + "w"), 1000) for gc in tbl.iterfind(f"{W}tblGrid/{W}gridCol")]
+    slivers = {j for j, w in enumerate(widths) if w < 57 and j < width}
+    if slivers and len(slivers) < width:
+        keep = [j for j in range(width) if j not in slivers]
+        grid = [[r[j] for j in keep] for r in grid]
+        owners = [[o[j] for j in keep] for o in owners]
+    return collapse(grid, owners)

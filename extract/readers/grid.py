@@ -80,3 +80,15 @@ def drop_empty(rows: list[list[str]]) -> list[list[str]]:
         return []
     keep = [j for j in range(len(rows[0])) if any(r[j].strip() for r in rows)]
     return [[r[j] for j in keep] for r in rows]
+
+
+def collapse(rows: list[list[str]], owners: list[list[int]]) -> list[list[str]]:
+    """Drop phantom grid columns and rows: a grid column that no cell boundary separates from
+    its left neighbour in any row (Word and LibreOffice leave such slivers after editing) is
+    the same column; likewise a row that repeats the row above cell for cell."""
+    if not rows or not owners:
+        return rows
+    width = len(owners[0])
+    keep_cols = [0] + [j for j in range(1, width) if any(o[j] != o[j - 1] or o[j] < 0 for o in owners)]
+    keep_rows = [0] + [i for i in range(1, len(owners)) if owners[i] != owners[i - 1] or -1 in owners[i]]
+    return [[rows[i][j] for j in keep_cols] for i in keep_rows]

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from extract.document import Document, ExtractError, Paragraph, Table
-from extract.readers.grid import clean_text, join_lines
+from extract.readers.grid import clean_text, collapse, join_lines
 
 MAX_PAGES = 300
 OCR_DPI = 150
@@ -380,7 +380,7 @@ def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
     for _, it in items:
         if isinstance(it, TableItem):
             flush()
-            rows = _drop_blank(it.rows)
+            rows = _drop_blank(collapse(it.rows, it.owners))
             if rows:
                 blocks.append(Table(rows))
             prev = None
