@@ -360,7 +360,7 @@ def blocks_docx(blocks: list[Block], title: str, when: date) -> bytes:
     style.font.name = "仿宋_GB2312"
     style.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
     cp = d.core_properties
-    cp.title, cp.author, cp.last_modified_by = title, "", ""
+    cp.title, cp.author, cp.last_modified_by, cp.comments = title, "", "", ""
     stamp = datetime(when.year, when.month, when.day, 9, 0, 0)
     cp.created = cp.modified = stamp
     cp.last_printed = stamp
