@@ -16,6 +16,7 @@ class DocumentItem:
     body: bytes
     kind: str  # "page" (the report's article page) | "attachment" | "direct" (listed file)
     report_url: str  # the report this belongs to (its article URL, or the file itself)
+    report_key: str = ""  # "agency|year" when known: one report however many URLs list it
     agency: str | None = None
     referer: str | None = None  # the list page (for pages) or article page (for attachments)
     list_title: str | None = None

@@ -42,7 +42,7 @@ class ArchivePipeline:
         if isinstance(item, ColumnCaptureItem):
             arc.record_column_capture(gk.crawl_id, item.agency, item.column_url, item.body, item.status,
                                       item.reports_seen, error=item.error)
-            if item.body is not None and item.status == 200:
+            if item.body is not None and item.status == 200 and item.error is None:
                 gk.reached.add(item.agency)
             gk.save()
         elif isinstance(item, DocumentItem):
@@ -59,7 +59,7 @@ class ArchivePipeline:
                     meta=meta,
                 )
             status = gk.document(item.url, status)
-            gk.report(item.report_url, status)
+            gk.report(item.report_key or item.report_url, status)
             gk.save()
         return item
 

@@ -83,6 +83,19 @@ def short_names(name: str) -> list[str]:
     return sorted((n for n in out if len(n) >= 2), key=len, reverse=True)
 
 
+_LOGIN_URL = re.compile(r"login|logon|signin|passport|/sso/|/cas/|/uc/|denglu|returnurl=", re.I)
+
+
+def login_wall(response: TextResponse) -> str | None:
+    """Why this list page is a login wall (a redirect to a login URL, a password form), or None."""
+    redirected = response.meta.get("redirect_urls")
+    if redirected and _LOGIN_URL.search(urlsplit(response.url).path + "?" + urlsplit(response.url).query):
+        return f"login required: redirected to {response.url}"
+    if response.xpath("//input[@type='password']") and not response.xpath("//a[contains(@href, '.')]")[20:]:
+        return "login required: the column answers with a password form"
+    return None
+
+
 class ReportSpider(scrapy.Spider):
     name = "gongkai"
     only_family: str | None = None  # family spiders set this
@@ -219,6 +232,13 @@ class ReportSpider(scrapy.Spider):
             for n in names:
                 yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page")
             return
+        wall = login_wall(response)
+        if wall:
+            # a column behind a login cannot be judged: keep the page as evidence, but not as reached
+            self.gk.fail("login")
+            for n in names:
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, wall)
+            return
         conf = self.conf(names, response.url)
         seen_here = 0
         requests: list[Request] = []
@@ -251,7 +271,9 @@ class ReportSpider(scrapy.Spider):
             priority=10,
             meta={"agency": agency, "agencies": names, "list_title": clean(title), "list_date": date,
                   "year": year, "list_url": response.url, "revalidate": True,
-                  "kind": "direct" if direct else "page", "report_url": url},
+                  "kind": "direct" if direct else "page", "report_url": url,
+                  # one report however many URLs list it (an alias in another column, a redirect)
+                  "report_key": f"{agency}|{year}" if agency else url},
             headers={"Referer": response.url},
         )
 
@@ -384,6 +406,7 @@ class ReportSpider(scrapy.Spider):
                                 "list_title": meta.get("list_title"), "list_date": meta.get("list_date"),
                                 "year": meta.get("year"), "revalidate": True, "kind": "attachment",
                                 "report_url": report_url, "portal_date": portal_date,
+                                "report_key": meta.get("report_key"),
                                 "article_url": response.url})
 
     def parse_document(self, response: Response) -> Iterator[Any]:
@@ -399,7 +422,8 @@ class ReportSpider(scrapy.Spider):
         info = {**info, "list_url": meta.get("list_url"), "article_url": meta.get("article_url")}
         return DocumentItem(
             url=original, final_url=response.url, body=response.body, kind=kind,
-            report_url=meta.get("report_url") or original, agency=agency,
+            report_url=meta.get("report_url") or original, report_key=meta.get("report_key") or "",
+            agency=agency,
             referer=meta.get("article_url") or meta.get("list_url"),
             list_title=meta.get("list_title"), list_date=meta.get("list_date"), portal_date=portal_date,
             year=meta.get("year"), headers=headers_dict(response.headers),
