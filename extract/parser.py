@@ -98,22 +98,13 @@ def _signature_and_date(doc: Document) -> tuple[str | None, str | None]:
                 m = m_
         if m is None or text[m.end():].strip(" 　）)"):
             continue
-        d = to_date(m) if m.re is DATE else _iso(m)
+        d = to_date(m)
         if d is None:
             continue
         before = text[: m.start()].strip()
         signature = before or (tail[i - 1] if i > 0 and len(norm(tail[i - 1])) <= SIGNATURE_MAX else None)
         return (signature.strip() if signature else None), d.isoformat()
     return None, None
-
-
-def _iso(m: re.Match):
-    from datetime import date
-
-    try:
-        return date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
-    except ValueError:
-        return None
 
 
 def _choose_agency(title_agency: str | None, signature: str | None, meta: dict[str, str]) -> str | None:

@@ -63,16 +63,21 @@ def _header_columns(rows: list[list[str]]) -> tuple[int, int] | None:
     return None
 
 
-def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
-    """Split a row without a usable header into its label and its trailing value cells."""
+def _value_run(cells: list[str]) -> tuple[int, list[str]]:
+    """Where a row's trailing run of value cells (numbers or blanks) starts, and the run."""
     cells = list(cells)
     while cells and not cells[-1].strip():
         cells.pop()
     i = len(cells)
     while i > 0 and (is_number(cells[i - 1]) or not cells[i - 1].strip()):
         i -= 1
-    # leading blanks of the value run belong to the label area unless the run is short
-    values = cells[i:]
+    return i, cells[i:]
+
+
+def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
+    """Split a row without a usable header into its label and its trailing value cells."""
+    i, values = _value_run(cells)
+    # leading blanks of a long run belong to the label area (merged label cells)
     while len(values) > 7 and not values[0].strip():
         values.pop(0)
         i += 1
@@ -160,8 +165,8 @@ def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | Non
     if fmt == "2019" and not matched_keys & set(form.OTHER_SPLIT_KEYS):
         split = False
     keys = form.request_keys(fmt, split_other=split)
-    # re-align on the keys of the chosen variant so a stray match to the other variant is dropped
-    match = _align(rows, keys, labels)
+    # keep the matches to the chosen variant's keys; a stray match to the other one is dropped
+    match = {i: keys.index(all_keys[j]) for i, j in match.items() if all_keys[j] in keys}
     table = RequestTable(split_other=split)
 
     def place(key: str, vals: list[str]) -> None:
@@ -243,13 +248,10 @@ def read_appeals(tables: list[list[list[str]]]) -> tuple[dict[str, list[Cell]] |
     for rows in tables:
         for cells in rows:
             if any(is_number(c) for c in cells):
-                vals = list(cells)
-                while vals and not vals[-1].strip():
-                    vals.pop()
-                i = len(vals)
-                while i > 0 and (is_number(vals[i - 1]) or not vals[i - 1].strip()):
-                    i -= 1
-                candidates.append(vals[i:])
+                run = _value_run(cells)[1]
+                while len(run) > 15 and not run[0].strip():
+                    run.pop(0)  # blanks of merged label cells in front of the numbers
+                candidates.append(run)
     row = next((c for c in candidates if len(c) == 15), None)
     if row is None:
         flat = [v for c in candidates for v in c if is_number(v)]

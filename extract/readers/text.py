@@ -109,7 +109,7 @@ def _blocks(lines: list[str]):
                 pdf_rows = []
             label = "".join(pending_labels) + m.group("label").strip()
             pending_labels.clear()
-            pdf_rows.append(([label] if label else [""]) + m.group("nums").split())
+            pdf_rows.append(([label] if label else []) + m.group("nums").split())
             i += 1
             continue
         if pdf_rows is not None and not heading and len(content) <= MAX_LABEL_LINE:
