@@ -139,7 +139,7 @@ def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
         truth = portal.truth()
         reg = write_registry(truth, data / "demo-registry.yaml")
         click.echo(f"sample portal at {portal.base_url} (today {truth.get('today')})", err=True)
-        s = do_crawl(str(data), str(reg), [], progress=progress, **(crawl_kw or {}))
+        s = do_crawl(str(data), str(reg), [], progress=progress, today=truth["today"], **(crawl_kw or {}))
     finally:
         portal.stop()
     with Archive(data) as arc:

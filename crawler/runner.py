@@ -74,6 +74,20 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
     return out
 
 
+def simulate_clock(day: str) -> None:
+    """Make the archive's timestamps fall on `day` (the sample portal's simulated today), at one fixed
+    instant for the whole crawl. Used by the demo and the tests, where the portal lives on another
+    date than the wall clock: a capture stamped with the real date would lie after any `--as-of`.
+    The archive stamps rows with archive.schema.now(), imported by name into archive.store."""
+    from datetime import date
+
+    import archive.schema
+    import archive.store
+
+    stamp = f"{date.fromisoformat(day).isoformat()}T12:00:00Z"
+    archive.schema.now = archive.store.now = lambda: stamp  # type: ignore[assignment]
+
+
 def _child(config_path: str) -> int:
     """In the child: run the crawl, write the summary next to the config."""
     from scrapy.crawler import CrawlerProcess
@@ -81,6 +95,8 @@ def _child(config_path: str) -> int:
     from crawler.spiders.base import ReportSpider
 
     config = json.loads(Path(config_path).read_text("utf-8"))
+    if config.get("today"):
+        simulate_clock(config["today"])
     registry = load_registry(config.get("registry")).select(config.get("agencies") or [])
     settings = crawl_settings(config, registry)
     process = CrawlerProcess(settings)
@@ -103,7 +119,7 @@ def _child(config_path: str) -> int:
 
 def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
               progress: bool = True, settings: dict[str, Any] | None = None, log_level: str = "WARNING",
-              impolite: bool = False, timeout: float | None = None) -> dict[str, Any]:
+              impolite: bool = False, timeout: float | None = None, today: str | None = None) -> dict[str, Any]:
     """Crawl in a child process and return its summary (see CrawlState.summary)."""
     data = Path(data)
     data.mkdir(parents=True, exist_ok=True)
@@ -111,7 +127,7 @@ def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: li
     load_registry(registry).select(agencies or [])
     config = {"data": str(data.resolve()), "registry": str(Path(registry).resolve()) if registry else None,
               "agencies": list(agencies or []), "progress": progress, "settings": settings or {},
-              "log_level": log_level, "impolite": impolite}
+              "log_level": log_level, "impolite": impolite, "today": today}
     with tempfile.TemporaryDirectory(prefix="gongkai-crawl-") as tmp:
         cfg = Path(tmp) / "config.json"
         cfg.write_text(json.dumps(config, ensure_ascii=False), "utf-8")
