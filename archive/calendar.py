@@ -387,19 +387,19 @@ def cross_checks(
                     others = "、".join(r["agency"] for r in same if r is not rep)
                     fail(rep, "sibling_numbers", f"every number equals the report of {others} (copy-paste?)")
         if len(reps) <= MAX_SIBLINGS:
+            similar: dict[int, list[str]] = defaultdict(list)
+            by_id = {r["id"]: r for r in reps}
             for a, b in combinations([r for r in reps if r["id"] in texts], 2):
                 j = _jaccard(texts[a["id"]], texts[b["id"]])
                 if j >= TEXT_SIMILAR:
-                    fail(
-                        a,
-                        "sibling_text",
-                        f"text {j:.0%} identical to the report of {b['agency']} (copy-paste?)",
-                    )
-                    fail(
-                        b,
-                        "sibling_text",
-                        f"text {j:.0%} identical to the report of {a['agency']} (copy-paste?)",
-                    )
+                    similar[a["id"]].append(f"{b['agency']}（{j:.0%}）")
+                    similar[b["id"]].append(f"{a['agency']}（{j:.0%}）")
+            for rid, others in sorted(similar.items()):
+                fail(
+                    by_id[rid],
+                    "sibling_text",
+                    "text nearly identical to the reports of " + "、".join(others) + " (copy-paste?)",
+                )
     return out
 
 

@@ -49,7 +49,8 @@ def export_query(current_only: bool = True) -> tuple[str, list[str]]:
     sql = (
         f"SELECT {', '.join(cols)} FROM reports r JOIN report_requests q ON q.report_id = r.id "
         "JOIN report_active a ON a.report_id = r.id JOIN report_appeals p ON p.report_id = r.id"
-        + (" WHERE r.current = 1" if current_only else "")
+        + " WHERE r.parse_status IN ('ok', 'inconsistent', 'incomplete')"
+        + (" AND r.current = 1" if current_only else "")
         + " ORDER BY r.agency, r.year, r.id"
     )
     return sql, names

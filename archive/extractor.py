@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from tqdm import tqdm
@@ -186,6 +187,48 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
     return status
 
 
+def _run_pool(jobs: list[tuple[str, str, str]], workers: int, handle) -> None:
+    """Parse in worker processes, at most `workers` documents in flight. A worker that dies (a
+    reader crashing the interpreter, out of memory) breaks the pool: the documents in flight are
+    retried in a fresh pool, and one in flight at two such crashes is recorded as an error."""
+    # spawn, not fork: the parent holds an open SQLite connection
+    ctx = multiprocessing.get_context("spawn")
+    todo = list(reversed(jobs))
+    strikes: dict[str, int] = {}
+    while todo:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            running: dict = {}
+            broken = False
+            while (todo or running) and not broken:
+                while todo and len(running) < workers:
+                    job = todo.pop()
+                    running[pool.submit(parse_blob, job)] = job
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    job = running.pop(fut)
+                    try:
+                        handle(fut.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        running[fut] = job
+            if broken:
+                for job in running.values():
+                    strikes[job[0]] = strikes.get(job[0], 0) + 1
+                    if strikes[job[0]] >= 2:
+                        handle(
+                            {
+                                "sha256": job[0],
+                                "result": None,
+                                "text": None,
+                                "title": None,
+                                "type": None,
+                                "error": f"{job[2]}: the extractor process crashed on this document",
+                            }
+                        )
+                    else:
+                        todo.append(job)
+
+
 def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: int | None = None) -> dict:
     from extract import EXTRACTOR_VERSION
 
@@ -210,11 +253,7 @@ def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: in
         for job in jobs:
             handle(parse_blob(job))
     else:
-        # spawn, not fork: the parent holds an open SQLite connection
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            for out in pool.map(parse_blob, jobs, chunksize=1 if len(jobs) < 100 else 8):
-                handle(out)
+        _run_pool(jobs, workers, handle)
     bar.close()
     return {
         "extractor_version": EXTRACTOR_VERSION,

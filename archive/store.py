@@ -16,7 +16,8 @@ Contract (shared with the crawler's pipeline; keep these signatures):
                      fetched_at=None) -> (sha256, "new" | "changed" | "unchanged")
     arc.mark_unchanged(url, crawl_id)        # a 304 revalidation: bump last_seen
     arc.validators(url) -> {"etag", "last_modified", "sha256"} of the URL's latest version
-    arc.record_column_capture(crawl_id, agency, column_url, data, status, reports_seen, error=None)
+    arc.record_column_capture(crawl_id, agency, column_url, data, status, reports_seen, error=None,
+                              captured_at=None)
 
 Times are ISO 8601 UTC strings ("2025-02-01T08:00:00Z"). Each call is its own transaction, so a
 crawler killed midway leaves a consistent archive; blobs are written before the rows that name them.
@@ -369,8 +370,11 @@ class Archive:
         status: int | None,
         reports_seen: int,
         error: str | None = None,
+        captured_at: str | None = None,
     ) -> None:
-        """The report column page as this crawl read it: the evidence a `missing` verdict rests on."""
+        """The report column page as this crawl read it: the evidence a `missing` verdict rests on.
+
+        `captured_at` (ISO 8601 UTC) defaults to now; replaying a recorded crawl sets it."""
         sha = self.put_blob(data) if data else None
         reached = int(error is None and status is not None and 200 <= status < 400 and data is not None)
         with self.db.conn:
@@ -381,7 +385,7 @@ class Archive:
                     crawl_id,
                     agency,
                     column_url,
-                    now(),
+                    captured_at or now(),
                     status,
                     sha,
                     len(data or b""),
