@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import json
 import sys
-import zlib
 from collections import defaultdict
 from datetime import date
 from itertools import combinations
@@ -43,13 +42,11 @@ from typing import Any
 from tqdm import tqdm
 
 from archive.agencies import Matcher, agency_rows, due_date
-from archive.columns import ACTIVE_2021_COLUMNS, APPEAL_COLUMN_NAMES, REQUEST_COLUMN_NAMES
+from archive.similarity import numbers_signature, signature_similarity, text_signature
 from archive.store import Archive
 
 USABLE = ("ok", "inconsistent", "incomplete")  # parse statuses that count as a published report
-TEXT_SIMILAR = 0.9  # Jaccard of 8-character shingles above which two texts are "near-identical"
-MIN_TEXT = 300  # shorter texts are not compared (too little to tell copy-paste from a template)
-MAX_SIBLINGS = 80  # sibling groups larger than this compare numbers only (pairwise text is quadratic)
+TEXT_SIMILAR = 0.9  # estimated Jaccard of 8-character shingles above which texts are "near-identical"
 
 
 def _day(value: str | None) -> date | None:
@@ -269,56 +266,90 @@ def years_to_judge(agency: dict, as_of: date) -> list[int]:
 # -- checks across reports ------------------------------------------------------------------------
 
 
-def _numbers(arc: Archive, ids: list[int]) -> dict[int, dict]:
-    """report id -> {"requests": {col: v}, "active": {...}, "appeals": {...}} for the given reports."""
-    out: dict[int, dict] = {i: {} for i in ids}
-    for table, cols, key in (
-        ("report_requests", REQUEST_COLUMN_NAMES, "requests"),
-        ("report_active", ACTIVE_2021_COLUMNS, "active"),
-        ("report_appeals", APPEAL_COLUMN_NAMES, "appeals"),
+_CARRY = ["natural", "commercial", "research", "social", "legal", "other", "total"]
+_CROSS_COLUMNS = (
+    [f"q.carried_over_in_{c}" for c in _CARRY]
+    + [f"q.carried_over_out_{c}" for c in _CARRY]
+    + [f"a.{k}_{c}" for k in ("rules", "normative") for c in ("issued", "repealed", "in_force")]
+)
+NUMBERS_MIN_NONZERO = 3  # identical numbers say "copied" only when some are not zero
+
+
+def fill_signatures(arc: Archive, progress: bool = True) -> int:
+    """Compute the copy-paste fingerprints of reports extracted before they existed (schema 4)."""
+    todo = [r[0] for r in arc.db.execute("SELECT id FROM reports WHERE sig_done IS NULL")]
+    for i in tqdm(
+        range(0, len(todo), 500), desc="fingerprints", file=sys.stderr, disable=not progress or not todo
     ):
-        sel = ", ".join(f"[{c}]" for c in cols)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            cur = arc.db.execute(
-                f"SELECT report_id, {sel} FROM {table} WHERE report_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
+        chunk = todo[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        flat: dict[int, dict] = {rid: {} for rid in chunk}
+        for table in ("report_requests", "report_active", "report_appeals"):
+            cur = arc.db.execute(f"SELECT * FROM {table} WHERE report_id IN ({marks})", chunk)
+            cols = [c[0] for c in cur.description]
             for row in cur:
-                out[row[0]][key] = dict(zip(cols, row[1:], strict=True))
+                flat[row[0]].update(zip(cols[1:], row[1:], strict=True))
+        texts = dict(
+            arc.db.execute(f"SELECT report_id, text FROM report_text WHERE report_id IN ({marks})", chunk)
+        )
+        updates = []
+        for rid in chunk:
+            sig, nonzero = numbers_signature(flat[rid]) if flat[rid] else (None, 0)
+            updates.append((sig, nonzero, text_signature(texts.get(rid)), rid))
+        with arc.db.conn:
+            arc.db.conn.executemany(
+                "UPDATE reports SET numbers_sig = ?, numbers_nonzero = ?, text_sig = ?, sig_done = 1 WHERE id = ?",
+                updates,
+            )
+    return len(todo)
+
+
+def _cross_rows(arc: Archive, ids: set[int]) -> dict[int, dict]:
+    """What the cross-report checks need of each report, in one pass over the archive."""
+    cols = [c.split(".")[1] for c in _CROSS_COLUMNS]
+    cur = arc.db.execute(
+        f"SELECT r.id, r.numbers_sig, r.numbers_nonzero, r.text_sig, {', '.join(_CROSS_COLUMNS)} FROM reports r "
+        "LEFT JOIN report_requests q ON q.report_id = r.id LEFT JOIN report_active a ON a.report_id = r.id "
+        "WHERE r.current = 1"
+    )
+    out = {}
+    for row in cur:
+        if row[0] in ids:
+            d = dict(zip(cols, row[4:], strict=True))
+            d["numbers"] = row[1] if (row[2] or 0) >= NUMBERS_MIN_NONZERO else None
+            d["text"] = json.loads(row[3]) if row[3] else None
+            out[row[0]] = d
     return out
 
 
-def _shingles(text: str) -> set[int]:
-    s = "".join(text.split())
-    return {zlib.crc32(s[i : i + 8].encode()) for i in range(0, max(len(s) - 7, 0))}
-
-
-def _jaccard(a: set[int], b: set[int]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
-
-
-def _vector(nums: dict) -> tuple | None:
-    """All numbers of a report as one vector; None when it says too little to compare."""
-    vals = tuple(v for part in ("requests", "active", "appeals") for v in (nums.get(part) or {}).values())
-    return vals if sum(1 for v in vals if v) >= 3 else None
+def _similar_pairs(reps: list[dict], rows: dict[int, dict]) -> list[tuple[dict, dict, float]]:
+    """Pairs of reports whose text signatures agree ≥ TEXT_SIMILAR, found by LSH banding (4 bands
+    of 8): texts that similar share a band almost surely, and no group is compared pairwise."""
+    buckets: dict[tuple, list[dict]] = defaultdict(list)
+    for rep in reps:
+        sig = rows[rep["id"]]["text"]
+        if sig:
+            for b in range(0, len(sig), 8):
+                buckets[(b, *sig[b : b + 8])].append(rep)
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for members in buckets.values():
+        for a, b in combinations(members, 2):
+            key = (min(a["id"], b["id"]), max(a["id"], b["id"]))
+            if key in seen:
+                continue
+            seen.add(key)
+            s = signature_similarity(rows[a["id"]]["text"], rows[b["id"]]["text"])
+            if s >= TEXT_SIMILAR:
+                out.append((a, b, s))
+    return out
 
 
 def cross_checks(
     arc: Archive, chosen: dict[tuple[str, int], dict], parents: dict[str, str | None], progress: bool = True
 ) -> list[dict]:
     """Failed checks across reports: [{"report_id", "agency", "year", "check", "ok", "detail"}]."""
-    ids = [r["id"] for r in chosen.values()]
-    nums = _numbers(arc, ids)
-    texts: dict[int, set[int]] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        for rid, text in arc.db.execute(
-            f"SELECT report_id, text FROM report_text WHERE report_id IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ):
-            if text and len(text) >= MIN_TEXT:
-                texts[rid] = _shingles(text)
+    rows = _cross_rows(arc, {r["id"] for r in chosen.values()})
     out: list[dict] = []
 
     def fail(rep: dict, check: str, detail: str) -> None:
@@ -339,71 +370,61 @@ def cross_checks(
         prev = chosen.get((agency, year - 1))
         if prev is None:
             continue
-        cur_n, prev_n = nums[rep["id"]], nums[prev["id"]]
-        req, preq = cur_n.get("requests") or {}, prev_n.get("requests") or {}
+        cur, last = rows[rep["id"]], rows[prev["id"]]
         diffs = []
-        for col in ("natural", "commercial", "research", "social", "legal", "other", "total"):
-            a, b = req.get(f"carried_over_in_{col}"), preq.get(f"carried_over_out_{col}")
+        for col in _CARRY:
+            a, b = cur[f"carried_over_in_{col}"], last[f"carried_over_out_{col}"]
             if a is not None and b is not None and a != b:
                 diffs.append(f"{col}: {year}年上年结转 {a} ≠ {year - 1}年结转下年度 {b}")
         if diffs:
             fail(rep, "carry_over", "; ".join(diffs))
-        act, pact = cur_n.get("active") or {}, prev_n.get("active") or {}
         for kind, label in (("rules", "规章"), ("normative", "行政规范性文件")):
-            last, issued, repealed, now_ = (
-                pact.get(f"{kind}_in_force"),
-                act.get(f"{kind}_issued"),
-                act.get(f"{kind}_repealed"),
-                act.get(f"{kind}_in_force"),
+            before, issued, repealed, now_ = (
+                last[f"{kind}_in_force"],
+                cur[f"{kind}_issued"],
+                cur[f"{kind}_repealed"],
+                cur[f"{kind}_in_force"],
             )
-            if None not in (last, issued, repealed, now_) and last + issued - repealed != now_:
+            if None not in (before, issued, repealed, now_) and before + issued - repealed != now_:
                 fail(
                     rep,
                     "roll_forward",
-                    f"{label}现行有效 {now_} ≠ {year - 1}年 {last} + 制发 {issued} − 废止 "
-                    f"{repealed} = {last + issued - repealed}",
+                    f"{label}现行有效 {now_} ≠ {year - 1}年 {before} + 制发 {issued} − 废止 "
+                    f"{repealed} = {before + issued - repealed}",
                 )
-        v, pv = _vector(cur_n), _vector(prev_n)
-        if v is not None and v == pv:
+        if cur["numbers"] is not None and cur["numbers"] == last["numbers"]:
             fail(rep, "same_numbers", f"every number equals the {year - 1} report's (copy-paste?)")
-        if rep["id"] in texts and prev["id"] in texts:
-            j = _jaccard(texts[rep["id"]], texts[prev["id"]])
-            if j >= TEXT_SIMILAR:
-                fail(rep, "same_text", f"text {j:.0%} identical to the {year - 1} report (copy-paste?)")
+        if cur["text"] and last["text"]:
+            s = signature_similarity(cur["text"], last["text"])
+            if s >= TEXT_SIMILAR:
+                fail(rep, "same_text", f"text ~{s:.0%} identical to the {year - 1} report (copy-paste?)")
 
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for (agency, year), rep in chosen.items():
         if parents.get(agency):
             groups[(parents[agency], year)].append(rep)
-    for (_parent, _year), reps in sorted(groups.items()):
-        by_vec: dict[tuple, list[dict]] = defaultdict(list)
+    for _key, reps in sorted(groups.items()):
+        by_sig: dict[str, list[dict]] = defaultdict(list)
         for rep in reps:
-            v = _vector(nums[rep["id"]])
-            if v is not None:
-                by_vec[v].append(rep)
-        for same in by_vec.values():
+            if rows[rep["id"]]["numbers"] is not None:
+                by_sig[rows[rep["id"]]["numbers"]].append(rep)
+        for same in by_sig.values():
             if len(same) > 1:
                 for rep in same:
                     others = "、".join(r["agency"] for r in same if r is not rep)
                     fail(rep, "sibling_numbers", f"every number equals the report of {others} (copy-paste?)")
-        if len(reps) <= MAX_SIBLINGS:
-            similar: dict[int, list[str]] = defaultdict(list)
-            by_id = {r["id"]: r for r in reps}
-            for a, b in combinations([r for r in reps if r["id"] in texts], 2):
-                j = _jaccard(texts[a["id"]], texts[b["id"]])
-                if j >= TEXT_SIMILAR:
-                    similar[a["id"]].append(f"{b['agency']}（{j:.0%}）")
-                    similar[b["id"]].append(f"{a['agency']}（{j:.0%}）")
-            for rid, others in sorted(similar.items()):
-                fail(
-                    by_id[rid],
-                    "sibling_text",
-                    "text nearly identical to the reports of " + "、".join(others) + " (copy-paste?)",
-                )
+        similar: dict[int, list[str]] = defaultdict(list)
+        by_id = {r["id"]: r for r in reps}
+        for a, b, s in _similar_pairs(reps, rows):
+            similar[a["id"]].append(f"{b['agency']}（~{s:.0%}）")
+            similar[b["id"]].append(f"{a['agency']}（~{s:.0%}）")
+        for rid, others in sorted(similar.items()):
+            fail(
+                by_id[rid],
+                "sibling_text",
+                "text nearly identical to the reports of " + "、".join(sorted(others)) + " (copy-paste?)",
+            )
     return out
-
-
-# -- the run ------------------------------------------------------------------------------------
 
 
 def _sync(
@@ -449,6 +470,7 @@ def _sync(
 def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) -> dict:
     as_of = as_of or date.today()
     rematch(arc)
+    fill_signatures(arc, progress)
     agencies = agency_rows(arc)
     reports = _load_reports(arc)
     caps = _load_captures(arc)

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from archive.agencies import Matcher
 from archive.columns import flatten_report
 from archive.schema import now
+from archive.similarity import numbers_signature, text_signature
 from archive.store import Archive
 
 # parse_status values, worst first
@@ -58,6 +59,7 @@ def parse_blob(job: tuple[str, str, str]) -> dict[str, Any]:
         doc = read_document(data, source)
         out["title"] = doc.title
         out["text"] = _text_of(doc)
+        out["text_sig"] = text_signature(out["text"])
         out["result"] = parse_document(doc)
     except ExtractError as e:
         out["error"] = str(e)
@@ -147,12 +149,19 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
         "extracted": now(),
         "current": 1,
     }
+    flat = flatten_report(result) if result is not None else None
+    if flat is not None:
+        report["numbers_sig"], report["numbers_nonzero"] = numbers_signature(
+            {**flat[0], **flat[1], **flat[2]}
+        )
+    report["text_sig"] = out.get("text_sig")
+    report["sig_done"] = 1
     with db.conn:
         # an older extractor's report of the same bytes stays (never drop data) but is no longer current
         db.execute("UPDATE reports SET current = 0 WHERE sha256 = ? AND current = 1", [sha])
         rid = db["reports"].insert(report, alter=False).last_pk
-        if result is not None:
-            req, act, app = flatten_report(result)
+        if flat is not None:
+            req, act, app = flat
             db["report_requests"].insert({"report_id": rid, **req})
             db["report_active"].insert({"report_id": rid, **act})
             db["report_appeals"].insert({"report_id": rid, **app})

@@ -298,10 +298,19 @@ def _v3(db: sqlite_utils.Database) -> None:
     db["check_results"].create_index(["ok", "scope", "check"], if_not_exists=True)
 
 
+def _v4(db: sqlite_utils.Database) -> None:
+    # copy-paste fingerprints (archive/similarity.py); null = not computed yet (check fills them)
+    cols = db["reports"].columns_dict
+    for name, typ in (("numbers_sig", str), ("numbers_nonzero", int), ("text_sig", str), ("sig_done", int)):
+        if name not in cols:
+            db["reports"].add_column(name, typ)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
     (3, "dashboard indexes", _v3),
+    (4, "copy-paste fingerprints", _v4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
