@@ -14,9 +14,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from importlib import resources
 
 from extract.form import (
@@ -318,14 +319,46 @@ def failing_checks(values: dict, narrative_total: int | None = None) -> list[str
 # Reports and what happened to them
 
 
-@dataclass
 class Version:
-    """One state of a report's content at its URL."""
+    """One state of a report's content at its URL. Generated numbers are made on first use, so a
+    portal with thousands of agencies starts fast."""
 
-    since: date
-    values: dict
-    narrative_total: int | None  # the request count the prose states
-    note: str = ""
+    def __init__(self, since: date, values: dict | None = None, narrative_total: int | None = None, note: str = "",
+                 make: Callable[[], tuple[dict, int | None]] | None = None):
+        self.since = since
+        self.note = note
+        self._values = values
+        self._narrative = narrative_total
+        self._make = make
+
+    def _load(self) -> None:
+        if self._values is None and self._make is not None:
+            self._values, self._narrative = self._make()
+
+    @property
+    def values(self) -> dict:
+        self._load()
+        assert self._values is not None
+        return self._values
+
+    @property
+    def narrative_total(self) -> int | None:
+        """The request count the prose states (None: the prose states none we know of)."""
+        self._load()
+        return self._narrative
+
+
+def copy_values(v: dict) -> dict:
+    """A deep copy of parse-contract values (faster than copy.deepcopy for this shape)."""
+    out = dict(v)
+    out["sections"] = list(v["sections"])
+    out["active"] = {k: dict(x) if isinstance(x, dict) else x for k, x in v["active"].items()}
+    out["requests"] = {k: list(x) if x is not None else None for k, x in v["requests"].items()}
+    out["appeals"] = {k: list(x) for k, x in v["appeals"].items()} if v.get("appeals") else v.get("appeals")
+    return out
+
+
+CONTRACT_KEYS = ("agency", "year", "published", "format", "sections", "active", "requests", "appeals")
 
 
 @dataclass
@@ -504,7 +537,7 @@ def seed_values(gold: dict) -> dict:
     return values
 
 
-def _break(values: dict, how: str, rng: random.Random) -> None:
+def _break(values: dict, how: str) -> None:
     req = values["requests"]
     if how == "row_totals":
         # A wrong 总计 cell in 予以公开, and the table's later totals built on it: only row totals fail.
@@ -542,10 +575,10 @@ class World:
         """Every report that is ever published, including those after `today`."""
         seeds = {(agency, year): (stem, day, form) for stem, (agency, year, day, form) in SEEDS.items()}
         out: list[Report] = []
+        series: dict[str, dict[int, dict]] = {}
         for a in self.agencies:
             if a.login:
                 continue  # its reports sit behind the login; nothing to find
-            series: dict[int, dict] | None = None
             for year in YEARS:
                 key = (a.name, year)
                 rng = random.Random(f"plan|{a.name}|{year}")
@@ -580,32 +613,36 @@ class World:
                     form, link = ("html", "inline") if pick < 60 or a.scale else ("pdf", "href") if pick < 85 else ("docx", "href")
                 if form == "html":
                     link = "inline"
-                if series is None:
-                    series = gen_series(a)
-                vals = json.loads(json.dumps(series[year]))
-                vals = {"agency": a.name, "year": year, "published": None, **vals}
                 signed = day - timedelta(days=rng.randint(0, 4))
-                vals["published"] = signed.isoformat()
-                how = BROKEN.get(key)
-                if how and how != "narrative":
-                    _break(vals, how, rng)
-                # The prose states the year's new requests; one report's prose disagrees with its table.
-                narrative = vals["requests"]["new_received"][6] + (3 if how == "narrative" else 0)
-                vals = {k: vals[k] for k in ("agency", "year", "published", "format", "sections", "active", "requests", "appeals")}
-                versions = [Version(day, vals, narrative)]
                 first_seen = day
-                if key == EDITED[:2]:
-                    first = json.loads(json.dumps(vals))
-                    _break(first, "balance", rng)
-                    versions = [Version(day, first, narrative, "first version"), Version(EDITED[3], vals, narrative, "edited")]
-                    day = EDITED[2]
-                    versions[0].since = day
+                edited = key == EDITED[:2]
+                if edited:
+                    day = first_seen = EDITED[2]
                 if key == BACKDATED[:2]:
                     day, first_seen = BACKDATED[2], BACKDATED[3]
-                    versions[0].since = first_seen
                     signed = day - timedelta(days=1)
-                    for v in versions:
-                        v.values["published"] = signed.isoformat()
+
+                def make(a: Agency = a, year: int = year, signed: date = signed, how: str | None = BROKEN.get(key),
+                         first: bool = False) -> tuple[dict, int]:
+                    got = series.get(a.name)
+                    if got is None:  # a small cache: requests come from many threads in any order
+                        got = gen_series(a)
+                        if len(series) > 64:
+                            series.clear()
+                        series[a.name] = got
+                    vals = {"agency": a.name, "year": year, "published": signed.isoformat(), **copy_values(got[year])}
+                    if how and how != "narrative":
+                        _break(vals, how)
+                    if first:  # the first version of the edited report fails the balance check
+                        _break(vals, "balance")
+                    # The prose states the year's new requests; one report's prose disagrees with its table.
+                    narrative = vals["requests"]["new_received"][6] + (3 if how == "narrative" else 0)
+                    return {k: vals[k] for k in CONTRACT_KEYS}, narrative
+
+                versions = [Version(first_seen, make=make)]
+                if edited:
+                    versions = [Version(first_seen, make=partial(make, first=True), note="first version"),
+                                Version(EDITED[3], make=make, note="edited")]
                 r = Report(a, year, form, link, day, first_seen, signed, versions, static=STATIC_FILES.get(form))
                 out.append(r)
         by = {(r.agency.name, r.year): r for r in out}

@@ -153,8 +153,11 @@ class Portal:
             self.column_items.setdefault(f"/yining/{YINING_YEAR_COLS[2021]}/", []).append(
                 ("伊宁市政务公开工作简报（第3期）", DEAD_LINKS[1], date(2022, 3, 1))
             )
-        for items in self.column_items.values():
+        self.listed_in: dict[str, set[str]] = {}  # item URL -> the columns that list it
+        for col, items in self.column_items.items():
             items.sort(key=lambda x: (x[2], x[1]), reverse=True)
+            for _, u, _ in items:
+                self.listed_in.setdefault(u, set()).add(col)
         self._build_yining()
         self._build_bench()
         self._build_wusu()
@@ -502,7 +505,7 @@ class Portal:
             values = v.values
             if rep.static and rep.form in self.manifest.get("files", {}):
                 values = self.manifest["files"][rep.form]["values"]
-            cols = [c for c, items in self.column_items.items() if any(u in (rep.list_path(), rep.article_path, rep.alias_path) for _, u, _ in items)]
+            cols = set().union(*(self.listed_in.get(u, set()) for u in (rep.list_path(), rep.article_path, rep.alias_path) if u))
             reports.append({
                 "agency": rep.agency.name,
                 "year": rep.year,
