@@ -77,14 +77,17 @@ def read_pdf(data: bytes, source: str) -> Document:
     from pdfminer.psparser import PSException
 
     notes: list[str] = []
+    truncated = b"%%EOF" not in data[-2048:]
+    if truncated:
+        notes.append("the PDF does not end with %%EOF: truncated?")
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         raise ExtractError(source, f"an encrypted PDF that cannot be opened without its password ({type(e).__name__})") from e
     except (PDFSyntaxError, PSException) as e:
-        raise ExtractError(source, f"a damaged PDF ({e or type(e).__name__})") from e
+        raise ExtractError(source, _damaged(e, truncated)) from e
     except Exception as e:  # pdfminer raises bare errors on garbage
-        raise ExtractError(source, f"a damaged PDF ({type(e).__name__}: {e})") from e
+        raise ExtractError(source, _damaged(e, truncated)) from e
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
@@ -94,9 +97,9 @@ def read_pdf(data: bytes, source: str) -> Document:
         except (PDFPasswordIncorrect, PDFEncryptionError) as e:
             raise ExtractError(source, "an encrypted PDF that cannot be opened without its password") from e
         except Exception as e:
-            raise ExtractError(source, f"a damaged PDF: its pages cannot be read ({type(e).__name__}: {e})") from e
+            raise ExtractError(source, _damaged(e, truncated)) from e
         if n_pages == 0:
-            raise ExtractError(source, "a damaged PDF: no pages found (truncated?)")
+            raise ExtractError(source, "a damaged PDF: no pages found" + (" (truncated: no %%EOF at its end)" if truncated else ""))
         if n_pages > MAX_PAGES:
             raise ExtractError(source, f"refused: {n_pages} pages (a report has at most {MAX_PAGES})")
         title = (pdf.metadata or {}).get("Title")
@@ -129,6 +132,16 @@ def read_pdf(data: bytes, source: str) -> Document:
         title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
     kind = "scan" if ocr_needed and len(ocr_needed) == len(pages) else "pdf"
     return Document(source=source, kind=kind, blocks=blocks, title=title, notes=notes)
+
+
+def _damaged(e: Exception, truncated: bool) -> str:
+    # pdfplumber wraps pdfminer's errors; the encryption ones deserve their own sentence
+    inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e.__cause__ or e.__context__
+    if "Password" in type(inner).__name__ or "Encrypt" in type(inner).__name__ or "password" in str(e).lower():
+        return "an encrypted PDF that cannot be opened without its password"
+    if truncated:
+        return f"a truncated PDF: the file stops before its end (no %%EOF marker; {type(e).__name__}: {e})"
+    return f"a damaged PDF ({type(e).__name__}: {e})"
 
 
 def _readable(text: str) -> bool:

@@ -1,0 +1,307 @@
+"""OCR for scans and unreadable PDF pages: offline, on the CPU, reads Chinese.
+
+rapidocr-onnxruntime (the `ocr` extra: pip install 'gongkai[ocr]') ships its detection and
+recognition models in the wheel, so nothing is downloaded at run time.
+
+Tables are rebuilt from the page image: the ruling lines are found with OpenCV morphology
+(long thin horizontal and vertical strokes), the grid comes from their positions, two grid
+cells are one merged cell where the line between them is missing, and each recognised text
+box goes to the cell under its centre. Text outside tables becomes lines for the same
+paragraph assembly the PDF reader uses. Coordinates are converted to PDF points so a table
+continued on the next scanned page is joined like a text-layer one.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+
+from extract.document import Document, ExtractError
+from extract.readers.grid import join_lines
+from extract.readers.pdf import Line, Page, TableItem, _drop_running_lines, assemble
+
+INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
+MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
+MIN_SCORE = 0.5
+
+_engine = None
+_lock = threading.Lock()
+
+
+def engine(source: str):
+    """The OCR engine, loaded once per process (loading the models takes ~1 s)."""
+    global _engine
+    with _lock:
+        if _engine is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+            except ImportError as e:
+                raise ExtractError(source, INSTALL_HINT) from e
+            # one thread per process: `gongkai extract` parallelises over documents instead
+            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
+        return _engine
+
+
+def read_image(data: bytes, source: str) -> Document:
+    """A photographed or scanned page (PNG, JPEG, TIFF…)."""
+    from PIL import Image, UnidentifiedImageError
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    try:
+        img = Image.open(io.BytesIO(data))
+        frames = getattr(img, "n_frames", 1)
+        pages: list[Page] = []
+        for k in range(min(frames, 50)):  # multi-page TIFF scans
+            img.seek(k)
+            frame = img.convert("L")
+            dpi = float((img.info.get("dpi") or (150, 150))[0] or 150)
+            dpi = dpi if 50 <= dpi <= 1200 else 150.0
+            page = Page(k + 1, frame.width * 72 / dpi, frame.height * 72 / dpi, ocr=True)
+            page.items = ocr_page(frame, 72 / dpi, source)
+            pages.append(page)
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
+        raise ExtractError(source, f"an image that cannot be read ({type(e).__name__}: {e})") from e
+    notes = [f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})"]
+    _drop_running_lines(pages)
+    blocks = assemble(pages, notes)
+    if not blocks:
+        raise ExtractError(source, "an image in which OCR found no text")
+    title = next((b.text for b in blocks if hasattr(b, "text")), None)
+    return Document(source=source, kind="image", blocks=blocks, title=title, notes=notes)
+
+
+def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list]]:
+    """Render the given PDF pages and OCR them; yields (page index, items in PDF points)."""
+    import pypdfium2 as pdfium
+
+    engine(source)  # fail early with the install hint
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        raise ExtractError(source, f"a PDF page to OCR cannot be rendered ({e})") from e
+    try:
+        from tqdm import tqdm
+
+        for i in tqdm(indices, desc="OCR", unit="page", disable=len(indices) < 3, leave=False):
+            page = pdf[i]
+            w, h = page.get_size()
+            scale = dpi / 72
+            if w * h * scale * scale > MAX_PIXELS:
+                scale = (MAX_PIXELS / (w * h)) ** 0.5
+            img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+            yield i, ocr_page(img, 1 / scale, source)
+            page.close()
+    finally:
+        pdf.close()
+
+
+# ----------------------------------------------------------------------------- one image
+
+
+def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
+    """OCR one page image (mode L); coordinates of the result in points (pixels × to_pt)."""
+    import numpy as np
+
+    gray = np.asarray(img)
+    result, _ = engine(source)(np.stack([gray] * 3, axis=-1), use_cls=False)
+    boxes = []
+    for quad, text, score in result or []:
+        if float(score) < MIN_SCORE or not text.strip():
+            continue
+        xs = [p[0] for p in quad]
+        ys = [p[1] for p in quad]
+        boxes.append((min(xs), min(ys), max(xs), max(ys), text.strip()))
+    tables = find_tables(gray, boxes)
+
+    items: list[Line | TableItem] = []
+    free = []
+    cell_boxes: list[dict[int, list]] = [dict() for _ in tables]
+    for b in boxes:
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        for k, t in enumerate(tables):
+            if t.x0 <= cx <= t.x1 and t.top <= cy <= t.bottom:
+                for cid, piece in _split_box(t, b):
+                    cell_boxes[k].setdefault(cid, []).append(piece)
+                break
+        else:
+            free.append(b)
+    for k, t in enumerate(tables):
+        texts = {cid: _cell_text(bs) for cid, bs in cell_boxes[k].items()}
+        t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
+        if any(any(row) for row in t.rows):
+            items.append(_scaled(t, to_pt))
+    items.extend(_lines(free, to_pt))
+    items.sort(key=lambda it: it.top)
+    return items
+
+
+def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
+    """A text box may run over a ruling line (OCR joins "0 0" in neighbouring cells): cut
+    it at the column edges it crosses, sharing its characters out by width."""
+    from bisect import bisect_right
+
+    x0, y0, x1, y1, text = b
+    cy = (y0 + y1) / 2
+    r = min(max(bisect_right(t.ys, cy) - 1, 0), len(t.ys) - 2)
+    inner = [x for x in t.xs[1:-1] if x0 + 4 < x < x1 - 4]
+    pieces: list[tuple[int, tuple]] = []
+    if inner and len(text) > 1:
+        # cut only at edges where the cells really differ (not inside a merged cell)
+        cuts = []
+        for x in inner:
+            c = bisect_right(t.xs, x) - 1
+            if 0 < c < len(t.owners[r]) and t.owners[r][c] != t.owners[r][c - 1]:
+                cuts.append(x)
+        if cuts:
+            edges = [x0, *cuts, x1]
+            tokens = text.split()
+            if len(tokens) == len(edges) - 1:
+                parts = tokens
+            else:
+                per = len(text) / (x1 - x0)
+                parts = [text[round((a - x0) * per): round((bb - x0) * per)] for a, bb in zip(edges, edges[1:])]
+            for a, bb, part in zip(edges, edges[1:], parts):
+                c = min(max(bisect_right(t.xs, (a + bb) / 2) - 1, 0), len(t.xs) - 2)
+                cid = t.owners[r][c]
+                if cid >= 0 and part.strip():
+                    pieces.append((cid, (a, y0, bb, y1, part.strip())))
+            return pieces
+    c = min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2)
+    cid = t.owners[r][c]
+    return [(cid, b)] if cid >= 0 else []
+
+
+def _cell_text(boxes: list[tuple]) -> str:
+    """Boxes of one cell in reading order: by line (top), then left to right."""
+    boxes = sorted(boxes, key=lambda b: (b[1], b[0]))
+    lines: list[list[tuple]] = []
+    for b in boxes:
+        if lines and abs(b[1] - lines[-1][0][1]) < 0.5 * (b[3] - b[1]):
+            lines[-1].append(b)
+        else:
+            lines.append([b])
+    return join_lines(" ".join(x[4] for x in sorted(line, key=lambda b: b[0])) for line in lines)
+
+
+def _lines(boxes: list[tuple], to_pt: float) -> list[Line]:
+    if not boxes:
+        return []
+    heights = sorted(b[3] - b[1] for b in boxes)
+    size = round(heights[len(heights) // 2] * to_pt, 0)  # one size per page: OCR boxes jitter
+    out: list[Line] = []
+    groups: list[list[tuple]] = []
+    for b in sorted(boxes, key=lambda b: (b[1], b[0])):
+        if groups and abs((b[1] + b[3]) / 2 - (groups[-1][0][1] + groups[-1][0][3]) / 2) < 0.5 * (b[3] - b[1]):
+            groups[-1].append(b)
+        else:
+            groups.append([b])
+    for g in groups:
+        g.sort(key=lambda b: b[0])
+        text = " ".join(b[4] for b in g)
+        out.append(Line(
+            top=min(b[1] for b in g) * to_pt, bottom=max(b[3] for b in g) * to_pt,
+            x0=g[0][0] * to_pt, x1=g[-1][2] * to_pt, text=text, size=size,
+        ))
+    return out
+
+
+def _scaled(t: TableItem, k: float) -> TableItem:
+    return TableItem(t.top * k, t.bottom * k, t.x0 * k, t.x1 * k, t.rows, t.owners,
+                     [x * k for x in t.xs], [y * k for y in t.ys])
+
+
+# ----------------------------------------------------------------------------- ruling lines
+
+
+def _positions(profile, min_len: int, gap: int = 3) -> list[tuple[int, int]]:
+    """Runs of indices where a projection is ≥ min_len: (start, end) of each ruling line."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, v in enumerate(profile):
+        if v >= min_len and start is None:
+            start = i
+        elif v < min_len and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    if start is not None:
+        runs.append((start, len(profile) - 1))
+    merged: list[tuple[int, int]] = []
+    for r in runs:
+        if merged and r[0] - merged[-1][1] <= gap:
+            merged[-1] = (merged[-1][0], r[1])
+        else:
+            merged.append(r)
+    return merged
+
+
+def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
+    """Ruled tables in a page image, as grids of merged-cell ids (pixel coordinates).
+
+    The recognised text is erased first: strokes of characters in rows above each other,
+    joined by the ruling line between them, would otherwise look like short vertical lines."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    for x0, y0, x1, y1, _ in boxes:
+        binary[int(y0) + 3:int(y1) - 2, int(x0) + 3:int(x1) - 2] = 0
+    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
+    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 80)))
+    horiz = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk), np.ones((3, 1), np.uint8))
+    vert = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk), np.ones((1, 3), np.uint8))
+    frame = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
+    tables: list[TableItem] = []
+    for k in range(1, n):
+        x, y, bw, bh, _area = stats[k]
+        if bw < w * 0.2 or bh < 20:
+            continue
+        t = _grid(horiz[y:y + bh, x:x + bw], vert[y:y + bh, x:x + bw], x, y)
+        if t is not None:
+            tables.append(t)
+    return tables
+
+
+def _grid(horiz, vert, ox: int, oy: int) -> TableItem | None:
+    """The grid of one table region; cells are merged where the line between them is absent."""
+    hh, ww = horiz.shape
+    row_profile = (horiz > 0).sum(axis=1)
+    col_profile = (vert > 0).sum(axis=0)
+    ys = [(a + b) / 2 for a, b in _positions(row_profile, int(ww * 0.05))]
+    xs = [(a + b) / 2 for a, b in _positions(col_profile, int(hh * 0.05) if hh > 60 else 10)]
+    if len(ys) < 2 or len(xs) < 2:
+        return None
+    n_rows, n_cols = len(ys) - 1, len(xs) - 1
+    parent = list(range(n_rows * n_cols))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: int, b: int) -> None:
+        parent[find(a)] = find(b)
+
+    def covered(mask, fixed: float, lo: float, hi: float, along_rows: bool) -> bool:
+        lo_i, hi_i = int(lo) + 3, int(hi) - 3
+        if hi_i <= lo_i:
+            return True
+        f = int(round(fixed))
+        band = mask[lo_i:hi_i, max(f - 2, 0):f + 3] if along_rows else mask[max(f - 2, 0):f + 3, lo_i:hi_i]
+        line = band.max(axis=1) if along_rows else band.max(axis=0)
+        return (line > 0).mean() >= 0.6
+
+    for r in range(n_rows):
+        for c in range(n_cols):
+            if c + 1 < n_cols and not covered(vert, xs[c + 1], ys[r], ys[r + 1], along_rows=True):
+                union(r * n_cols + c, r * n_cols + c + 1)
+            if r + 1 < n_rows and not covered(horiz, ys[r + 1], xs[c], xs[c + 1], along_rows=False):
+                union(r * n_cols + c, (r + 1) * n_cols + c)
+    ids: dict[int, int] = {}
+    owners = [[ids.setdefault(find(r * n_cols + c), len(ids)) for c in range(n_cols)] for r in range(n_rows)]
+    xs = [x + ox for x in xs]
+    ys = [y + oy for y in ys]
+    return TableItem(ys[0], ys[-1], xs[0], xs[-1], [], owners, xs, ys)
