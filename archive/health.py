@@ -1,0 +1,184 @@
+"""Crawl health per body: did recent crawls reach its report column, and does the column still look
+like a report column?
+
+Evidence: `column_captures` (one row per list page a crawl read for a body: time, status, reached,
+reports_seen, error; see archive/store.py `record_column_capture`). A crawl "reached" a body when
+any of its captures for that body reached the column (2xx/3xx, a page, no error such as a login wall).
+
+Status, as of a day (never flapping on one bad crawl):
+
+- `unreachable` — most crawls of the last two weeks (WINDOW_DAYS) failed to reach the column
+                  (strictly more than half; one failed crawl among several good ones stays
+                  `reachable`). The calendar gives no `missing` verdict on such a body.
+- `broken`      — the column is reached, but the latest crawl that reached it saw zero report-like
+                  items where an earlier crawl saw some: the column was emptied or its layout no
+                  longer matches its spider. Not evidence that reports are `missing`.
+- `reachable`   — otherwise, when at least one crawl looked in the window.
+- `unknown`     — no crawl looked at the body in the window (absence of evidence).
+
+`health_status(db, agency, as_of)` is the one call the compliance calendar needs;
+`refresh_health(db, as_of)` writes the `crawl_health` table (one row per body) that Datasette shows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlite_utils
+
+WINDOW_DAYS = 14
+STATUSES = ("reachable", "unreachable", "broken", "unknown")
+TABLE = "crawl_health"
+
+
+@dataclass
+class CrawlLook:
+    """What one crawl saw of one body's column(s)."""
+
+    crawl_id: int | None
+    time: str
+    reached: bool
+    reports_seen: int
+    error: str | None = None
+
+
+@dataclass
+class Health:
+    agency: str
+    as_of: str
+    status: str
+    crawls: int  # crawls in the window that looked at the body
+    reached: int  # of which reached its report column
+    reach_share: float | None  # reached / crawls (None when no crawl looked)
+    last_crawl: str | None = None
+    last_reached: str | None = None
+    last_reports_seen: int | None = None  # report-like items on the column in the latest reaching crawl
+    before_reports_seen: int | None = None  # ... and in the last earlier crawl that saw some
+    last_error: str | None = None
+    reason: str = ""
+    looks: list[dict] = field(default_factory=list)  # the window's crawls, newest last (evidence)
+
+
+def _database(db: Any) -> sqlite_utils.Database:
+    """Accept an Archive, a sqlite_utils.Database or a sqlite3 connection."""
+    if isinstance(db, sqlite_utils.Database):
+        return db
+    if hasattr(db, "db") and isinstance(db.db, sqlite_utils.Database):
+        return db.db
+    return sqlite_utils.Database(db)
+
+
+def _day(as_of: date | str | None) -> date:
+    if as_of is None:
+        return date.today()
+    if isinstance(as_of, date):
+        return as_of
+    return date.fromisoformat(str(as_of)[:10])
+
+
+def _looks(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[str, list[CrawlLook]]:
+    """Per body, one CrawlLook per crawl (captures grouped by crawl id), oldest first, up to `until`."""
+    if "column_captures" not in db.table_names():
+        return {}
+    sql = (
+        "SELECT agency, crawl_id, min(time), max(reached), sum(coalesce(reports_seen, 0)),"
+        " max(CASE WHEN reached = 1 THEN coalesce(reports_seen, 0) END),"
+        " group_concat(error, ' | ') FROM column_captures WHERE substr(time, 1, 10) <= ?"
+    )
+    params: list[Any] = [until.isoformat()]
+    if agency is not None:
+        sql += " AND agency = ?"
+        params.append(agency)
+    # a capture without a crawl id (a replay) is its own look
+    sql += " GROUP BY agency, coalesce(crawl_id, -id) ORDER BY agency, min(time)"
+    out: dict[str, list[CrawlLook]] = defaultdict(list)
+    for name, crawl_id, time, reached, seen_all, _seen_reached, errors in db.execute(sql, params):
+        out[name].append(CrawlLook(crawl_id, time, bool(reached), int(seen_all or 0), errors))
+    return out
+
+
+def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = WINDOW_DAYS) -> Health:
+    """The health of one body from its crawls (oldest first, none after as_of)."""
+    start = (as_of - timedelta(days=window_days)).isoformat()
+    recent = [lk for lk in looks if lk.time[:10] > start]
+    n, ok = len(recent), sum(lk.reached for lk in recent)
+    h = Health(agency=agency, as_of=as_of.isoformat(), status="unknown", crawls=n, reached=ok,
+               reach_share=round(ok / n, 3) if n else None)
+    h.looks = [asdict(lk) for lk in recent]
+    if recent:
+        h.last_crawl = recent[-1].time
+        h.last_error = recent[-1].error
+    reached_all = [lk for lk in looks if lk.reached]
+    if reached_all:
+        h.last_reached = reached_all[-1].time
+    if not n:
+        h.reason = f"no crawl looked at the column in the {window_days} days up to {as_of}"
+        return h
+    if (n - ok) * 2 > n:
+        h.status = "unreachable"
+        h.reason = f"{n - ok} of {n} crawls in {window_days} days failed to reach the column"
+        return h
+    # broken: the latest reaching crawl lists nothing where an earlier reaching crawl listed reports
+    last = [lk for lk in recent if lk.reached][-1]
+    h.last_reports_seen = last.reports_seen
+    earlier = [lk for lk in reached_all if lk.time < last.time and lk.reports_seen > 0]
+    if earlier:
+        h.before_reports_seen = earlier[-1].reports_seen
+    if last.reports_seen == 0 and earlier:
+        h.status = "broken"
+        h.reason = (f"the column loads but lists no report-like item (crawl {last.crawl_id}, {last.time[:10]});"
+                    f" crawl {earlier[-1].crawl_id} ({earlier[-1].time[:10]}) saw {earlier[-1].reports_seen}:"
+                    " emptied, or its layout no longer matches the spider")
+        return h
+    h.status = "reachable"
+    h.reason = f"{ok} of {n} crawls in {window_days} days reached the column"
+    return h
+
+
+def health_status(db: Any, agency: str, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> str:
+    """`reachable` | `unreachable` | `broken` | `unknown` for one body as of a day.
+
+    The compliance calendar calls this before giving `missing`: only a `reachable` body can be
+    missing a report; `unreachable` (and `broken`) bodies get no `missing` verdict."""
+    day = _day(as_of)
+    looks = _looks(_database(db), agency, day).get(agency, [])
+    return assess(agency, looks, day, window_days).status
+
+
+def crawl_health(db: Any, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> list[Health]:
+    """Health of every registry body (and every body a capture names), sorted by name."""
+    d = _database(db)
+    day = _day(as_of)
+    looks = _looks(d, None, day)
+    names = set(looks)
+    if "agencies" in d.table_names():
+        names |= {r[0] for r in d.execute("SELECT name FROM agencies")}
+    return [assess(n, looks.get(n, []), day, window_days) for n in sorted(names)]
+
+
+def refresh_health(db: Any, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> dict[str, int]:
+    """Rewrite the `crawl_health` table (one row per body) in one transaction; returns status counts."""
+    d = _database(db)
+    rows = []
+    counts: dict[str, int] = defaultdict(int)
+    for h in crawl_health(d, as_of, window_days):
+        counts[h.status] += 1
+        row = asdict(h)
+        row["looks"] = json.dumps(row["looks"], ensure_ascii=False)
+        rows.append(row)
+    with d.conn:
+        # created here, not in a schema migration: a derived table, rebuilt whole on every refresh
+        d[TABLE].create(
+            {"agency": str, "as_of": str, "status": str, "crawls": int, "reached": int, "reach_share": float,
+             "last_crawl": str, "last_reached": str, "last_reports_seen": int, "before_reports_seen": int,
+             "last_error": str, "reason": str, "looks": str},
+            pk="agency", if_not_exists=True,
+        )
+        d.execute(f"DELETE FROM {TABLE}")
+        if rows:
+            d[TABLE].insert_all(rows)
+    return dict(counts)

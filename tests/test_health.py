@@ -1,0 +1,98 @@
+"""Crawl health: the share of recent crawls that reached a body's column, unreachable only on a
+majority of failures over two weeks, broken when a column that listed reports lists none."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from archive.health import crawl_health, health_status, refresh_health
+from archive.store import Archive
+
+BODY = "伊宁市财政局"
+OTHER = "伊宁市教育局"
+COL = "http://127.0.0.1:9/yining/c1/"
+PAGE = "<html><body><a href='/a.html'>2025年政府信息公开工作年度报告</a></body></html>".encode()
+
+
+def crawl(arc: Archive, day: date, reached: dict[str, bool], seen: int = 1) -> int:
+    """One crawl on `day`: each body's column either answers (with `seen` report links) or fails."""
+    cid = arc.start_crawl()
+    stamp = f"{day.isoformat()}T03:00:00Z"
+    for name, ok in reached.items():
+        if ok:
+            arc.record_column_capture(cid, name, COL, PAGE, 200, seen, captured_at=stamp)
+        else:
+            arc.record_column_capture(cid, name, COL, None, None, 0, error="timeout: took too long",
+                                      captured_at=stamp)
+    arc.finish_crawl(cid, {})
+    return cid
+
+
+@pytest.fixture()
+def arc(tmp_path):
+    a = Archive(tmp_path / "data")
+    a.upsert_agencies([{"name": BODY, "kind": "department"}, {"name": OTHER, "kind": "department"},
+                       {"name": "伊宁市从未爬取局", "kind": "department"}])
+    yield a
+    a.close()
+
+
+def test_one_failed_crawl_stays_reachable(arc):
+    start = date(2026, 2, 1)
+    for i in range(6):
+        crawl(arc, start + timedelta(days=i), {BODY: True})
+    crawl(arc, start + timedelta(days=6), {BODY: False})
+    assert health_status(arc, BODY, start + timedelta(days=6)) == "reachable"
+    # the share is reported, not hidden
+    (h,) = [h for h in crawl_health(arc, start + timedelta(days=6)) if h.agency == BODY]
+    assert (h.crawls, h.reached) == (7, 6) and h.reach_share == pytest.approx(6 / 7, abs=1e-3)
+
+
+def test_most_crawls_of_two_weeks_failed_is_unreachable(arc):
+    start = date(2026, 2, 1)
+    for i in range(3):
+        crawl(arc, start + timedelta(days=i), {BODY: True})
+    for i in range(3, 7):  # 4 failures of 7 crawls
+        crawl(arc, start + timedelta(days=i), {BODY: False})
+    assert health_status(arc, BODY, start + timedelta(days=6)) == "unreachable"
+    # exactly half is not "most": 3 good, 3 bad stays reachable
+    assert health_status(arc, BODY, start + timedelta(days=5)) == "reachable"
+    # two weeks later with good crawls only, the old failures have left the window
+    for i in range(21, 24):
+        crawl(arc, start + timedelta(days=i), {BODY: True})
+    assert health_status(arc, BODY, start + timedelta(days=23)) == "reachable"
+
+
+def test_column_that_lists_nothing_any_more_is_broken(arc):
+    start = date(2026, 2, 1)
+    crawl(arc, start, {BODY: True, OTHER: True}, seen=3)
+    crawl(arc, start + timedelta(days=1), {BODY: True, OTHER: True}, seen=3)
+    cid = arc.start_crawl()
+    stamp = (start + timedelta(days=2)).isoformat() + "T03:00:00Z"
+    arc.record_column_capture(cid, BODY, COL, b"<html><body>new layout</body></html>", 200, 0, captured_at=stamp)
+    arc.record_column_capture(cid, OTHER, COL, PAGE, 200, 3, captured_at=stamp)
+    as_of = start + timedelta(days=2)
+    assert health_status(arc, BODY, as_of) == "broken"
+    assert health_status(arc, OTHER, as_of) == "reachable"
+    # a column that never listed anything is not broken: it is simply empty (the calendar may say missing)
+    arc.record_column_capture(cid, "伊宁市从未爬取局", COL, PAGE, 200, 0, captured_at=stamp)
+    assert health_status(arc, "伊宁市从未爬取局", as_of) == "reachable"
+
+
+def test_unknown_without_crawls_and_refresh_writes_the_table(arc):
+    assert health_status(arc, BODY, "2026-02-01") == "unknown"
+    start = date(2026, 2, 1)
+    for i in range(3):
+        crawl(arc, start + timedelta(days=i), {BODY: True, OTHER: False})
+    counts = refresh_health(arc, start + timedelta(days=2))
+    assert counts == {"reachable": 1, "unreachable": 1, "unknown": 1}
+    rows = {r["agency"]: r for r in arc.db["crawl_health"].rows}
+    assert rows[OTHER]["status"] == "unreachable" and rows[OTHER]["reach_share"] == 0.0
+    assert "timeout" in rows[OTHER]["last_error"]
+    # re-running is safe and gives the same table
+    assert refresh_health(arc, start + timedelta(days=2)) == counts
+    assert arc.db["crawl_health"].count == 3
+    # captures after as-of are not evidence for an earlier day
+    assert health_status(arc, BODY, start - timedelta(days=1)) == "unknown"
