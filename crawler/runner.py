@@ -117,27 +117,40 @@ def _child(config_path: str) -> int:
     return 0 if summary.get("reason") == "finished" else 3
 
 
-def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
-              progress: bool = True, settings: dict[str, Any] | None = None, log_level: str = "WARNING",
-              impolite: bool = False, timeout: float | None = None, today: str | None = None) -> dict[str, Any]:
-    """Crawl in a child process and return its summary (see CrawlState.summary)."""
+def prepare_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
+                  progress: bool = True, settings: dict[str, Any] | None = None, log_level: str = "WARNING",
+                  impolite: bool = False, today: str | None = None, workdir: str | Path | None = None) -> list[str]:
+    """Write the child's config and return its command line; the summary lands next to the config
+    (`summary_path(cmd)`). Fails early, in the caller's process, on a bad registry or agency name."""
     data = Path(data)
     data.mkdir(parents=True, exist_ok=True)
-    # fail early, in the caller's process, on a bad registry or agency name
     load_registry(registry).select(agencies or [])
     config = {"data": str(data.resolve()), "registry": str(Path(registry).resolve()) if registry else None,
               "agencies": list(agencies or []), "progress": progress, "settings": settings or {},
               "log_level": log_level, "impolite": impolite, "today": today}
-    with tempfile.TemporaryDirectory(prefix="gongkai-crawl-") as tmp:
-        cfg = Path(tmp) / "config.json"
-        cfg.write_text(json.dumps(config, ensure_ascii=False), "utf-8")
-        proc = subprocess.run([sys.executable, "-m", "crawler.runner", str(cfg)], timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-        out = cfg.with_suffix(".summary.json")
+    work = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="gongkai-crawl-"))
+    cfg = work / "config.json"
+    cfg.write_text(json.dumps(config, ensure_ascii=False), "utf-8")
+    return [sys.executable, "-m", "crawler.runner", str(cfg)]
+
+
+def summary_path(cmd: list[str]) -> Path:
+    return Path(cmd[-1]).with_suffix(".summary.json")
+
+
+def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
+              timeout: float | None = None, **kw: Any) -> dict[str, Any]:
+    """Crawl in a child process and return its summary (see CrawlState.summary)."""
+    cmd = prepare_crawl(data, registry, agencies, **kw)
+    try:
+        proc = subprocess.run(cmd, timeout=timeout, stdin=subprocess.DEVNULL)
+        out = summary_path(cmd)
         if not out.exists():
             raise CrawlError(f"crawl process exited with status {proc.returncode} without a summary"
                              " (see the log above)")
         return json.loads(out.read_text("utf-8"))
+    finally:
+        shutil.rmtree(Path(cmd[-1]).parent, ignore_errors=True)
 
 
 def registry_from_archive(data: str | Path) -> str | None:

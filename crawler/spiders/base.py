@@ -126,7 +126,10 @@ class ReportSpider(scrapy.Spider):
         from crawler.state import CrawlState
 
         s = crawler.settings
-        reg: Registry = load_registry(self.registry_path).select(self.agency_names)
+        full = load_registry(self.registry_path)
+        # titles are attributed against every body of the registry, even when crawling a selection
+        self.known_names = [a["name"] for a in full.agencies]
+        reg: Registry = full.select(self.agency_names)
         if self.only_family:
             reg = Registry([a for a in reg.agencies if a["cms"] == self.only_family], reg.regions,
                            reg.sites, reg.source)
@@ -246,7 +249,9 @@ class ReportSpider(scrapy.Spider):
             year = report_year(text)
             if year:
                 seen_here += 1
-                requests.append(self.report_request(url, text, date, year, response, names))
+                req = self.report_request(url, text, date, year, response, names)
+                if req is not None:
+                    requests.append(req)
             elif (year_column(text) or is_report_column(text)) and meta.get("col_depth", 0) < 3 \
                     and self.same_site(url, response.url) and not is_document_url(url):
                 # year or unit sub-columns inside a report column
@@ -259,10 +264,12 @@ class ReportSpider(scrapy.Spider):
         yield from requests
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
-                       names: list[str]) -> Request:
+                       names: list[str]) -> Request | None:
         # a column may list other bodies' reports too (a year column holds every unit's): the title
         # decides, among all registry bodies; the column's own body is the fallback
-        agency = self.attribute(title, self.all_names) or (names[0] if len(names) == 1 else None)
+        agency = self.attribute(title, self.known_names) or (names[0] if len(names) == 1 else None)
+        if agency and agency not in self.selected:
+            return None  # another body's report, listed here too; not in this crawl's selection
         target = viewer_target(url) if "viewer" in url.lower() else None
         url = urljoin(url, target) if target else url
         direct = bool(target) or is_document_url(url)
@@ -278,8 +285,8 @@ class ReportSpider(scrapy.Spider):
         )
 
     @property
-    def all_names(self) -> list[str]:
-        return [a["name"] for a in self.registry.agencies]
+    def selected(self) -> set[str]:
+        return {a["name"] for a in self.registry.agencies}
 
     def attribute(self, title: str, names: list[str]) -> str | None:
         """Which of `names` a report title (or 发布机构) names: the longest match wins."""
