@@ -36,6 +36,7 @@ import json
 import sys
 from collections import defaultdict
 from datetime import date
+from functools import lru_cache
 from itertools import combinations
 from typing import Any
 
@@ -49,6 +50,12 @@ USABLE = ("ok", "inconsistent", "incomplete")  # parse statuses that count as a 
 TEXT_SIMILAR = 0.9  # estimated Jaccard of 8-character shingles above which texts are "near-identical"
 
 
+@lru_cache(maxsize=4096)
+def _iso(d: date) -> str:
+    return d.isoformat()
+
+
+@lru_cache(maxsize=65536)
 def _day(value: str | None) -> date | None:
     if not value:
         return None
@@ -89,6 +96,7 @@ def rematch(arc: Archive) -> int:
 
 
 def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
+    """Current, usable reports by (agency, year), with their document's dates."""
     by_key: dict[tuple[str, int], list[dict]] = defaultdict(list)
     cur = arc.db.execute(
         "SELECT r.id, r.agency, r.year, r.published, r.portal_date, r.sha256, r.url, r.parse_status, r.format,"
@@ -145,15 +153,14 @@ def _cap_brief(c: dict) -> dict:
     }
 
 
-def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: list[dict]) -> dict:
-    due = due_date(agency["kind"], year, agency.get("deadline"), agency.get("town_deadline"))
+def verdict(agency: dict, year: int, due: date, as_of: date, reports: list[dict], caps: list[dict]) -> dict:
     row: dict[str, Any] = {
         "agency": agency["name"],
         "year": year,
         "region": agency.get("region"),
         "kind": agency.get("kind"),
         "parent": agency.get("parent"),
-        "due": due.isoformat(),
+        "due": _iso(due),
         "published": None,
         "published_source": None,
         "days_late": None,
@@ -161,7 +168,7 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
         "report_id": None,
         "url": None,
         "sha256": None,
-        "as_of": as_of.isoformat(),
+        "as_of": _iso(as_of),
     }
     evidence: dict[str, Any] = {}
     best = None
@@ -171,15 +178,11 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
         flags = []
         first_seen = _day(rep["first_seen"])
         claimed = _day(rep.get("portal_date")) or _day(rep.get("published"))
-        missed = [
-            c
-            for c in caps
-            if c["reached"]
-            and claimed
-            and first_seen
-            and claimed < _day(c["time"])
-            and c["time"] < rep["first_seen"]
-        ]
+        missed = (
+            [c for c in caps if c["reached"] and claimed < _day(c["time"]) and c["time"] < rep["first_seen"]]
+            if caps and claimed and first_seen
+            else None
+        )
         if missed:
             flags.append("backdated?")
             evidence["backdated_by"] = [_cap_brief(c) for c in missed[-3:]]
@@ -198,7 +201,7 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
         late = (pub - due).days
         row.update(
             status="late" if late > 0 else "on_time",
-            published=pub.isoformat(),
+            published=_iso(pub),
             published_source=source,
             days_late=max(late, 0),
             flags=" ".join(flags) or None,
@@ -206,19 +209,21 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
             url=rep["url"],
             sha256=rep["sha256"],
         )
-        evidence["reports"] = [
-            {
-                "report_id": r["id"],
-                "sha256": r["sha256"],
-                "url": r["url"],
-                "portal_date": r["portal_date"],
-                "published": r["published"],
-                "last_modified": r["last_modified"],
-                "first_seen": r["first_seen"],
-                "crawl_id": r["crawl_id"],
-            }
-            for r in reports
-        ]
+        if len(reports) > 1 or flags:
+            # the columns name the report used; the evidence lists every candidate
+            evidence["reports"] = [
+                {
+                    "report_id": r["id"],
+                    "sha256": r["sha256"],
+                    "url": r["url"],
+                    "portal_date": r["portal_date"],
+                    "published": r["published"],
+                    "last_modified": r["last_modified"],
+                    "first_seen": r["first_seen"],
+                    "crawl_id": r["crawl_id"],
+                }
+                for r in reports
+            ]
     elif undated:
         # a report is there, but nothing says when it was published (an ingested file without a
         # printed date): neither on time nor missing
@@ -230,11 +235,8 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
     elif due > as_of:
         row["status"] = "pending"
     else:
-        after = [
-            c
-            for c in caps
-            if _day(c["time"]) and _day(c["time"]) > due and c["time"][:10] <= as_of.isoformat()
-        ]
+        as_of_s = _iso(as_of)
+        after = [c for c in caps if _day(c["time"]) and _day(c["time"]) > due and c["time"][:10] <= as_of_s]
         reached = [c for c in after if c["reached"]]
         if reached:
             row["status"] = "missing"
@@ -245,21 +247,20 @@ def verdict(agency: dict, year: int, as_of: date, reports: list[dict], caps: lis
             row["status"] = "unreachable"
             evidence["captures"] = [_cap_brief(c) for c in after[-3:]]
         else:
-            row["status"] = "unverified"
-            evidence["note"] = "no crawl looked at the report column after the due date"
+            row["status"] = "unverified"  # no crawl looked at the report column after the due date
     row["evidence"] = json.dumps(evidence, ensure_ascii=False, sort_keys=True) if evidence else None
     return row
 
 
-def years_to_judge(agency: dict, as_of: date) -> list[int]:
-    first = int(agency.get("first_year") or 2019)
-    years = []
-    y = first
+def years_to_judge(agency: dict, as_of: date) -> list[tuple[int, date]]:
+    """(year, due date) from the first year up to the last due by as-of, plus the next (pending) one."""
+    y = int(agency.get("first_year") or 2019)
+    out = []
     while True:
         due = due_date(agency["kind"], y, agency.get("deadline"), agency.get("town_deadline"))
-        years.append(y)
+        out.append((y, due))
         if due > as_of or y > as_of.year:
-            return years
+            return out
         y += 1
 
 
@@ -435,36 +436,53 @@ def _sync(
     where: str = "",
     params: list | None = None,
 ) -> dict:
-    """Make `table` (restricted by `where`) hold exactly `rows`, writing only differences."""
-    cur = arc.db.execute(f"SELECT * FROM [{table}] {where}", params or [])
-    cols = [c[0] for c in cur.description]
+    """Make `table` (restricted by `where`) hold exactly `rows`, writing only the differences, in one
+    transaction: re-running with the same inputs writes nothing."""
+    if not rows:
+        cols = [c for c in arc.db[table].columns_dict if c != "id"]
+    else:
+        cols = list(rows[0])
+    sel = ", ".join(f"[{c}]" for c in cols)
+    kidx = [cols.index(k) for k in key]
     old = {}
-    for row in cur:
-        d = dict(zip(cols, row, strict=True))
-        d.pop("id", None)
-        old[tuple(d[k] for k in key)] = d
-    new = {tuple(r[k] for k in key): r for r in rows}
+    for row in arc.db.execute(f"SELECT {sel} FROM [{table}] {where}", params or []):
+        old[tuple(row[i] for i in kidx)] = row
+    new = {}
+    for r in rows:
+        t = tuple(r[c] for c in cols)
+        new[tuple(t[i] for i in kidx)] = t
     stale = [k for k in old if k not in new]
-    changed = [r for k, r in new.items() if old.get(k) != {c: r.get(c) for c in old.get(k, r)}]
+    changed = [t for k, t in new.items() if old.get(k) != t]
+    cond = " AND ".join(f"[{c}] IS ?" for c in key) + (f" AND {where[6:]}" if where else "")
     with arc.db.conn:
-        for k in stale:
-            arc.db.execute(
-                f"DELETE FROM [{table}] WHERE "
-                + " AND ".join(f"[{c}] IS ?" for c in key)
-                + (f" AND {where[6:]}" if where else ""),
-                [*k, *(params or [])],
-            )
-        for r in changed:
-            if tuple(r[k] for k in key) in old:
-                arc.db.execute(
-                    f"DELETE FROM [{table}] WHERE "
-                    + " AND ".join(f"[{c}] IS ?" for c in key)
-                    + (f" AND {where[6:]}" if where else ""),
-                    [*(r[k] for k in key), *(params or [])],
-                )
-        if changed:
-            arc.db[table].insert_all(changed, batch_size=2000)
+        gone = stale + [k for k, t in new.items() if k in old and old[k] != t]
+        arc.db.conn.executemany(f"DELETE FROM [{table}] WHERE {cond}", [(*k, *(params or [])) for k in gone])
+        arc.db.conn.executemany(
+            f"INSERT INTO [{table}] ({sel}) VALUES ({', '.join('?' * len(cols))})", changed
+        )
     return {"deleted": len(stale), "written": len(changed)}
+
+
+def verdicts_json(verdicts: list[dict]) -> list[dict]:
+    """The verdicts as `gongkai check --json` prints them."""
+    keys = (
+        "agency",
+        "year",
+        "status",
+        "due",
+        "published",
+        "days_late",
+        "flags",
+        "published_source",
+        "report_id",
+    )
+    out = []
+    for v in verdicts:
+        evidence = json.loads(v["evidence"]) if v["evidence"] else {}
+        if v["report_id"] is not None and "reports" not in evidence:
+            evidence["reports"] = [{"report_id": v["report_id"], "sha256": v["sha256"], "url": v["url"]}]
+        out.append({k: v[k] for k in keys} | {"evidence": evidence or None})
+    return out
 
 
 def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) -> dict:
@@ -476,8 +494,9 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     caps = _load_captures(arc)
     verdicts = []
     for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
-        for y in years_to_judge(a, as_of):
-            verdicts.append(verdict(a, y, as_of, reports.get((a["name"], y), []), caps.get(a["name"], [])))
+        a_caps = caps.get(a["name"], [])
+        for y, due in years_to_judge(a, as_of):
+            verdicts.append(verdict(a, y, due, as_of, reports.get((a["name"], y), []), a_caps))
     # the report each agency-year is judged on (best parse, then the one the verdict used)
     rank = {"ok": 0, "inconsistent": 1, "incomplete": 2}
     used = {(v["agency"], v["year"]): v["report_id"] for v in verdicts}
@@ -521,24 +540,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
         counts[v["status"]] += 1
     return {
         "as_of": as_of.isoformat(),
-        "verdicts": [
-            {
-                k: v[k]
-                for k in (
-                    "agency",
-                    "year",
-                    "status",
-                    "due",
-                    "published",
-                    "days_late",
-                    "flags",
-                    "published_source",
-                    "report_id",
-                )
-            }
-            | {"evidence": json.loads(v["evidence"]) if v["evidence"] else None}
-            for v in verdicts
-        ],
+        "verdicts": verdicts,  # rows of the compliance table (verdicts_json() for the CLI's shape)
         "failed_checks": failed,
         "summary": {
             "agencies": len(agencies),

@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "crawl": "crawler.commands:crawl",
     "demo": "crawler.commands:demo",
     "registry": "crawler.commands:registry",
+    "schedule": "archive.schedule:schedule",
+    "merge": "archive.merge:merge",
 }
 
 

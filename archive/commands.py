@@ -110,7 +110,7 @@ def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> No
 @json_option
 def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool) -> None:
     """Run the compliance calendar and the checks across reports."""
-    from archive.calendar import run_check
+    from archive.calendar import run_check, verdicts_json
 
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
@@ -123,7 +123,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool)
         click.echo(
             json.dumps(
                 {
-                    "verdicts": s["verdicts"],
+                    "verdicts": verdicts_json(s["verdicts"]),
                     "failed_checks": s["failed_checks"],
                     "as_of": s["as_of"],
                     "summary": s["summary"],

@@ -278,8 +278,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         pk=("agency", "year"),
         if_not_exists=True,
     )
-    for cols in (["status"], ["region"], ["kind"], ["year"]):
-        db["compliance"].create_index(cols, if_not_exists=True)
+    db["compliance"].create_index(["status"], if_not_exists=True)
 
 
 def _v2(db: sqlite_utils.Database) -> None:

@@ -1,0 +1,287 @@
+"""Scale benchmark of the archive: a synthetic archive of N agencies × 7 years, then
+
+- `gongkai check --as-of` (a real subprocess, first run and an idempotent re-run), target ≤ 60 s;
+- Datasette response times (in-process app, `ds.client.get`) for the compliance dashboard, the
+  compliance table with a filter, facets on region/status, and the search (trigram and the
+  two-character fallback), target ≤ 1 s each.
+
+    .venv/bin/python bench/archive_scale.py                      # 100,000 agencies (a few minutes)
+    .venv/bin/python bench/archive_scale.py --agencies 10000     # quicker
+
+The synthetic archive is built with bulk SQL into the real schema (no parsing: this measures the
+archive, not the extractor). Reports are ~85% of agency-years, with dates around the due date; a
+third of the agencies have a column capture after the last due date, a few failed ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from archive.agencies import due_date  # noqa: E402
+from archive.store import Archive  # noqa: E402
+
+YEARS = list(range(2019, 2026))
+AS_OF = "2026-06-01"
+KINDS = [("department", 0.5), ("town", 0.4), ("government", 0.05), ("institution", 0.05)]
+
+
+def build(data: Path, n: int, seed: int = 1) -> dict:
+    rnd = random.Random(seed)
+    t0 = time.perf_counter()
+    arc = Archive(data)
+    db = arc.db
+    db.execute("PRAGMA synchronous=OFF")
+    regions = max(n // 100, 1)
+    agencies = []
+    for i in range(n):
+        r = i % regions
+        code = f"{650000 + r}"
+        kind = rnd.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
+        agencies.append(
+            {
+                "name": f"测试{r}市第{i}号{'人民政府' if kind == 'government' else '单位'}",
+                "kind": kind,
+                "region": code,
+                "parent": f"测试{r}市人民政府",
+                "portal": f"http://127.0.0.1:9/{r}/",
+                "cms": "generic",
+                "columns": [f"http://127.0.0.1:9/{r}/c{i}/"],
+            }
+        )
+    arc.upsert_agencies(
+        agencies, regions={f"{650000 + r}": {"town_deadline": "01-31"} for r in range(0, regions, 3)}
+    )
+    town_rule = {f"{650000 + r}": "01-31" for r in range(0, regions, 3)}
+    crawl = arc.start_crawl(options={"bench": True})
+    docs, reps, reqs, acts, texts, caps = [], [], [], [], [], []
+    rid = 0
+    for a in agencies:
+        in_force = rnd.randint(0, 40)
+        carried = 0
+        for y in YEARS:
+            if rnd.random() > 0.85:
+                continue
+            rid += 1
+            due = due_date(a["kind"], y, None, town_rule.get(a["region"]) if a["kind"] == "town" else None)
+            pub = due + timedelta(days=rnd.choice([-60, -30, -10, -3, 0, 5, 20, 90]))
+            sha = hashlib.sha256(f"{a['name']}{y}".encode()).hexdigest()
+            seen = (pub + timedelta(days=2)).isoformat() + "T00:00:00Z"
+            docs.append(
+                (
+                    sha,
+                    1000,
+                    "html",
+                    seen,
+                    seen,
+                    f"{a['portal']}{y}.html",
+                    a["name"],
+                    0,
+                    pub.isoformat(),
+                    crawl,
+                )
+            )
+            received = rnd.randint(0, 60)
+            out = rnd.randint(0, 3)
+            issued, repealed = rnd.randint(0, 5), rnd.randint(0, 3)
+            in_force = max(in_force + issued - repealed, 0) if rnd.random() > 0.1 else in_force + 7
+            status = rnd.choices(["ok", "inconsistent", "incomplete"], [0.8, 0.15, 0.05])[0]
+            nsig = hashlib.sha1(f"{received},{carried},{out},{issued}".encode()).hexdigest()[:16]
+            reps.append(
+                (
+                    rid,
+                    sha,
+                    "bench",
+                    a["name"],
+                    a["name"],
+                    a["region"],
+                    a["kind"],
+                    y,
+                    "2021",
+                    pub.isoformat(),
+                    pub.isoformat(),
+                    f"{a['portal']}{y}.html",
+                    status,
+                    received,
+                    received + carried - out,
+                    out,
+                    1,
+                    nsig,
+                    5,
+                    None,
+                    1,
+                )
+            )
+            reqs.append(
+                (
+                    rid,
+                    received,
+                    carried if rnd.random() > 0.05 else carried + 1,
+                    out,
+                    received + carried - out,
+                    received // 2,
+                )
+            )
+            acts.append((rid, issued, repealed, in_force))
+            texts.append(
+                (
+                    rid,
+                    a["name"],
+                    y,
+                    f"{a['name']}{y}年政府信息公开工作年度报告",
+                    f"{a['name']}{y}年政府信息公开工作年度报告。本年度共收到依申请公开{received}件，"
+                    f"办结{received + carried - out}件，结转{out}件。",
+                )
+            )
+            carried = out
+        if rnd.random() < 0.33:
+            good = rnd.random() > 0.1
+            caps.append(
+                (
+                    crawl,
+                    a["name"],
+                    a["columns"][0],
+                    "2026-04-10T00:00:00Z",
+                    200 if good else 503,
+                    None,
+                    0,
+                    0,
+                    None if good else "HTTP 503",
+                    int(good),
+                )
+            )
+    with db.conn:
+        db.conn.executemany(
+            "INSERT INTO documents (sha256, size, type, first_seen, last_seen, url, agency, agency_override,"
+            " portal_date, crawl_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            docs,
+        )
+        db.conn.executemany(
+            "INSERT INTO reports (id, sha256, extractor_version, agency, agency_parsed, region, kind, year, format,"
+            " published, portal_date, url, parse_status, requests_received, requests_processed,"
+            " requests_carried_out, current, numbers_sig, numbers_nonzero, text_sig, sig_done)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            reps,
+        )
+        db.conn.executemany(
+            "INSERT INTO report_requests (report_id, new_received_total, carried_over_in_total,"
+            " carried_over_out_total, total_processed_total, granted_total) VALUES (?,?,?,?,?,?)",
+            reqs,
+        )
+        db.conn.executemany(
+            "INSERT INTO report_active (report_id, normative_issued, normative_repealed, normative_in_force)"
+            " VALUES (?,?,?,?)",
+            acts,
+        )
+        db.conn.executemany(
+            "INSERT INTO report_text (report_id, agency, year, title, text) VALUES (?,?,?,?,?)", texts
+        )
+        db.conn.executemany(
+            "INSERT INTO column_captures (crawl_id, agency, column_url, time, status, sha256, size, reports_seen,"
+            " error, reached) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            caps,
+        )
+    arc.finish_crawl(crawl, {"bench": True})
+    db.execute("ANALYZE")
+    arc.close()
+    return {
+        "agencies": n,
+        "reports": len(reps),
+        "captures": len(caps),
+        "build_s": round(time.perf_counter() - t0, 1),
+        "db_mb": round((data / "archive.db").stat().st_size / 2**20),
+    }
+
+
+def time_check(data: Path) -> float:
+    t0 = time.perf_counter()
+    gongkai = str(Path(sys.executable).parent / "gongkai")
+    res = subprocess.run(
+        [gongkai, "check", "--as-of", AS_OF, "--data", str(data)], capture_output=True, text=True
+    )
+    if res.returncode != 0:
+        raise SystemExit(f"gongkai check failed:\n{res.stderr[-3000:]}")
+    print("   ", res.stderr.strip().splitlines()[-1], file=sys.stderr)
+    return time.perf_counter() - t0
+
+
+def time_datasette(data: Path) -> dict[str, float]:
+    from archive.web import make_datasette
+
+    ds = make_datasette(data)
+    paths = {
+        "dashboard /-/gongkai": "/-/gongkai",
+        "dashboard, one year": "/-/gongkai?year=2024",
+        "compliance table, status=missing": "/archive/compliance?status=missing",
+        "compliance facets region+status+kind": "/archive/compliance?_facet=region&_facet=status&_facet=kind",
+        "canned query 逾期公开 (late)": "/archive/late",
+        "search 依申请公开 (trigram FTS)": "/archive/search?q=依申请公开",
+        "search 第12345号 (trigram FTS)": "/archive/search?q=第12345号",
+        "search 结转 (2 chars, LIKE fallback)": "/archive/search?q=结转",
+        "search page 依申请公开": "/-/gongkai/search?q=依申请公开",
+    }
+    out = {}
+
+    async def go() -> None:
+        await ds.invoke_startup()
+        for label, path in paths.items():
+            await ds.client.get(path)  # warm the page cache once, then time the best of 3
+            best = None
+            for _ in range(3):
+                t0 = time.perf_counter()
+                r = await ds.client.get(path)
+                dt = time.perf_counter() - t0
+                if r.status_code != 200:
+                    raise SystemExit(f"{path}: HTTP {r.status_code}\n{r.text[:2000]}")
+                best = dt if best is None else min(best, dt)
+            out[label] = best
+
+    asyncio.run(go())
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--agencies", type=int, default=100_000)
+    ap.add_argument("--data", type=Path, default=None, help="where to build (default: a temporary directory)")
+    ap.add_argument("--keep", action="store_true", help="keep the archive afterwards")
+    args = ap.parse_args()
+    data = args.data or Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
+    if (data / "archive.db").exists():
+        raise SystemExit(f"{data}: an archive is already there; give an empty --data")
+    try:
+        print(f"building {args.agencies} agencies × {len(YEARS)} years in {data} …", file=sys.stderr)
+        info = build(data, args.agencies)
+        print(f"built: {json.dumps(info)}", file=sys.stderr)
+        first = time_check(data)
+        second = time_check(data)
+        web = time_datasette(data)
+        result = {
+            **info,
+            "check_first_s": round(first, 1),
+            "check_rerun_s": round(second, 1),
+            "datasette_s": {k: round(v, 3) for k, v in web.items()},
+        }
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        ok = first <= 60 and all(v <= 1 for v in web.values())
+        print(f"targets (check ≤ 60 s, each page ≤ 1 s): {'met' if ok else 'NOT met'}", file=sys.stderr)
+    finally:
+        if not args.keep and args.data is None:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
