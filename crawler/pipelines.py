@@ -48,7 +48,7 @@ class ArchivePipeline:
         elif isinstance(item, DocumentItem):
             if item.unchanged:
                 arc.mark_unchanged(item.url, gk.crawl_id)
-                status = "unchanged"
+                status = self.resumed_status(arc, item.url, gk) if gk.resumed else "unchanged"
             else:
                 meta = dict(item.meta)
                 meta.update(kind=item.kind, report_url=item.report_url, year=item.year)
@@ -62,6 +62,16 @@ class ArchivePipeline:
             gk.report(item.report_key or item.report_url, status)
             gk.save()
         return item
+
+
+    @staticmethod
+    def resumed_status(arc: Any, url: str, gk: Any) -> str:
+        """In a resumed crawl, a 304 for a document the killed run of *this* crawl stored is still
+        what it was then: new (or changed), not unchanged."""
+        rows = arc.db.execute("SELECT crawl_id FROM document_urls WHERE url = ? ORDER BY id", [url]).fetchall()
+        if rows and rows[-1][0] == gk.crawl_id:
+            return "changed" if len(rows) > 1 else "new"
+        return "unchanged"
 
 
 class ProgressExtension:
