@@ -6,7 +6,11 @@
 - report.wps: WPS Office's .wps is an OLE compound file in the Word 97 layout; LibreOffice has no
   WPS export, so this is the Word 97 conversion saved under the .wps name, as WPS files are met.
 - scan.pdf: the report typeset with an embedded CJK TrueType font, rasterised (pypdfium2) at
-  150 dpi, tilted and speckled a little, and saved as an image-only PDF: no text layer, OCR only.
+  200 dpi, tilted and speckled a little, and saved as an image-only PDF: no text layer, OCR only.
+
+- data/seeds/<stem>.blocks.json: the five real reports (data/seeds/*.txt, copies of tests/seeds)
+  as paragraphs and tables, rebuilt from their text by gongkai's own text reader, so the portal
+  can serve them as real HTML, PDF and DOCX tables (`--seeds` makes only these; no LibreOffice).
 
 It writes static/manifest.json with each file's report, values and sha256; the portal's truth takes
 the values of these files from there, so the committed bytes and the truth cannot disagree.
@@ -29,6 +33,7 @@ from .model import STATIC_FILES, World, parse_day
 from .render import blocks_docx, blocks_pdf, report_blocks
 
 STATIC = Path(__file__).parent / "static"
+DPI = 200
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 
 
@@ -62,24 +67,40 @@ def to_scan(blocks: list, title: str, seed: str) -> bytes:
     if not FONT.exists():
         sys.exit(f"make_static: {FONT} not found; apt-get install fonts-wqy-zenhei")
     pdfmetrics.registerFont(TTFont("WQY", str(FONT), subfontIndex=0))
-    clean = blocks_pdf(blocks, title, font="WQY")
+    clean = blocks_pdf(blocks, title, font="WQY", cell_size=9)  # printed large enough to scan
     rng = random.Random(seed)
     pages = []
     pdf = pypdfium2.PdfDocument(clean)
     for i in range(len(pdf)):
-        img = pdf[i].render(scale=150 / 72, grayscale=True).to_pil().convert("L")
-        img = img.rotate(rng.uniform(-0.8, 0.8), resample=Image.BICUBIC, expand=False, fillcolor=255)
+        img = pdf[i].render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
+        img = img.rotate(rng.uniform(-0.3, 0.3), resample=Image.BICUBIC, expand=False, fillcolor=255)
         px = img.load()
         w, h = img.size
-        for _ in range(w * h // 400):  # scanner speckle
+        for _ in range(w * h // 2000):  # scanner speckle
             px[rng.randrange(w), rng.randrange(h)] = rng.randint(120, 200)
-        pages.append(img.filter(ImageFilter.GaussianBlur(0.4)))
+        pages.append(img.filter(ImageFilter.GaussianBlur(0.3)))
     buf = io.BytesIO()
-    pages[0].save(buf, "PDF", resolution=150.0, save_all=True, append_images=pages[1:], title=title, author="scanner")
+    pages[0].save(buf, "PDF", resolution=float(DPI), save_all=True, append_images=pages[1:], title=title, author="scanner")
     return buf.getvalue()
 
 
+def make_seed_blocks() -> None:
+    from extract import read_document
+    from extract.document import Table
+
+    base = Path(__file__).parent / "data" / "seeds"
+    for txt in sorted(base.glob("*.txt")):
+        doc = read_document(txt.read_bytes(), str(txt))
+        blocks = [{"table": b.rows} if isinstance(b, Table) else {"p": b.text} for b in doc.blocks]
+        out = base / f"{txt.stem}.blocks.json"
+        atomic_write(out, json.dumps(blocks, ensure_ascii=False, indent=0).encode() + b"\n")
+        print(f"{out.name}: {len(blocks)} blocks, {sum('table' in b for b in blocks)} tables", file=sys.stderr)
+
+
 def main() -> None:
+    make_seed_blocks()
+    if "--seeds" in sys.argv[1:]:
+        return
     world = World(parse_day("2026-04-30"))
     by_form = {r.form: r for r in world.all_reports if r.form in STATIC_FILES}
     STATIC.mkdir(exist_ok=True)

@@ -23,8 +23,6 @@ from importlib import resources
 from extract.form import (
     ACTIVE_2019,
     APPEAL_GROUPS,
-    OTHER_SPLIT_KEYS,
-    REQUEST_KEYS,
     RESULT_KEYS,
     format_for_year,
     request_keys,
@@ -230,10 +228,8 @@ def gen_series(agency: Agency) -> dict[int, dict]:
             requests[key] = row([per_col[c][r] for c in range(6)])
         requests["total_processed"] = row(done)
         requests["carried_over_out"] = row(cout)
-        if fmt == "2019":
-            for k in OTHER_SPLIT_KEYS:
-                requests[k] = None
-        requests = {k: requests[k] for k in REQUEST_KEYS + (["other"] if fmt == "2019" else [])}
+        # In the 2019 format 其他处理 is one row: the parser then reports `other` and no other_* keys.
+        requests = {k: requests[k] for k in keys}
         prev_out = cout + [sum(cout)]
 
         appeals = {}
@@ -287,7 +283,8 @@ def gen_series(agency: Agency) -> dict[int, dict]:
 # ----------------------------------------------------------------------------------------------
 # The checks a report's own numbers must pass (DESIGN.md "Checks on one report")
 
-CHECK_NAMES = ["balance", "row_totals", "total_processed", "appeal_totals", "completeness", "narrative"]
+# Named as extract/checks.py names them.
+CHECK_NAMES = ["balance", "row_totals", "results_sum", "appeals_totals", "completeness", "narrative"]
 
 
 def failing_checks(values: dict, narrative_total: int | None = None) -> list[str]:
@@ -304,10 +301,10 @@ def failing_checks(values: dict, narrative_total: int | None = None) -> list[str
     result = [k for k in RESULT_KEYS + ["other"] if k in rows]
     if "total_processed" in rows and None not in rows["total_processed"]:
         if not all(sum(rows[k][c] or 0 for k in result) == rows["total_processed"][c] for c in range(7)):
-            fails.append("total_processed")
+            fails.append("results_sum")
     appeals = values.get("appeals")
     if appeals and not all(sum(v[:4]) == v[4] for v in appeals.values()):
-        fails.append("appeal_totals")
+        fails.append("appeals_totals")
     if values.get("sections") != ["1", "2", "3", "4", "5", "6"] or not values.get("active") or not req or not appeals:
         fails.append("completeness")
     if narrative_total is not None and "new_received" in rows and narrative_total != rows["new_received"][6]:
@@ -496,10 +493,10 @@ SEEDS: dict[str, tuple[str, int, date, str]] = {
 BROKEN: dict[tuple[str, int], str] = {
     ("伊宁市公安局", 2022): "row_totals",
     ("伊宁市财政局", 2023): "balance",
-    ("伊宁市汉宾乡人民政府", 2021): "appeal_totals",
+    ("伊宁市汉宾乡人民政府", 2021): "appeals_totals",
     ("伊宁市卫生健康委员会", 2024): "narrative",
     ("伊宁市住房和城乡建设局", 2020): "completeness",
-    ("乌苏市人民政府", 2022): "total_processed",
+    ("乌苏市人民政府", 2022): "results_sum",
 }
 # Published, then silently replaced at the same URL (the first version fails the balance check).
 EDITED = ("伊宁市市场监督管理局", 2024, date(2025, 1, 20), date(2025, 2, 17))
@@ -518,11 +515,13 @@ PLAN: dict[tuple[str, int], date | None] = {
 }
 
 
-def load_seed(stem: str) -> tuple[str, dict]:
+def load_seed(stem: str) -> tuple[list[dict], dict]:
+    """A real report as blocks ({"p": text} | {"table": rows}, made by make_static from its text)
+    and its gold values."""
     base = resources.files("crawler.portal") / "data" / "seeds"
-    text = (base / f"{stem}.txt").read_text(encoding="utf-8")
+    blocks = json.loads((base / f"{stem}.blocks.json").read_text(encoding="utf-8"))
     gold = json.loads((base / f"{stem}.json").read_text(encoding="utf-8"))
-    return text, gold
+    return blocks, gold
 
 
 def seed_values(gold: dict) -> dict:
@@ -547,12 +546,12 @@ def _break(values: dict, how: str) -> None:
     elif how == "balance":
         req["carried_over_out"][0] += 2
         req["carried_over_out"][6] += 2
-    elif how == "appeal_totals":
+    elif how == "appeals_totals":
         values["appeals"]["review"][4] = values["appeals"]["review"][4] + 1
     elif how == "completeness":
         values["sections"] = ["1", "2", "3", "5", "6"]
         values["appeals"] = None
-    elif how == "total_processed":
+    elif how == "results_sum":
         req["total_processed"] = [v + (1 if i in (0, 6) else 0) for i, v in enumerate(req["total_processed"])]
         req["carried_over_out"] = [v - (1 if i in (0, 6) else 0) for i, v in enumerate(req["carried_over_out"])]
 

@@ -230,17 +230,15 @@ def report_blocks(report: Report, version: Version, tables: bool = True, prose: 
     return out
 
 
-def seed_blocks(text: str) -> list[Block]:
-    """A real report's text, one block per line, as a portal that pasted it would show it."""
+def seed_blocks(data: list[dict]) -> list[Block]:
+    """A real report's paragraphs and tables, as a portal that pasted it would show them."""
     out = []
-    for line in text.splitlines():
-        s = line.strip()
-        if not s:
-            continue
-        if s.startswith("#"):
-            out.append(Block("h", s.lstrip("#").strip()))
+    for b in data:
+        if "table" in b:
+            width = max(len(r) for r in b["table"])
+            out.append(Block("table", rows=[[Cell(c) for c in r] + [Cell("")] * (width - len(r)) for r in b["table"]]))
         else:
-            out.append(Block("p", s))
+            out.append(Block("p", b["p"]))
     return out
 
 
@@ -288,7 +286,7 @@ def _font() -> str:
     return "STSong-Light"
 
 
-def blocks_pdf(blocks: list[Block], title: str, font: str | None = None) -> bytes:
+def blocks_pdf(blocks: list[Block], title: str, font: str | None = None, cell_size: float = 7) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -301,7 +299,7 @@ def blocks_pdf(blocks: list[Block], title: str, font: str | None = None) -> byte
     head = ParagraphStyle("head", parent=body, firstLineIndent=0, fontSize=11)
     ttl = ParagraphStyle("title", parent=body, firstLineIndent=0, fontSize=15, leading=22, alignment=1)
     sign = ParagraphStyle("sign", parent=body, firstLineIndent=0, alignment=2)
-    cell = ParagraphStyle("cell", fontName=font, fontSize=7, leading=9, wordWrap="CJK", alignment=1)
+    cell = ParagraphStyle("cell", fontName=font, fontSize=cell_size, leading=cell_size + 2, wordWrap="CJK", alignment=1)
     story: list = []
     width = A4[0] - 36 * mm
     for b in blocks:

@@ -344,8 +344,8 @@ class Portal:
         if site == "wusu" and att:  # TRS links attachments relative to the article
             att = "./" + att.rsplit("/", 1)[1]
         if rep.seed:
-            text, _ = load_seed(rep.seed)
-            content = blocks_html(seed_blocks(text)) if rep.form == "seed-html" else f'<p>附件：<a href="{P.E(att)}">{P.E(name)}</a></p>'
+            data, _ = load_seed(rep.seed)
+            content = blocks_html(seed_blocks(data)) if rep.form == "seed-html" else f'<p>附件：<a href="{P.E(att)}">{P.E(name)}</a></p>'
         elif rep.form == "html":
             content = blocks_html(report_blocks(rep, v))
         elif rep.form == "html+pdf":
@@ -372,8 +372,8 @@ class Portal:
     def _attachment(self, rep: Report) -> Response:
         v = rep.version(self.today)
         if rep.seed:
-            text, _ = load_seed(rep.seed)
-            blocks = seed_blocks(text)
+            data, _ = load_seed(rep.seed)
+            blocks = seed_blocks(data)
             if rep.seed_form == "docx":
                 return Response(body=blocks_docx(blocks, rep.title, rep.portal_date), ctype=DOCX, modified=v.since)
             return Response(body=blocks_pdf(blocks, rep.title), ctype="application/pdf", modified=v.since)
