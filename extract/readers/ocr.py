@@ -14,6 +14,7 @@ continued on the next scanned page is joined like a text-layer one.
 from __future__ import annotations
 
 import io
+import re
 import threading
 from collections.abc import Iterator
 
@@ -24,6 +25,7 @@ from extract.readers.pdf import Line, Page, TableItem, _drop_running_lines, asse
 INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
 MIN_SCORE = 0.5
+MAX_REREAD = 80  # empty-looking cells re-read per table (a bound on time per page)
 
 _engine = None
 _lock = threading.Lock()
@@ -127,7 +129,8 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
         else:
             free.append(b)
     for k, t in enumerate(tables):
-        texts = {cid: _cell_text(bs) for cid, bs in cell_boxes[k].items()}
+        texts = {cid: _fix_digits(_cell_text(bs)) for cid, bs in cell_boxes[k].items()}
+        texts.update(_reread_empty_cells(gray, t, texts, source))
         t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
         if any(any(row) for row in t.rows):
             items.append(_scaled(t, to_pt))
@@ -160,8 +163,8 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
                 parts = tokens
             else:
                 per = len(text) / (x1 - x0)
-                parts = [text[round((a - x0) * per): round((bb - x0) * per)] for a, bb in zip(edges, edges[1:])]
-            for a, bb, part in zip(edges, edges[1:], parts):
+                parts = [text[round((a - x0) * per): round((bb - x0) * per)] for a, bb in zip(edges, edges[1:], strict=False)]
+            for a, bb, part in zip(edges, edges[1:], parts, strict=False):
                 c = min(max(bisect_right(t.xs, (a + bb) / 2) - 1, 0), len(t.xs) - 2)
                 cid = t.owners[r][c]
                 if cid >= 0 and part.strip():
@@ -170,6 +173,51 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
     c = min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2)
     cid = t.owners[r][c]
     return [(cid, b)] if cid >= 0 else []
+
+
+def _fix_digits(text: str) -> str:
+    """A numeric cell read with a letter for a digit (o for 0, l for 1)."""
+    if text and len(text) <= 12 and re.fullmatch(r"[\d.,oOlI]+", text) and re.search(r"\d|^[oO]$", text):
+        return text.translate(str.maketrans("oOlI", "0011"))
+    return text
+
+
+def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) -> dict[int, str]:
+    """Cells the detector found no text in but that have ink: recognise the cell alone.
+
+    Page-wide detection misses lone small glyphs (a "0" in a narrow cell); recognition on
+    the cell's crop is cheap and reads them."""
+    import numpy as np
+
+    spans: dict[int, list[int]] = {}
+    for r, row in enumerate(t.owners):
+        for c, cid in enumerate(row):
+            if cid < 0 or texts.get(cid):
+                continue
+            b = spans.setdefault(cid, [r, c, r, c])
+            b[0], b[1], b[2], b[3] = min(b[0], r), min(b[1], c), max(b[2], r), max(b[3], c)
+    found: dict[int, str] = {}
+    for n, (cid, (r0, c0, r1, c1)) in enumerate(spans.items()):
+        if n >= MAX_REREAD:
+            break
+        x0, x1 = int(t.xs[c0]) + 4, int(t.xs[c1 + 1]) - 3
+        y0, y1 = int(t.ys[r0]) + 4, int(t.ys[r1 + 1]) - 3
+        if x1 - x0 < 6 or y1 - y0 < 6:
+            continue
+        crop = gray[y0:y1, x0:x1]
+        if int((crop < 128).sum()) < 8:
+            continue  # a blank cell: blank is data, leave it ""
+        ys, xs = np.nonzero(crop < 160)
+        pad = 4
+        crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
+        crop = np.pad(crop, 6, constant_values=255)
+        result, _ = engine(source)(np.stack([crop] * 3, axis=-1), use_det=False, use_cls=False, use_rec=True)
+        for item in result or []:
+            text, score = (item[0], item[1]) if len(item) == 2 else (item[1], item[2])
+            if float(score) >= MIN_SCORE and str(text).strip():
+                found[cid] = _fix_digits(str(text).strip())
+                break
+    return found
 
 
 def _cell_text(boxes: list[tuple]) -> str:
@@ -246,7 +294,10 @@ def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
     h, w = gray.shape
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
     for x0, y0, x1, y1, _ in boxes:
-        binary[int(y0) + 3:int(y1) - 2, int(x0) + 3:int(x1) - 2] = 0
+        # the detector's boxes are padded and may reach over a ruling line: erase their core
+        dy = max(3, int((y1 - y0) * 0.3))
+        dx = max(3, int((y1 - y0) * 0.3))
+        binary[int(y0) + dy:int(y1) - dy + 1, int(x0) + dx:int(x1) - dx + 1] = 0
     hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 80)))
     horiz = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk), np.ones((3, 1), np.uint8))

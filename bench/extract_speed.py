@@ -1,0 +1,91 @@
+"""Median seconds per report for each kind of document the readers handle.
+
+Reads the committed fixtures (tests/fixtures/, made from the seed reports) and times
+`extract.parse_bytes` (reader + parser) on each, several rounds, on one core:
+
+    .venv/bin/python bench/extract_speed.py            # all kinds
+    .venv/bin/python bench/extract_speed.py --kinds html pdf --rounds 5
+
+Targets (issue 3): text-layer PDF of 5 pages ≤ 0.3 s; HTML ≤ 0.05 s; OCR ≤ 3 s per page.
+Besides wall time it prints CPU time, which is what matters on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# one core: onnxruntime, OpenMP and BLAS must not spread over the machine
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(var, "1")
+
+from tqdm import tqdm  # noqa: E402
+
+from extract import parse_bytes  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+KINDS = {
+    "html": "*.html",
+    "docx": "*.docx",
+    "pdf": "*.lo.pdf",  # text layer, LibreOffice
+    "pdf-reportlab": "*.rl.pdf",  # text layer, CID font, doubled glyphs
+    "doc": "*.doc",  # LibreOffice conversion included
+    "scan": "*.scan.pdf",  # OCR
+}
+
+
+def pages(path: Path) -> int:
+    if path.suffix != ".pdf":
+        return 1
+    import pdfplumber
+
+    with pdfplumber.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--kinds", nargs="*", default=list(KINDS), choices=list(KINDS))
+    ap.add_argument("--rounds", type=int, default=3, help="timed runs per file (scans: 1)")
+    args = ap.parse_args()
+    try:
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # pin to one core
+    except (AttributeError, OSError):
+        pass
+
+    rows = []
+    for kind in args.kinds:
+        files = sorted(FIXTURES.glob(KINDS[kind]))
+        if not files:
+            continue
+        rounds = 1 if kind in ("scan", "doc") else args.rounds
+        walls, cpus, per_page = [], [], []
+        for path in tqdm(files, desc=kind, unit="file", file=sys.stderr):
+            data = path.read_bytes()
+            if kind not in ("scan", "doc"):
+                parse_bytes(data, str(path))  # warm-up: imports, font caches
+            n = pages(path)
+            for _ in range(rounds):
+                w, c = time.perf_counter(), time.process_time()
+                parse_bytes(data, str(path))
+                wall, cpu = time.perf_counter() - w, time.process_time() - c
+                walls.append(wall)
+                cpus.append(cpu)
+                per_page.append(wall / n)
+        rows.append((kind, len(files), statistics.median(walls), statistics.median(cpus), statistics.median(per_page)))
+
+    print(f"{'kind':<15}{'files':>6}{'median s/report':>18}{'median CPU s':>15}{'median s/page':>16}")
+    for kind, n, wall, cpu, page in rows:
+        print(f"{kind:<15}{n:>6}{wall:>18.3f}{cpu:>15.3f}{page:>16.3f}")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f} (CPU time is the fairer figure on a busy machine)")
+
+
+if __name__ == "__main__":
+    main()
