@@ -134,7 +134,23 @@ def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
 
     data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
-    portal = start_sample_portal(today, **(portal_kw or {}))
+    # the same port as last time on this --data: the URLs (and so the archive's validators) stay valid
+    state = data / "demo-portal.json"
+    kw = dict(portal_kw or {})
+    try:
+        kw.setdefault("port", int(json.loads(state.read_text("utf-8"))["port"]))
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        portal = start_sample_portal(today, **kw)
+    except OSError as e:
+        click.echo(f"port {kw.get('port')} is taken ({e.strerror}): a new port, so every document is"
+                   " fetched again", err=True)
+        kw["port"] = 0
+        portal = start_sample_portal(today, **kw)
+    tmp = state.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"port": portal.port}), "utf-8")
+    os.replace(tmp, state)
     try:
         truth = portal.truth()
         reg = write_registry(truth, data / "demo-registry.yaml")

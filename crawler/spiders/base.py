@@ -369,7 +369,8 @@ class ReportSpider(scrapy.Spider):
         if on_endpoint:
             templates.add(response.url)
         for t in templates:
-            for n in range(1 if on_endpoint else 2, min(total, _MAX_PAGES) + 1):
+            # page 1 is the column page itself (or the endpoint the column named): never again
+            for n in range(2, min(total, _MAX_PAGES) + 1):
                 if _PLACEHOLDER.search(t):
                     page = _PLACEHOLDER.sub(str(n), t)
                 else:
