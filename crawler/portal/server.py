@@ -46,7 +46,7 @@ from .model import (
 )
 from .render import blocks_docx, blocks_html, blocks_pdf, cn_date, report_blocks, seed_blocks
 
-XJ_PAGE = 10
+XJ_PAGE = 6
 TRS_PAGE = 5
 HANWEB_PAGE = 5
 ROBOTS = "User-agent: *\nDisallow: /yining/search/\nDisallow: /yining/member/\n"
