@@ -161,8 +161,7 @@ def _bad_char(text: str) -> bool:
 def _read_page(page, number: int) -> Page:
     width, height = float(page.width), float(page.height)
     out = Page(number, width, height)
-    page = page.dedupe_chars(tolerance=1)
-    chars = [c for c in page.chars if c["text"].strip()]
+    chars = _dedupe([c for c in page.chars if c["text"].strip()])
     if not chars:
         out.ocr = bool(page.images)  # a scanned page; a blank page stays blank
         return out
@@ -196,6 +195,31 @@ def _read_page(page, number: int) -> Page:
             out.items.append(t)
     out.items.extend(_lines(free))
     out.items.sort(key=lambda it: it.top)
+    return out
+
+
+def _dedupe(chars: list[dict], tol: float = 1.0) -> list[dict]:
+    """Drop a glyph drawn again at (almost) the same place: WPS's fake bold. A hashed grid
+    makes this linear (pdfplumber's dedupe_chars sorts and groups, and costs more than
+    reading the page)."""
+    seen: dict[tuple[str, int, int], list[dict]] = {}
+    out: list[dict] = []
+    for c in chars:
+        gx, gy = int(c["x0"] // 2), int(c["top"] // 2)
+        dup = False
+        for dx in (-1, 0, 1):
+            for dy in (-1, 0, 1):
+                for o in seen.get((c["text"], gx + dx, gy + dy), ()):
+                    if abs(o["x0"] - c["x0"]) <= tol and abs(o["top"] - c["top"]) <= tol:
+                        dup = True
+                        break
+                if dup:
+                    break
+            if dup:
+                break
+        if not dup:
+            seen.setdefault((c["text"], gx, gy), []).append(c)
+            out.append(c)
     return out
 
 
@@ -325,7 +349,7 @@ def _regrid(t: TableItem, xs: list[float]) -> TableItem:
     """The same table on finer column edges: a cell covering a new column repeats there."""
     if len(xs) == len(t.xs):
         return t
-    cols = [min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2) for x0, x1 in zip(xs, xs[1:])]
+    cols = [min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2) for x0, x1 in zip(xs, xs[1:], strict=False)]
     return TableItem(
         t.top, t.bottom, t.x0, t.x1,
         [[row[c] for c in cols] for row in t.rows],
