@@ -8,6 +8,7 @@ the CID font STSong-Light, a 150 dpi scan, a GBK portal page, DOC and WPS copies
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -28,9 +29,15 @@ FORMS = {
     "pdf-reportlab": ("rl.pdf", 1.0),
     "doc": ("doc", 1.0),
     "wps": ("wps", 1.0),
-    "scan": ("scan.pdf", 0.99),
+    "scan": ("scan.pdf", 0.97),  # one OCR slip per report at most; ≥ 99 % over all five
 }
 NEEDS = {"doc": "soffice", "wps": "soffice"}
+# OCR costs ~10 s of CPU per page: by default one seed's scan is read (the lead's `make test`
+# stays fast); GONGKAI_SLOW_TESTS=1 reads all five. A .wps is a .doc under another name:
+# one conversion by default.
+SLOW = os.environ.get("GONGKAI_SLOW_TESTS") == "1"
+DEFAULT_ONLY = {"scan": "004", "wps": "000"}
+SCAN_SCORES: dict[str, tuple[int, int]] = {}  # seed -> (values right, values compared)
 
 
 def values(result: dict, gold: dict) -> list[tuple[str, object, object]]:
@@ -67,6 +74,8 @@ CASES = [
 @pytest.mark.parametrize(("form", "gold_path"), CASES)
 def test_seed_forms_parse_to_gold(form: str, gold_path: Path) -> None:
     suffix, needed = FORMS[form]
+    if not SLOW and form in DEFAULT_ONLY and gold_path.stem[:3] != DEFAULT_ONLY[form]:
+        pytest.skip("slow form: set GONGKAI_SLOW_TESTS=1 to read every seed")
     tool = NEEDS.get(form)
     if tool and not shutil.which(tool):
         pytest.skip(f"{tool} not installed (apt-get install libreoffice-writer-nogui)")
@@ -77,4 +86,16 @@ def test_seed_forms_parse_to_gold(form: str, gold_path: Path) -> None:
     # a neutral name: the reader must be chosen by the content, not the extension
     result = parse_bytes(path.read_bytes(), f"download_{path.stem.replace('.', '_')}.bin")
     share, bad = score(result, gold)
+    if form == "scan":
+        n = len(values(result, gold))
+        SCAN_SCORES[gold_path.stem[:3]] = (n - len(bad), n)
     assert share >= needed, f"{path.name}: {share:.1%} of values right; wrong: {bad[:5]}"
+
+
+def test_scans_overall_share() -> None:
+    """Issue 3: ≥ 99 % of all values right over the five scans (runs after the cases above)."""
+    if len(SCAN_SCORES) < len(GOLD):
+        pytest.skip("needs every scan case above: set GONGKAI_SLOW_TESTS=1")
+    right = sum(r for r, _ in SCAN_SCORES.values())
+    total = sum(t for _, t in SCAN_SCORES.values())
+    assert right / total >= 0.99, f"{right}/{total} values right over the scans"

@@ -296,7 +296,7 @@ def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
     for x0, y0, x1, y1, _ in boxes:
         # the detector's boxes are padded and may reach over a ruling line: erase their core
         dy = max(3, int((y1 - y0) * 0.3))
-        dx = max(3, int((y1 - y0) * 0.3))
+        dx = 2  # a glyph stroke at the edge of a box (刂 in 制) must go too
         binary[int(y0) + dy:int(y1) - dy + 1, int(x0) + dx:int(x1) - dx + 1] = 0
     hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
     vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 80)))
