@@ -45,11 +45,28 @@ def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress:
               help="Registry YAML/CSV (default: the archive's agencies, else the bundled 伊宁市 registry).")
 @click.option("--agency", "agencies", multiple=True, help="Only this body (repeatable; a unique part of the name).")
 @click.option("--log-level", default="WARNING", show_default=True, help="Scrapy log level.")
+@click.option("--redis", "redis_url", default=None, metavar="URL",
+              help="Share the request queue and seen-set with other crawler processes/machines through this "
+                   "Redis (scrapy-redis); each writes its own archive, combine them with `gongkai merge`.")
+@click.option("--redis-key", default=None, help="With --redis: the shared crawl's name (default: from the "
+              "registry's content and --agency).")
 @data_option
 @json_option
-def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, data_dir: str, as_json: bool) -> None:
+def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis_url: str | None,
+          redis_key: str | None, data_dir: str, as_json: bool) -> None:
     """Crawl the registry's portals into the archive (incremental, resumable, polite)."""
-    s = do_crawl(data_dir, registry, list(agencies), log_level=log_level)
+    kw: dict[str, Any] = {}
+    if redis_url:  # several processes, one queue: crawler/distributed.py
+        from crawler.distributed import RedisUnavailable, check_redis, redis_settings, run_key
+        from crawler.runner import registry_from_archive
+
+        try:
+            check_redis(redis_url)
+        except RedisUnavailable as e:
+            raise click.ClickException(str(e)) from e
+        registry = registry or registry_from_archive(data_dir)
+        kw["settings"] = redis_settings(redis_url, redis_key or run_key(registry, list(agencies)))
+    s = do_crawl(data_dir, registry, list(agencies), log_level=log_level, **kw)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=1))
     click.echo(summary_text(s), err=True)
