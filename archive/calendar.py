@@ -47,7 +47,7 @@ from archive.similarity import numbers_signature, signature_similarity, text_sig
 from archive.store import Archive
 
 USABLE = ("ok", "inconsistent", "incomplete")  # parse statuses that count as a published report
-TEXT_SIMILAR = 0.9  # estimated Jaccard of 8-character shingles above which texts are "near-identical"
+TEXT_SIMILAR = 0.92  # estimated Jaccard of 8-character shingles above which texts are "near-identical"
 
 
 @lru_cache(maxsize=4096)
@@ -324,7 +324,7 @@ def _cross_rows(arc: Archive, ids: set[int]) -> dict[int, dict]:
 
 
 def _similar_pairs(reps: list[dict], rows: dict[int, dict]) -> list[tuple[dict, dict, float]]:
-    """Pairs of reports whose text signatures agree ≥ TEXT_SIMILAR, found by LSH banding (4 bands
+    """Pairs of reports whose text signatures agree ≥ TEXT_SIMILAR, found by LSH banding (8 bands
     of 8): texts that similar share a band almost surely, and no group is compared pairwise."""
     buckets: dict[tuple, list[dict]] = defaultdict(list)
     for rep in reps:

@@ -1,7 +1,8 @@
 """Fingerprints for the copy-paste checks, computed once per report at extract time so that
 `gongkai check` compares 32 numbers per report instead of re-reading every text.
 
-- text: a MinHash signature of the text's 8-character shingles (whitespace removed); the share
+- text: a MinHash signature of the narrative's 8-character shingles (whitespace removed; tables are
+  left out, their labels are the same in every report); the share
   of equal positions in two signatures estimates the Jaccard similarity of the two texts.
 - numbers: a hash of every number of the report, in a fixed column order, and how many are non-zero
   (all-zero reports are common and identical without any copying).
@@ -21,7 +22,7 @@ from archive.columns import (
 )
 
 SHINGLE = 8
-PERMUTATIONS = 32
+PERMUTATIONS = 64
 MIN_TEXT = 300  # shorter texts are not fingerprinted (too little to tell copying from a template)
 _P = (1 << 61) - 1
 # fixed pseudo-random permutations (a*x + b mod p): the same in every process and every run
