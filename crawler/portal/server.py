@@ -18,6 +18,7 @@ import socket
 import struct
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -107,6 +108,7 @@ class Portal:
         slow_delay: float = 2.0,
         fault_timeout: float = 20.0,
         large_size: int = 40 * 1024 * 1024,
+        cache_limit: int = 256 * 1024 * 1024,
     ):
         if not 0.0 <= faults <= 1.0:
             raise ValueError(f"--faults {faults}: must be a share between 0 and 1")
@@ -119,7 +121,11 @@ class Portal:
         self.fault_timeout = fault_timeout
         self.large_size = large_size
         self.routes: dict[str, Callable[[], Response]] = {}
-        self.cache: dict[str, Response] = {}
+        # Rendered pages, least recently used first; bounded so --scale 2000 stays small in memory
+        # (a page dropped from the cache renders to the same bytes next time).
+        self.cache: OrderedDict[str, Response] = OrderedDict()
+        self.cache_bytes = 0
+        self.cache_limit = cache_limit
         self.lock = threading.Lock()
         self.attempts: dict[str, int] = {}
         self.manifest = static_manifest()
@@ -467,11 +473,17 @@ class Portal:
             return Response(404, body=P.page("404", "<h1>404 页面不存在</h1>").encode(), modified=None)
         with self.lock:
             cached = self.cache.get(path)
-        if cached is not None:
-            return cached
+            if cached is not None:
+                self.cache.move_to_end(path)
+                return cached
         resp = fn().finish()
         with self.lock:
-            self.cache[path] = resp
+            if path not in self.cache:
+                self.cache[path] = resp
+                self.cache_bytes += len(resp.body)
+                while self.cache_bytes > self.cache_limit and len(self.cache) > 1:
+                    _, old = self.cache.popitem(last=False)
+                    self.cache_bytes -= len(old.body)
         return resp
 
     # ------------------------------------------------------------------------------------------ faults
