@@ -390,6 +390,12 @@ def schedule(once: bool, crons: tuple[str, ...], jitter: int | None, tz: str | N
     except AlertConfigError as e:
         raise click.BadParameter(str(e), param_hint="--notify") from e
     tz = tz or conf.get("timezone") or DEFAULT_TZ
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except (ValueError, KeyError, OSError) as e:
+        raise click.BadParameter(f"{tz!r} is not a time zone (e.g. Asia/Shanghai)", param_hint="--timezone") from e
     jit = jitter if jitter is not None else conf.get("jitter", DEFAULT_JITTER)
     trigger = None if once else build_trigger(list(crons) or list(conf.get("cron") or []), tz, jit)
     Path(data_dir).mkdir(parents=True, exist_ok=True)

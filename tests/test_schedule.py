@@ -169,3 +169,24 @@ def test_default_policy_follows_the_legal_calendar():
                                                "04-27 Mon 02:00"]
     # weekly (Mondays) the rest of the year, daily again from 1 January
     assert fires("2026-12-25T12:00:00", 3) == ["12-28 Mon 02:00", "01-01 Fri 02:00", "01-02 Sat 02:00"]
+
+
+def test_config_file_and_bad_values_are_named(tmp_path):
+    import click
+
+    from archive.schedule import cron_trigger, load_config
+
+    conf = tmp_path / "schedule.yaml"
+    conf.write_text("notify: json://127.0.0.1:9/hook\ncron: ['0 3 * * *']\njitter: 60\n", "utf-8")
+    assert load_config(str(conf)) == {"notify": ["json://127.0.0.1:9/hook"], "cron": ["0 3 * * *"], "jitter": 60}
+    conf.write_text("notfy: x\n", "utf-8")
+    with pytest.raises(click.ClickException, match=r"schedule.yaml: unknown keys \['notfy'\]"):
+        load_config(str(conf))
+    with pytest.raises(click.BadParameter, match="5 fields"):
+        cron_trigger("* *")
+    with pytest.raises(click.BadParameter, match="'61 \\* \\* \\* \\*'"):
+        cron_trigger("61 * * * *")
+    # six fields: seconds first
+    trig = cron_trigger("*/5 * * * * *", jitter=None)
+    now = datetime(2026, 2, 1, 12, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    assert trig.get_next_fire_time(None, now).second == 5
