@@ -510,6 +510,28 @@ class Portal:
     # ------------------------------------------------------------------------------------------ truth
 
     def truth(self, base_url: str) -> dict:
+        """What a perfect crawl of this portal must find, as of `today` (the shared contract):
+
+        - today, base_url, options {scale, faults};
+        - agencies: registry rows (name, kind, region, parent, portal, cms, columns, deadline), URLs
+          absolute; regions: the per-region local rules ({"654002": {"town_deadline": "01-31"}});
+        - reports: one per (agency, year) on the portal: title; urls (every URL that serves the
+          report: article, second copy, attachment); article_url; attachment_url; document_url (the
+          one document holding the numbers; for form "html+pdf" the page has the prose and the
+          attachment the tables); list_url (what the column links to: one goes through a redirect
+          chain); listed_in (columns); form (html | pdf | docx | doc | wps | scan | html+pdf |
+          seed-html | seed-pdf | seed-docx); link (inline | href | onclick | iframe | embed | viewer);
+          encoding; portal_date; first_seen (the day it appeared); signed; seed (tests/seeds stem);
+          values (parse-contract keys agency, year, published, format, sections, active, requests,
+          appeals; seed 002 adds cells); checks_fail (extract/checks.py names that fail);
+        - lookalikes: {url, title, kind, column}: non-reports in report columns;
+        - compliance: {agency, year, status, as_of, due, published[, days_late][, backdated,
+          first_seen]} for every agency × 2019–2025 (DESIGN.md deadlines, portal date as evidence);
+        - edited: the report replaced at the same URL, with each version's values;
+        - backdated: reports whose portal date is earlier than the day they appeared;
+        - traps: robots_disallowed, calendar, login, login_protected_columns, dead_links,
+          redirect_chains, slow, flaky, large, gbk_sites, js_pagination.
+        """
         w = self.world
         reports = []
         for rep in w.reports:
@@ -556,6 +578,7 @@ class Portal:
         return {
             "today": self.today.isoformat(),
             "base_url": base_url,
+            "options": {"scale": w.scale, "faults": self.faults},
             "agencies": w.registry_rows(base_url),
             "regions": REGIONS,
             "reports": reports,
