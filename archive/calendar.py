@@ -153,7 +153,8 @@ def _cap_brief(c: dict) -> dict:
     }
 
 
-def verdict(agency: dict, year: int, due: date, as_of: date, reports: list[dict], caps: list[dict]) -> dict:
+def verdict(agency: dict, year: int, due: date, as_of: date, reports: list[dict], caps: list[dict],
+            health: str | None = None) -> dict:
     row: dict[str, Any] = {
         "agency": agency["name"],
         "year": year,
@@ -238,7 +239,14 @@ def verdict(agency: dict, year: int, due: date, as_of: date, reports: list[dict]
         as_of_s = _iso(as_of)
         after = [c for c in caps if _day(c["time"]) and _day(c["time"]) > due and c["time"][:10] <= as_of_s]
         reached = [c for c in after if c["reached"]]
-        if reached:
+        # crawl health (archive/health.py): a body whose column most recent crawls could not reach,
+        # or whose column stopped listing reports (broken), is not judged missing
+        if health in ("unreachable", "broken") and after:
+            row["status"] = "unreachable"
+            row["flags"] = "broken" if health == "broken" else None
+            evidence["health"] = health
+            evidence["captures"] = [_cap_brief(c) for c in after[-3:]]
+        elif reached:
             row["status"] = "missing"
             row["sha256"] = reached[-1]["sha256"]
             row["url"] = reached[-1]["column_url"]
@@ -492,11 +500,15 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     agencies = agency_rows(arc)
     reports = _load_reports(arc)
     caps = _load_captures(arc)
+    from archive.health import crawl_health
+
+    health = {h.agency: h.status for h in crawl_health(arc, as_of)}
     verdicts = []
     for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
         a_caps = caps.get(a["name"], [])
         for y, due in years_to_judge(a, as_of):
-            verdicts.append(verdict(a, y, due, as_of, reports.get((a["name"], y), []), a_caps))
+            verdicts.append(verdict(a, y, due, as_of, reports.get((a["name"], y), []), a_caps,
+                                    health=health.get(a["name"])))
     # the report each agency-year is judged on (best parse, then the one the verdict used)
     rank = {"ok": 0, "inconsistent": 1, "incomplete": 2}
     used = {(v["agency"], v["year"]): v["report_id"] for v in verdicts}

@@ -96,3 +96,29 @@ def test_unknown_without_crawls_and_refresh_writes_the_table(arc):
     assert arc.db["crawl_health"].count == 3
     # captures after as-of are not evidence for an earlier day
     assert health_status(arc, BODY, start - timedelta(days=1)) == "unknown"
+
+
+def test_calendar_uses_health_unreachable_is_not_missing(arc):
+    """The compliance calendar asks crawl health before saying `missing` (archive/calendar.py)."""
+    from archive.calendar import run_check
+
+    start = date(2026, 3, 1)  # the 2025 report of a department was due 2026-01-31; none is listed
+    for i in range(3):
+        crawl(arc, start + timedelta(days=i), {BODY: True}, seen=0)
+    crawl(arc, start + timedelta(days=3), {BODY: False})  # one bad crawl: still missing
+
+    def status(as_of: date) -> tuple[str, str | None]:
+        run_check(arc, as_of, progress=False)
+        return arc.db.execute("SELECT status, flags FROM compliance WHERE agency = ? AND year = 2025",
+                              [BODY]).fetchone()
+
+    assert status(start + timedelta(days=3)) == ("missing", None)
+    for i in range(4, 8):  # most crawls of the last two weeks failed: unreachable, no verdict of missing
+        crawl(arc, start + timedelta(days=i), {BODY: False})
+    assert status(start + timedelta(days=7)) == ("unreachable", None)
+    # a column that listed reports and suddenly lists none is broken, not missing
+    crawl(arc, start + timedelta(days=20), {OTHER: True}, seen=4)
+    crawl(arc, start + timedelta(days=21), {OTHER: True}, seen=0)
+    run_check(arc, start + timedelta(days=21), progress=False)
+    row = arc.db.execute("SELECT status, flags FROM compliance WHERE agency = ? AND year = 2025", [OTHER]).fetchone()
+    assert row == ("unreachable", "broken")
