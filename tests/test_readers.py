@@ -279,3 +279,23 @@ def test_gongkai_parse_reads_by_content_not_name(tmp_path: Path) -> None:
 
 def test_paragraph_type_is_the_models() -> None:
     assert all(isinstance(b, Paragraph | Table) for b in read("000.docx").blocks)
+
+
+def test_docx_text_box_read_once() -> None:
+    """Word stores a text box twice (DrawingML + VML fallback); its text must appear once."""
+    import docx
+    from lxml import etree
+
+    d = docx.Document()
+    run = d.add_paragraph("前文").add_run()
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = f'<w:txbxContent xmlns:w="{w}"><w:p><w:r><w:t>框内文字</w:t></w:r></w:p></w:txbxContent>'
+    run._r.append(etree.fromstring(
+        f'<mc:AlternateContent xmlns:mc="{mc}" xmlns:w="{w}"><mc:Choice Requires="wps">{box}</mc:Choice>'
+        f"<mc:Fallback>{box}</mc:Fallback></mc:AlternateContent>"
+    ))
+    buf = io.BytesIO()
+    d.save(buf)
+    doc = read_document(buf.getvalue(), "box.docx")
+    assert doc.paragraphs() == ["前文框内文字"]

@@ -20,6 +20,7 @@ MAX_XML = 50 * 1024 * 1024  # word/document.xml alone
 MAX_RATIO = 200  # compression ratio beyond which an entry is a bomb, not a document
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 
 
 def check_zip(data: bytes, source: str) -> None:
@@ -50,8 +51,12 @@ def read_docx(data: bytes, source: str, kind: str = "docx") -> Document:
     except Exception as e:  # lxml XMLSyntaxError and friends from a corrupt part
         raise ExtractError(source, f"a damaged Word document ({type(e).__name__}: {e})") from e
 
+    body = d.element.body
+    # Text boxes are stored twice (DrawingML and a VML fallback): read them once.
+    for fallback in list(body.iter(MC_FALLBACK)):
+        fallback.getparent().remove(fallback)
     blocks: list[Paragraph | Table] = []
-    for el in d.element.body.iterchildren():
+    for el in body.iterchildren():
         if el.tag == W + "p":
             text = clean_text(_para_text(el))
             if text:
