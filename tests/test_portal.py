@@ -89,6 +89,7 @@ def list_items(col_url: str) -> list[tuple[str, str]]:
             st, _, b, _ = fetch(page)
             assert st == 200, page
             items += anchors(b.decode("gbk"), page, ".zfxxgk_zdgkc a")
+            assert "下一页" not in b.decode("gbk") and "index_" not in b.decode("gbk").split("<script")[0]
         return items
     if "/wuzhi/" in col_url:
         total = int(re.search(r"<totalpage>(\d+)</totalpage>", text).group(1))
@@ -174,7 +175,9 @@ def test_every_report_document_is_served_in_its_form(truth: dict) -> None:
         if kind == "pdf":
             assert data.startswith(b"%PDF")
         elif kind == "docx":
-            assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+            xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+            if r["form"] == "docx":  # the form's merged header cells, as Word merges
+                assert '<w:vMerge w:val="restart"/>' in xml and '<w:gridSpan w:val="7"/>' in xml
         else:
             assert data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE compound file (Word 97 / WPS)
         if r["form"] == "scan":
@@ -310,6 +313,9 @@ def test_truth_values_are_the_served_tables(truth: dict) -> None:
             assert n(act[-1][1]) == v["active"]["fees_wan"]
         else:
             assert [n(x) for x in act[3][1:]] == list(v["active"]["normative"].values())
+        page = fetch(r["article_url"])[2].decode()
+        assert f'rowspan="{22 if v["format"] == "2021" else 20}">三、本年度办理结果' in page  # merged label cells
+        assert 'colspan="7">申请人情况' in page and 'rowspan="2">自然人' in page
         checked += 1
     assert checked > 20
 
