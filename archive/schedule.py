@@ -23,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import socket
 import sys
 import time
@@ -43,6 +44,7 @@ STATE_NAME = "schedule-state.json"
 DEFAULT_TZ = "Asia/Shanghai"
 DEFAULT_HOUR = 2  # night, portal time: servers are idle, nobody's office is waiting on them
 DEFAULT_JITTER = 1800  # seconds
+_DOW = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class ScheduleLocked(RuntimeError):
@@ -127,8 +129,11 @@ def cron_trigger(expr: str, tz: str = DEFAULT_TZ, jitter: int | None = None) -> 
     else:
         raise click.BadParameter(f"{expr!r}: a cron expression has 5 fields (or 6 with seconds first)",
                                  param_hint="--cron")
+    spec = dict(zip(names, fields, strict=True))
+    # crontab counts weekdays from Sunday = 0 (or 7); APScheduler from Monday = 0: use names
+    spec["day_of_week"] = re.sub(r"(?<![/\w])([0-7])(?!\w)", lambda m: _DOW[int(m.group(1))], spec["day_of_week"])
     try:
-        return CronTrigger(**dict(zip(names, fields, strict=True)), timezone=tz, jitter=jitter or None)
+        return CronTrigger(**spec, timezone=tz, jitter=jitter or None)
     except ValueError as e:
         raise click.BadParameter(f"{expr!r}: {e}", param_hint="--cron") from e
 

@@ -190,3 +190,14 @@ def test_config_file_and_bad_values_are_named(tmp_path):
     trig = cron_trigger("*/5 * * * * *", jitter=None)
     now = datetime(2026, 2, 1, 12, 0, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
     assert trig.get_next_fire_time(None, now).second == 5
+
+
+def test_cron_weekdays_count_from_sunday_as_in_crontab():
+    from archive.schedule import cron_trigger
+
+    now = datetime(2026, 2, 4, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
+    assert cron_trigger("0 2 * * 1").get_next_fire_time(None, now).strftime("%a %d") == "Mon 09"
+    assert cron_trigger("0 2 * * 0").get_next_fire_time(None, now).strftime("%a %d") == "Sun 08"
+    assert cron_trigger("0 2 * * 7").get_next_fire_time(None, now).strftime("%a %d") == "Sun 08"
+    assert cron_trigger("0 2 * * 4-5").get_next_fire_time(None, now).strftime("%a %d") == "Thu 05"
+    assert cron_trigger("0 2 * * */2").get_next_fire_time(None, now) is not None
