@@ -500,9 +500,11 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     agencies = agency_rows(arc)
     reports = _load_reports(arc)
     caps = _load_captures(arc)
-    from archive.health import crawl_health
+    from archive.health import crawl_health, write_health
 
-    health = {h.agency: h.status for h in crawl_health(arc, as_of)}
+    healths = crawl_health(arc, as_of)
+    write_health(arc, healths)  # the crawl_health table Datasette shows
+    health = {h.agency: h.status for h in healths}
     verdicts = []
     for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
         a_caps = caps.get(a["name"], [])

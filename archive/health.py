@@ -162,10 +162,15 @@ def crawl_health(db: Any, as_of: date | str | None = None, window_days: int = WI
 
 def refresh_health(db: Any, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> dict[str, int]:
     """Rewrite the `crawl_health` table (one row per body) in one transaction; returns status counts."""
+    return write_health(db, crawl_health(db, as_of, window_days))
+
+
+def write_health(db: Any, healths: list[Health]) -> dict[str, int]:
+    """The `crawl_health` table := these rows (what Datasette shows); returns status counts."""
     d = _database(db)
     rows = []
     counts: dict[str, int] = defaultdict(int)
-    for h in crawl_health(d, as_of, window_days):
+    for h in healths:
         counts[h.status] += 1
         row = asdict(h)
         row["looks"] = json.dumps(row["looks"], ensure_ascii=False)

@@ -98,6 +98,15 @@ QUERIES: dict[str, dict[str, Any]] = {
         "order by r.agency, r.year",
         "params": ["agency"],
     },
+    "health": {
+        "title": "栏目抓取健康",
+        "description": "各机关年报栏目近两周的抓取情况：unreachable 多数抓取失败（不判定“逾期未公开”），"
+        "broken 栏目能打开却不再列出年报（栏目被清空或改版），reachable 正常。",
+        "sql": "select agency, status, reach_share, crawls, reached, last_crawl, last_reached, "
+        "last_reports_seen, before_reports_seen, reason, last_error from crawl_health "
+        "order by case status when 'unreachable' then 0 when 'broken' then 1 when 'unknown' then 2 else 3 end, "
+        "reach_share, agency",
+    },
     "search": {
         "title": "全文检索",
         "description": "在所有年报全文中检索（三个字以上用全文索引，一两个字如“伊宁”逐条匹配）。",
@@ -258,6 +267,20 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "reached": "是否抓取成功",
                 "reports_seen": "页面上看到的年报数",
                 "sha256": "页面存档",
+            },
+        },
+        "crawl_health": {
+            "title": "栏目抓取健康（archive/health.py）",
+            "description": "近两周抓取到年报栏目的比例；多数抓取失败才判为 unreachable，栏目不再列出年报为 broken。",
+            "facets": ["status"],
+            "columns": {
+                "status": "状态",
+                "reach_share": "近两周抓取成功比例",
+                "crawls": "近两周抓取次数",
+                "reached": "其中成功次数",
+                "last_reports_seen": "最近一次看到的年报数",
+                "before_reports_seen": "此前看到的年报数",
+                "reason": "说明",
             },
         },
         "_migrations": {"hidden": True},

@@ -122,3 +122,28 @@ def test_calendar_uses_health_unreachable_is_not_missing(arc):
     run_check(arc, start + timedelta(days=21), progress=False)
     row = arc.db.execute("SELECT status, flags FROM compliance WHERE agency = ? AND year = 2025", [OTHER]).fetchone()
     assert row == ("unreachable", "broken")
+
+
+def test_health_in_datasette(arc, tmp_path):
+    import asyncio
+
+    from archive.calendar import run_check
+    from archive.web import make_datasette
+
+    start = date(2026, 3, 1)
+    for i in range(3):
+        crawl(arc, start + timedelta(days=i), {BODY: True, OTHER: False})
+    run_check(arc, start + timedelta(days=2), progress=False)  # check writes the crawl_health table
+    ds = make_datasette(tmp_path / "data")
+
+    async def get(path: str):
+        return await ds.client.get(path)
+
+    r = asyncio.run(get("/archive/crawl_health.json?_shape=array"))
+    assert r.status_code == 200, r.text
+    rows = {x["agency"]: x for x in r.json()}
+    assert rows[OTHER]["status"] == "unreachable" and rows[BODY]["status"] == "reachable"
+    assert rows[BODY]["reach_share"] == 1.0
+    r = asyncio.run(get("/archive/health.json?_shape=array"))
+    assert r.status_code == 200, r.text
+    assert [x["agency"] for x in r.json()][:1] == [OTHER]  # the canned query lists the unreachable first
