@@ -153,8 +153,15 @@ def _cap_brief(c: dict) -> dict:
     }
 
 
-def verdict(agency: dict, year: int, due: date, as_of: date, reports: list[dict], caps: list[dict],
-            health: str | None = None) -> dict:
+def verdict(
+    agency: dict,
+    year: int,
+    due: date,
+    as_of: date,
+    reports: list[dict],
+    caps: list[dict],
+    health: str | None = None,
+) -> dict:
     row: dict[str, Any] = {
         "agency": agency["name"],
         "year": year,
@@ -471,6 +478,36 @@ def _sync(
     return {"deleted": len(stale), "written": len(changed)}
 
 
+def write_summaries(arc: Archive) -> None:
+    """The dashboard's aggregates (compliance by year/kind/region/status, reports and requests by
+    year/kind/region, failing checks), rewritten only where they changed."""
+    q = arc.db.execute
+    comp = [
+        dict(zip(("year", "kind", "region", "status", "n"), r, strict=True))
+        for r in q(
+            "SELECT year, coalesce(kind, ''), coalesce(region, ''), status, count(*) FROM compliance GROUP BY 1, 2, 3, 4"
+        )
+    ]
+    reps = [
+        dict(zip(("year", "kind", "region", "reports", "requests_received"), r, strict=True))
+        for r in q(
+            "SELECT r.year, coalesce(r.kind, ''), coalesce(r.region, ''), count(*), sum(q.new_received_total) "
+            "FROM reports r LEFT JOIN report_requests q ON q.report_id = r.id WHERE r.current = 1 AND r.year IS NOT NULL "
+            "AND r.parse_status IN ('ok', 'inconsistent', 'incomplete') GROUP BY 1, 2, 3"
+        )
+    ]
+    checks = [
+        dict(zip(("check", "scope", "n"), r, strict=True))
+        for r in q(
+            "SELECT c.[check], c.scope, count(*) FROM check_results c JOIN reports r ON r.id = c.report_id "
+            "WHERE c.ok = 0 AND r.current = 1 GROUP BY 1, 2"
+        )
+    ]
+    _sync(arc, "compliance_summary", ("year", "kind", "region", "status"), comp)
+    _sync(arc, "report_summary", ("year", "kind", "region"), reps)
+    _sync(arc, "check_summary", ("check", "scope"), checks)
+
+
 def verdicts_json(verdicts: list[dict]) -> list[dict]:
     """The verdicts as `gongkai check --json` prints them."""
     keys = (
@@ -509,8 +546,11 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
         a_caps = caps.get(a["name"], [])
         for y, due in years_to_judge(a, as_of):
-            verdicts.append(verdict(a, y, due, as_of, reports.get((a["name"], y), []), a_caps,
-                                    health=health.get(a["name"])))
+            verdicts.append(
+                verdict(
+                    a, y, due, as_of, reports.get((a["name"], y), []), a_caps, health=health.get(a["name"])
+                )
+            )
     # the report each agency-year is judged on (best parse, then the one the verdict used)
     rank = {"ok": 0, "inconsistent": 1, "incomplete": 2}
     used = {(v["agency"], v["year"]): v["report_id"] for v in verdicts}
@@ -528,6 +568,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
         [{**c, "scope": "cross"} for c in cross],
         "WHERE scope = 'cross'",
     )
+    write_summaries(arc)
     # failing checks: the report-level ones of the judged reports, then the cross-report ones
     chosen_ids = {r["id"] for r in chosen.values()}
     failed = []

@@ -177,24 +177,20 @@ def _filters(request: Any) -> tuple[str, list, dict]:
 
 
 async def dashboard(datasette: Any, request: Any) -> Response:
+    # everything here reads the small summary tables `gongkai check` writes (compliance_summary,
+    # report_summary, check_summary), except the list of problems, which uses an index
     db = datasette.get_database(DB_NAME)
     where, params, chosen = _filters(request)
     by_year: dict[int, dict[str, int]] = {}
     by_kind: dict[str, dict[str, int]] = {}
-    totals: dict[str, int] = {}
-    res = await db.execute(
-        f"select year, kind, status, count(*) from compliance{where} group by 1, 2, 3", params
-    )
-    for year, kind, status, n in res.rows:
-        by_year.setdefault(year, {}).setdefault(status, 0)
-        by_year[year][status] += n
-        by_kind.setdefault(kind or "?", {}).setdefault(status, 0)
-        by_kind[kind or "?"][status] += n
-        totals[status] = totals.get(status, 0) + n
-    res = await db.execute(f"select region, status, count(*) from compliance{where} group by 1, 2", params)
     by_region: dict[str, dict[str, int]] = {}
-    for region, status, n in res.rows:
-        by_region.setdefault(region or "?", {})[status] = n
+    totals: dict[str, int] = {}
+    res = await db.execute(f"select year, kind, region, status, n from compliance_summary{where}", params)
+    for year, kind, region, status, n in res.rows:
+        for bucket, key in ((by_year, year), (by_kind, kind or "?"), (by_region, region or "?")):
+            bucket.setdefault(key, {}).setdefault(status, 0)
+            bucket[key][status] += n
+        totals[status] = totals.get(status, 0) + n
 
     def bad_share(c: dict[str, int]) -> float:
         judged = sum(v for k, v in c.items() if k not in ("pending",)) or 1
@@ -207,37 +203,34 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         c = by_year[y]
         judged = sum(c.get(s, 0) for s in ("on_time", "late", "missing"))
         rate.append((str(y), 100 * c.get("on_time", 0) / judged if judged else None))
-    req_where = " and ".join(["r.current = 1", "r.year is not null"] + [f"r.{k} = ?" for k in chosen])
     res = await db.execute(
-        f"select r.year, sum(q.new_received_total), count(*) from reports r join report_requests q "
-        f"on q.report_id = r.id where {req_where} group by r.year order by r.year",
+        f"select year, sum(requests_received), sum(reports) from report_summary{where} group by year order by year",
         params,
     )
     req_trend = [(str(y), float(n) if n is not None else None) for y, n, _ in res.rows]
-    res = await db.execute(
-        f"select agency, year, status, due, published, days_late, report_id, url, region, kind from compliance{where}"
-        f"{' and' if where else ' where'} status in ('missing', 'late') order by year desc, "
-        f"case status when 'missing' then 0 else 1 end, days_late desc limit 30",
-        params,
-    )
-    problems = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
-    res = await db.execute(
-        "select [check], count(*) from check_results c join reports r on r.id = c.report_id "
-        "where c.ok = 0 and r.current = 1 group by 1 order by 2 desc"
-    )
-    checks = res.rows
-    counts = (
-        await db.execute(
-            "select (select count(*) from agencies), (select count(*) from reports where current = 1 and "
-            "parse_status in ('ok','inconsistent','incomplete')), (select count(*) from documents), "
-            "(select count(*) from crawls)"
+    n_reports = sum(r[2] or 0 for r in res.rows)
+    problems: list[dict] = []
+    for status in ("missing", "late"):
+        order = "year desc, region, agency" if status == "missing" else "year desc, days_late desc"
+        res = await db.execute(
+            "select agency, year, status, due, published, days_late, report_id, url, region, kind from compliance"
+            f" where status = ?{where.replace(' where ', ' and ')} order by {order} limit 15",
+            [status, *params],
         )
-    ).rows[0]
+        problems += [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+    problems.sort(key=lambda p: (-p["year"], p["status"] != "missing", -(p["days_late"] or 0)))
+    checks = (await db.execute("select [check], sum(n) from check_summary group by 1 order by 2 desc")).rows
+    counts = (await db.execute("select (select count(*) from agencies), (select count(*) from crawls)")).rows[
+        0
+    ]
     options = {
         "year": [
-            r[0] for r in (await db.execute("select distinct year from compliance order by 1 desc")).rows
+            r[0]
+            for r in (await db.execute("select distinct year from compliance_summary order by 1 desc")).rows
         ],
-        "kind": [r[0] for r in (await db.execute("select distinct kind from compliance order by 1")).rows],
+        "kind": [
+            r[0] for r in (await db.execute("select distinct kind from compliance_summary order by 1")).rows
+        ],
     }
     ctx = {
         "totals": totals,
@@ -256,9 +249,8 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         "problems": problems,
         "checks": checks,
         "n_agencies": counts[0],
-        "n_reports": counts[1],
-        "n_documents": counts[2],
-        "n_crawls": counts[3],
+        "n_reports": n_reports,
+        "n_crawls": counts[1],
         "n_regions": len(by_region),
         "db": DB_NAME,
     }

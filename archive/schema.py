@@ -305,11 +305,30 @@ def _v4(db: sqlite_utils.Database) -> None:
             db["reports"].add_column(name, typ)
 
 
+def _v5(db: sqlite_utils.Database) -> None:
+    # aggregates written by `gongkai check` so the dashboard never scans 100,000s of rows
+    db["compliance_summary"].create(
+        {"year": int, "kind": str, "region": str, "status": str, "n": int},
+        pk=("year", "kind", "region", "status"),
+        if_not_exists=True,
+    )
+    db["report_summary"].create(
+        {"year": int, "kind": str, "region": str, "reports": int, "requests_received": int},
+        pk=("year", "kind", "region"),
+        if_not_exists=True,
+    )
+    db["check_summary"].create(
+        {"check": str, "scope": str, "n": int}, pk=("check", "scope"), if_not_exists=True
+    )
+    db["compliance"].create_index(["status", "year"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
     (3, "dashboard indexes", _v3),
     (4, "copy-paste fingerprints", _v4),
+    (5, "dashboard summaries", _v5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -42,14 +42,19 @@ PARSE_STATUS_LABELS = {
 # The search: trigram FTS5 for 3+ characters, LIKE for one or two (伊宁) which trigrams cannot match.
 SEARCH_SQL = """
 select r.id as report_id, r.agency, r.year, r.parse_status, r.url,
-  substr(t.text, max(1, instr(t.text, :q) - 40), 120) as context
+  substr(t.text, max(1, instr(t.text, trim(:q)) - 40), 120) as context
 from report_text t join reports r on r.id = t.report_id
-where r.current = 1 and length(trim(:q)) > 0 and (
-  (length(trim(:q)) >= 3 and t.report_id in (
-     select rowid from report_text_fts where report_text_fts match '"' || replace(trim(:q), '"', '""') || '"'))
-  or (length(trim(:q)) < 3 and (t.agency like '%' || trim(:q) || '%' or t.title like '%' || trim(:q) || '%'
-      or t.text like '%' || trim(:q) || '%'))
-)
+where r.current = 1 and t.report_id in (
+  select * from (
+    select rowid from report_text_fts
+    where length(trim(:q)) >= 3 and report_text_fts match '"' || replace(trim(:q), '"', '""') || '"'
+    order by rowid desc limit 1000)
+  union all
+  select * from (
+    select report_id from report_text
+    where length(trim(:q)) between 1 and 2
+      and (agency like '%' || trim(:q) || '%' or title like '%' || trim(:q) || '%' or text like '%' || trim(:q) || '%')
+    order by report_id desc limit 1000))
 order by r.year desc, r.agency
 limit 500
 """
@@ -109,7 +114,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "search": {
         "title": "全文检索",
-        "description": "在所有年报全文中检索（三个字以上用全文索引，一两个字如“伊宁”逐条匹配）。",
+        "description": "在所有年报全文中检索（三个字以上用全文索引，一两个字如“伊宁”逐条匹配），最多列出 500 份。",
         "sql": SEARCH_SQL.strip(),
         "params": ["q"],
     },

@@ -21,6 +21,7 @@ import hashlib
 import json
 import random
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -226,6 +227,8 @@ def time_datasette(data: Path) -> dict[str, float]:
         "dashboard /-/gongkai": "/-/gongkai",
         "dashboard, one year": "/-/gongkai?year=2024",
         "compliance table, status=missing": "/archive/compliance?status=missing",
+        "compliance facet status": "/archive/compliance?_facet=status",
+        "compliance facet region": "/archive/compliance?_facet=region",
         "compliance facets region+status+kind": "/archive/compliance?_facet=region&_facet=status&_facet=kind",
         "canned query 逾期公开 (late)": "/archive/late",
         "search 依申请公开 (trigram FTS)": "/archive/search?q=依申请公开",
@@ -258,13 +261,24 @@ def main() -> None:
     ap.add_argument("--agencies", type=int, default=100_000)
     ap.add_argument("--data", type=Path, default=None, help="where to build (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the archive afterwards")
+    ap.add_argument(
+        "--reuse", action="store_true", help="measure an archive built before (with --data DIR --keep)"
+    )
     args = ap.parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
-    if (data / "archive.db").exists():
-        raise SystemExit(f"{data}: an archive is already there; give an empty --data")
+    if (data / "archive.db").exists() and not args.reuse:
+        raise SystemExit(f"{data}: an archive is already there; give an empty --data (or --reuse)")
     try:
-        print(f"building {args.agencies} agencies × {len(YEARS)} years in {data} …", file=sys.stderr)
-        info = build(data, args.agencies)
+        if args.reuse:
+            con = sqlite3.connect(data / "archive.db")
+            n, reports = con.execute(
+                "SELECT (SELECT count(*) FROM agencies), (SELECT count(*) FROM reports)"
+            ).fetchone()
+            con.close()
+            info = {"agencies": n, "reports": reports, "reused": str(data)}
+        else:
+            print(f"building {args.agencies} agencies × {len(YEARS)} years in {data} …", file=sys.stderr)
+            info = build(data, args.agencies)
         print(f"built: {json.dumps(info)}", file=sys.stderr)
         first = time_check(data)
         second = time_check(data)
