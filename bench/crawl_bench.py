@@ -33,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from crawler.commands import write_registry  # noqa: E402
 from crawler.runner import run_crawl  # noqa: E402
 
+GONGKAI = [sys.executable, "-c", "from archive.cli import main; main()"]
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -128,14 +130,14 @@ def main() -> int:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    portal = subprocess.Popen([sys.executable, "-m", "archive.cli", "portal", "--scale", str(args.scale),
+    portal = subprocess.Popen([*GONGKAI, "portal", "--scale", str(args.scale),
                                "--port", str(port)], stdin=subprocess.DEVNULL)
     tmp = tempfile.TemporaryDirectory(prefix="gongkai-bench-")
     data = Path(args.data or tmp.name)
     try:
         wait_ready(base, portal)
         truth = json.loads(subprocess.run(
-            [sys.executable, "-m", "archive.cli", "portal", "--truth", "--scale", str(args.scale), "--base-url", base],
+            [*GONGKAI, "portal", "--truth", "--scale", str(args.scale), "--base-url", base],
             check=True, capture_output=True).stdout)
         reg = write_registry(truth, Path(tmp.name) / "registry.yaml")
         urls, parts = minimum_pages(truth, args.scale)
