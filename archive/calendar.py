@@ -32,6 +32,7 @@ differences are written.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from collections import defaultdict
@@ -68,8 +69,17 @@ def _day(value: str | None) -> date | None:
 def rematch(arc: Archive) -> int:
     """Re-resolve report agencies against the current registry (it may have been loaded after
     `extract`); writes only reports whose agency changed."""
-    matcher = Matcher.from_archive(arc)
+    # nothing to redo when neither the registry nor the reports changed since the last matching
     reg = {r[0]: (r[1], r[2]) for r in arc.db.execute("SELECT name, region, kind FROM agencies")}
+    last = arc.db.execute(
+        "SELECT (SELECT coalesce(max(id), 0) || '/' || count(*) FROM reports), (SELECT count(*) || '/' || "
+        "total(agency_override) || '/' || count(agency) || '/' || coalesce(max(last_seen), '') FROM documents)"
+    ).fetchone()
+    stamp = hashlib.sha256(json.dumps([sorted(reg.items()), last], ensure_ascii=False).encode()).hexdigest()
+    row = arc.db.execute("SELECT value FROM _state WHERE key = 'rematch'").fetchone()
+    if row and row[0] == stamp:
+        return 0
+    matcher = Matcher(sorted(reg))
     changed = []
     rows = arc.db.execute(
         "SELECT r.id, r.agency, r.agency_parsed, d.agency, d.agency_override, r.region, r.kind "
@@ -80,8 +90,9 @@ def rematch(arc: Archive) -> int:
         w_region, w_kind = reg.get(want, (None, None))
         if (want, w_region, w_kind) != (agency, region, kind):
             changed.append((want, w_region, w_kind, rid))
-    if changed:
-        with arc.db.conn:
+    with arc.db.conn:
+        arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('rematch', ?)", [stamp])
+        if changed:
             arc.db.conn.executemany(
                 "UPDATE reports SET agency = ?, region = ?, kind = ? WHERE id = ?", changed
             )

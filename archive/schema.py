@@ -323,12 +323,18 @@ def _v5(db: sqlite_utils.Database) -> None:
     db["compliance"].create_index(["status", "year"], if_not_exists=True)
 
 
+def _v6(db: sqlite_utils.Database) -> None:
+    # small key/value state (e.g. what the last agency matching was done against)
+    db["_state"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
     (3, "dashboard indexes", _v3),
     (4, "copy-paste fingerprints", _v4),
     (5, "dashboard summaries", _v5),
+    (6, "state", _v6),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
