@@ -202,7 +202,7 @@ def failure_kind(exc: BaseException) -> str:
         return "offsite"
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
-    if isinstance(exc, DNSLookupError):
+    if isinstance(exc, DNSLookupError) or "resolve" in type(exc).__name__.lower():
         return "dns"
     if isinstance(exc, TimeoutError) or "timeout" in type(exc).__name__.lower():
         return "timeout"
