@@ -197,3 +197,33 @@ def test_challenge_pages() -> None:
     assert looks_like_challenge(Response("http://a.gov.cn/x", status=521, body=b"", request=req))
     assert looks_like_challenge(Response("http://a.gov.cn/x", status=412, body=b"x", request=req))
     assert not looks_like_challenge(HtmlResponse("http://a.gov.cn/x", body=ok, request=req))
+
+
+def test_registry_import_and_list(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from archive.cli import main
+
+    csv = tmp_path / "bodies.csv"
+    csv.write_text("name,kind,region,parent,portal,cms,columns\n"
+                   "某县人民政府,government,659999,,http://www.x.gov.cn/,trs,http://www.x.gov.cn/nb/\n", "utf-8")
+    runner = CliRunner()
+    r = runner.invoke(main, ["registry", "import", str(csv), "--data", str(tmp_path / "d")])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(main, ["registry", "list", "--json", "--data", str(tmp_path / "d")])
+    rows = json.loads(r.stdout)
+    assert [(a["name"], a["cms"], a["columns"]) for a in rows] == [("某县人民政府", "trs", ["http://www.x.gov.cn/nb/"])]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,kind\n某村,village\n", "utf-8")
+    r = runner.invoke(main, ["registry", "import", str(bad), "--data", str(tmp_path / "d")])
+    assert r.exit_code != 0 and "bad.csv:2" in r.output
+
+
+def test_scrapy_knows_the_family_spiders() -> None:
+    from scrapy.spiderloader import SpiderLoader
+    from scrapy.utils.project import get_project_settings
+
+    names = set(SpiderLoader.from_settings(get_project_settings()).list())
+    assert {"gongkai", "xj_shtml", "trs", "hanweb", "generic"} <= names
