@@ -60,3 +60,9 @@ def test_gbk_text_is_decoded() -> None:
     r = parse_bytes(text.encode("gb18030"), "gbk.txt")
     assert r["agency"] == "伊宁市潘津镇人民政府"
     assert r["requests"]["new_received"] == [0] * 7
+
+
+def test_empty_tab_cells_do_not_hang_the_text_reader() -> None:
+    # a region made only of empty cells once sent the reader into an endless loop
+    r = parse_bytes("报告\n\t\n\t\n\n\t\n".encode(), "tabs.txt")
+    assert r["requests"] is None

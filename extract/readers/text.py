@@ -182,10 +182,10 @@ def _tab_region_end(lines: list[str], start: int) -> int:
         elif SECTION_HEADING.match(line.strip()):
             break
         j += 1
-    # do not swallow trailing blank lines
-    while j > start and not lines[j - 1].strip():
+    # do not swallow trailing blank lines (a lone tab is an empty cell, not a blank line)
+    while j > start + 1 and not lines[j - 1].strip() and "\t" not in lines[j - 1]:
         j -= 1
-    return j
+    return max(j, start + 1)
 
 
 def _tab_table(lines: list[str]) -> Table:
