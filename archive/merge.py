@@ -30,7 +30,8 @@ from tqdm import tqdm
 from archive.store import Archive
 
 # tables recomputed from the merged data (gongkai check) or private to one machine
-DERIVED = {"compliance", "crawl_health", "alerts", "alert_state", "schedule_runs", "_migrations"}
+DERIVED = {"compliance", "compliance_summary", "report_summary", "check_summary", "crawl_health", "_state",
+           "alerts", "alert_state", "schedule_runs", "_migrations"}
 # tables merged below, in dependency order
 MERGED = ("agencies", "regions", "crawls", "fetches", "documents", "document_urls", "column_captures",
           "reports", "report_requests", "report_active", "report_appeals", "report_text", "check_results")
@@ -73,7 +74,7 @@ class Merger:
         stats = {"blobs": self._blobs(src)}
         sdb = src.db.conn
         skipped = sorted(t for t in src.db.table_names()
-                         if t not in MERGED and t not in DERIVED and not t.startswith("report_text_fts"))
+                         if t not in MERGED and t not in DERIVED and not t.startswith(("report_text_fts", "sqlite_")))
         with self.db:  # one transaction per input
             common = {t: [c for c in _cols(sdb, t) if c in set(_cols(self.db, t))]
                       for t in MERGED if t in src.db.table_names()}
