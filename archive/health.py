@@ -94,7 +94,7 @@ def _looks(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[s
         sql += " AND agency = ?"
         params.append(agency)
     # a capture without a crawl id (a replay) is its own look
-    sql += " GROUP BY agency, coalesce(crawl_id, -id) ORDER BY agency, min(time)"
+    sql += " GROUP BY agency, coalesce(crawl_id, -id) ORDER BY agency, min(time), coalesce(crawl_id, -min(id))"
     out: dict[str, list[CrawlLook]] = defaultdict(list)
     for name, crawl_id, time, reached, seen_all, _seen_reached, errors in db.execute(sql, params):
         out[name].append(CrawlLook(crawl_id, time, bool(reached), int(seen_all or 0), errors))
@@ -125,7 +125,8 @@ def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = 
     # broken: the latest reaching crawl lists nothing where an earlier reaching crawl listed reports
     last = [lk for lk in recent if lk.reached][-1]
     h.last_reports_seen = last.reports_seen
-    earlier = [lk for lk in reached_all if lk.time < last.time and lk.reports_seen > 0]
+    # crawls before it in crawl order (a simulated clock may stamp two crawls with the same time)
+    earlier = [lk for lk in looks[: looks.index(last)] if lk.reached and lk.reports_seen > 0]
     if earlier:
         h.before_reports_seen = earlier[-1].reports_seen
     if last.reports_seen == 0 and earlier:
