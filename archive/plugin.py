@@ -211,7 +211,7 @@ async def dashboard(datasette: Any, request: Any) -> Response:
     n_reports = sum(r[2] or 0 for r in res.rows)
     problems: list[dict] = []
     for status in ("missing", "late"):
-        order = "year desc, region, agency" if status == "missing" else "year desc, days_late desc"
+        order = "year desc" if status == "missing" else "year desc, days_late desc"  # index order
         res = await db.execute(
             "select agency, year, status, due, published, days_late, report_id, url, region, kind from compliance"
             f" where status = ?{where.replace(' where ', ' and ')} order by {order} limit 15",

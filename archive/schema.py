@@ -328,6 +328,12 @@ def _v6(db: sqlite_utils.Database) -> None:
     db["_state"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
+def _v7(db: sqlite_utils.Database) -> None:
+    # the dashboard's and the 逾期公开 query's "worst first" lists read these indexes instead of sorting
+    db["compliance"].create_index(["status", "year", "days_late"], if_not_exists=True)
+    db["compliance"].create_index(["status", "days_late"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -335,6 +341,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "copy-paste fingerprints", _v4),
     (5, "dashboard summaries", _v5),
     (6, "state", _v6),
+    (7, "worst-first indexes", _v7),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
