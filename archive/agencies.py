@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from archive.store import Archive
@@ -83,6 +84,7 @@ def _mmdd(value: str | None) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+@lru_cache(maxsize=4096)
 def due_date(
     kind: str | None, year: int, agency_deadline: str | None = None, town_deadline: str | None = None
 ) -> date:
