@@ -10,7 +10,7 @@ from typing import Any
 
 from extract.document import Document, ExtractError, Paragraph, Table
 from extract.parser import parse_document
-from extract.readers import read_document
+from extract.readers import MAX_BYTES, read_document
 
 # Bump when a change to readers or parser can change a report: the archive re-derives
 # reports from stored bytes for every document the current version has not seen.
@@ -38,6 +38,9 @@ def parse_bytes(data: bytes, source: str) -> dict[str, Any]:
 def parse_file(path: str | Path) -> dict[str, Any]:
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:  # refuse before reading: memory stays bounded
+            raise ExtractError(source, f"the file is {size / 2**20:.0f} MB, over the {MAX_BYTES // 2**20} MB limit")
         data = Path(path).read_bytes()
     except OSError as e:
         raise ExtractError(source, f"cannot read the file ({e.strerror or e})") from e
