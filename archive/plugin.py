@@ -185,12 +185,14 @@ async def dashboard(datasette: Any, request: Any) -> Response:
     by_kind: dict[str, dict[str, int]] = {}
     by_region: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
-    res = await db.execute(f"select year, kind, region, status, n from compliance_summary{where}", params)
-    for year, kind, region, status, n in res.rows:
-        for bucket, key in ((by_year, year), (by_kind, kind or "?"), (by_region, region or "?")):
-            bucket.setdefault(key, {}).setdefault(status, 0)
-            bucket[key][status] += n
-        totals[status] = totals.get(status, 0) + n
+    for col, bucket in (("year", by_year), ("kind", by_kind), ("region", by_region)):
+        res = await db.execute(
+            f"select {col}, status, sum(n) from compliance_summary{where} group by 1, 2", params
+        )
+        for key, status, n in res.rows:
+            bucket.setdefault(key if key != "" else "?", {})[status] = n
+            if col == "year":
+                totals[status] = totals.get(status, 0) + n
 
     def bad_share(c: dict[str, int]) -> float:
         judged = sum(v for k, v in c.items() if k not in ("pending",)) or 1
