@@ -334,6 +334,12 @@ def _v7(db: sqlite_utils.Database) -> None:
     db["compliance"].create_index(["status", "days_late"], if_not_exists=True)
 
 
+def _v8(db: sqlite_utils.Database) -> None:
+    # the reports table's facets (year, parse status, level, region) group by these
+    for col in ("year", "parse_status", "kind", "region"):
+        db["reports"].create_index([col], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -342,6 +348,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (5, "dashboard summaries", _v5),
     (6, "state", _v6),
     (7, "worst-first indexes", _v7),
+    (8, "report facet indexes", _v8),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
