@@ -482,8 +482,10 @@ class ReportSpider(scrapy.Spider):
                 value = clean("".join(nxt.itertext())) if nxt is not None else ""
                 if value and _LABEL_NOISE.sub("", value) not in _META_SET:
                     out[label] = value
-        # inline layout: "发布机构：伊宁市人民政府  日期：2021-01-20"
-        text = clean(" ".join(root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")))
+        # inline layout: "发布机构：伊宁市人民政府  日期：2021-01-20" (only when the block had no date:
+        # the page text holds the whole report, and scanning it is the costliest step here)
+        text = "" if any(k in out for k in DATE_LABELS) else clean(
+            " ".join(root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")))
         for m in _INLINE_META.finditer(text):
             label, value = m.group(1), m.group(2)
             if label not in out and value not in _META_SET:
