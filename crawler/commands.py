@@ -130,8 +130,6 @@ def write_registry(truth: dict[str, Any], path: Path) -> Path:
     """The sample portal's registry (its truth's `agencies`) as a registry YAML file."""
     import yaml
 
-    from archive.store import Archive  # noqa: F401 - fail early if the archive is missing
-
     doc = {"agencies": truth["agencies"]}
     if truth.get("regions"):
         doc["regions"] = truth["regions"]

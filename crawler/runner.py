@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawler.registry import Registry, load_registry, to_yaml
 
@@ -180,10 +179,6 @@ def registry_from_archive(data: str | Path) -> str | None:
     tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")
     os.replace(tmp, path)
     return str(path)
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""
 
 
 if __name__ == "__main__":

@@ -160,7 +160,6 @@ class ReportSpider(scrapy.Spider):
             gk.archive.finish_crawl(gk.crawl_id, summary)
             gk.running = False
             gk.save(force=True)
-            gk.finished = True
         else:
             # a clean stop (SIGINT/SIGTERM): Scrapy's JOBDIR queue is consistent, resume from it
             gk.running = False
@@ -331,13 +330,11 @@ class ReportSpider(scrapy.Spider):
         yield from self.links(response, with_dates=True)
         if b"<datastore" in response.body or b"<recordset" in response.body:
             for frag in re.findall(r"<!\[CDATA\[(.*?)\]\]>", response.text, re.S):
-                sub = TextResponse(response.url, body=frag.encode("utf-8"), encoding="utf-8")
                 sub_sel = scrapy.Selector(text=frag)
                 date = fmt_date(" ".join(sub_sel.xpath("//text()").getall()))
                 for a in sub_sel.xpath("//a[@href]"):
                     yield (urljoin(response.url, a.attrib["href"].strip()),
                            clean(a.attrib.get("title") or " ".join(a.xpath(".//text()").getall())), date)
-                del sub
 
     def links(self, response: TextResponse, with_dates: bool = False) -> Iterator[tuple[str, str, str | None]]:
         for a in response.selector.root.iter("a", "area"):
