@@ -158,8 +158,8 @@ class ReportSpider(scrapy.Spider):
         summary["reason"] = reason
         if reason == "finished":
             gk.archive.finish_crawl(gk.crawl_id, summary)
-            gk.running = False
-            gk.save(force=True)
+            # done: the next crawl is a new one, not a resumption of this
+            gk.path.unlink(missing_ok=True)
         else:
             # a clean stop (SIGINT/SIGTERM): Scrapy's JOBDIR queue is consistent, resume from it
             gk.running = False
