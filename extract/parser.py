@@ -42,6 +42,7 @@ YEAR_IN_TEXT = [
 ]
 INSTITUTION = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|局|委|办|院|中心|街道办事处|办事处|管委会|厅|署|所|站|队|会)$")
 SIGNATURE_MAX = 30
+MAX_AGENCY = 40
 
 
 def _sections(doc: Document) -> tuple[list[str], list[str | None]]:
@@ -64,16 +65,17 @@ def _sections(doc: Document) -> tuple[list[str], list[str | None]]:
     return found, where
 
 
-def _title_agency_year(doc: Document) -> tuple[str | None, int | None, str | None]:
-    candidates = [doc.title or ""] + [p for p in doc.paragraphs()[:5]]
+def _title_agency_year(doc: Document) -> tuple[str | None, int | None]:
+    """The agency and year named by the title (or, failing that, an opening paragraph)."""
+    candidates = [doc.title or ""] + doc.paragraphs()[:5]
     for text in candidates:
         t = re.sub(r"\s+", " ", text.strip().lstrip("#").strip())
         for pattern in YEAR_IN_TITLE:
             m = pattern.search(t)
-            if m:
+            if m and len(m.group("agency")) <= MAX_AGENCY:  # longer: a sentence, not a title
                 agency = m.group("agency").strip(" ：:，,")
-                return agency or None, cn_year(m.group("year")), t
-    return None, None, None
+                return agency or None, cn_year(m.group("year"))
+    return None, None
 
 
 def _year_from_text(text: str) -> int | None:
@@ -129,7 +131,7 @@ def _choose_agency(title_agency: str | None, signature: str | None, meta: dict[s
 
 def parse_document(doc: Document) -> dict[str, Any]:
     sections, where = _sections(doc)
-    title_agency, year, _ = _title_agency_year(doc)
+    title_agency, year = _title_agency_year(doc)
     full_text = doc.text()
     if year is None:
         year = _year_from_text(full_text)
