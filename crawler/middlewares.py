@@ -99,11 +99,16 @@ class BackoffMiddleware(_Base):
         self.base = crawler.settings.getfloat("GONGKAI_BACKOFF_BASE", 2.0)
         self.cap = crawler.settings.getfloat("GONGKAI_BACKOFF_MAX", 60.0)
 
-    async def process_request(self, request: Request, spider: Any = None) -> None:
+    def process_request(self, request: Request, spider: Any = None) -> Any:
+        # synchronous on the common path (first tries): a coroutine per request costs the reactor
         n = int(request.meta.get("retry_times", 0)) + int(request.meta.get("challenge_retries", 0))
         if n > 0 and self.base > 0:
-            await asyncio.sleep(min(self.cap, self.base * 2 ** (n - 1)))
+            return self._sleep(min(self.cap, self.base * 2 ** (n - 1)))
         return None
+
+    @staticmethod
+    async def _sleep(seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 class ConditionalRequestMiddleware(_Base):
