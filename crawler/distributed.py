@@ -16,8 +16,10 @@ Ending a shared crawl: a plain Scrapy spider closes as soon as its own scheduler
 another process may still be downloading pages that will add requests. `SharedIdle` keeps a
 process open while the shared queue holds requests or another process was busy within the last
 few seconds (each process refreshes a short-lived `busy` key while it has work), and polls the
-queue quickly while waiting. The last process to leave deletes the queue and the seen-set, so the
-next crawl starts afresh (as a finished single-process crawl does with its JOBDIR). The queue and
+queue quickly while waiting. The last process to leave deletes the queue and lets the seen-set
+expire a minute later (GRACE): a process started a little late finds the crawl done instead of
+crawling everything again, and the next crawl starts afresh (as a finished single-process crawl
+does with its JOBDIR). The queue and
 seen-set persist while any process is alive, so a process that dies is simply restarted.
 """
 
@@ -44,6 +46,7 @@ BUSY_TTL = 3.0  # seconds a process counts as busy after its last sign of work
 ALIVE_TTL = 15.0  # seconds a process counts as alive after its last heartbeat
 HEARTBEAT = 0.25  # seconds between heartbeats
 POLL = 0.2  # seconds between looks at the shared queue while idle
+GRACE = 60.0  # seconds a finished shared crawl's seen-set is kept for late-starting processes
 
 
 class RedisUnavailable(RuntimeError):
@@ -102,6 +105,7 @@ class SharedIdle:
         self.seen_key = s.get("SCHEDULER_DUPEFILTER_KEY")
         self.me = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self.run_key = f"{self.prefix}:run"
+        self.done_key = f"{self.prefix}:done"
         self.loop: Any = None
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.idle, signal=signals.spider_idle)
@@ -120,7 +124,12 @@ class SharedIdle:
         # the first process of a shared crawl starts it afresh: a queue or seen-set left by processes
         # that all died is not trusted (pages in flight when they died are in the seen-set but in no
         # queue); re-crawling is cheap, the archive revalidates what it has with conditional requests
-        if self.server.set(self.run_key, self.me, nx=True, px=int(ALIVE_TTL * 1000)):
+        if self.server.exists(self.done_key):
+            # the shared crawl finished moments ago: every start request is in the seen-set, so this
+            # process finds nothing to do instead of crawling everything again
+            spider.logger.warning("shared crawl %s finished %s ago: nothing left to do", self.prefix,
+                                  f"{GRACE - self.server.pttl(self.done_key) / 1000:.0f} s")
+        elif self.server.set(self.run_key, self.me, nx=True, px=int(ALIVE_TTL * 1000)):
             self.server.delete(self.queue_key, self.seen_key)
             spider.logger.info("shared crawl %s started by %s", self.prefix, self.me)
         else:
@@ -172,5 +181,11 @@ class SharedIdle:
             self.loop.stop()
         self.server.delete(self._k("alive"), self._k("busy"))
         if reason == "finished" and not self._others("alive"):
-            # the last one out: the shared crawl is over, the next one starts with an empty seen-set
-            self.server.delete(self.queue_key, self.seen_key, self.run_key)
+            # the last one out: the shared crawl is over. Its seen-set lives on for GRACE seconds, so a
+            # process started a little late (another machine) does not crawl everything again; then
+            # it expires and the next crawl starts afresh
+            pipe = self.server.pipeline()
+            pipe.delete(self.queue_key, self.run_key)
+            pipe.set(self.done_key, self.me, px=int(GRACE * 1000))
+            pipe.pexpire(self.seen_key, int(GRACE * 1000))
+            pipe.execute()

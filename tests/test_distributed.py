@@ -100,11 +100,24 @@ def test_two_processes_share_the_work_and_merge_to_one_crawl(tmp_path, redis_url
             assert p.returncode == 0, err[-3000:]
             sums[n] = json.loads(out)
     assert all(s["reason"] == "finished" for s in sums.values()), sums
-    # both did a real share of the work
-    assert min(sums["a"]["requests"], sums["b"]["requests"]) > single["requests"] * 0.2, \
-        (sums["a"]["requests"], sums["b"]["requests"], single["requests"])
-    # the last process out cleaned the shared queue and seen-set: the next crawl starts afresh
-    assert not redis.Redis.from_url(redis_url).keys(f"gongkai:{run_key(reg)}:*")
+    # both did a share of the work (how much depends on which started first)
+    assert min(sums["a"]["requests"], sums["b"]["requests"]) > 0, (sums["a"]["requests"], sums["b"]["requests"])
+    assert sums["a"]["requests"] + sums["b"]["requests"] <= single["requests"] + 1  # robots.txt twice
+    # the last process out deleted the queue; the seen-set expires a minute later (a late process
+    # finds the crawl done), then the next crawl starts afresh
+    key = f"gongkai:{run_key(reg)}"
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    assert set(r.keys(key + ":*")) == {key + ":done", key + ":seen"}
+    assert 0 < r.pttl(key + ":seen") <= 60_000
+    late = subprocess.run([sys.executable, "-c", "from archive.cli import main; main()", "crawl", "--redis", redis_url,
+                           "--registry", str(reg), "--data", str(tmp_path / "late"), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert late.returncode == 0, late.stderr[-3000:]
+    assert json.loads(late.stdout)["documents_new"] == 0  # nothing crawled twice: not even tried
+    import sqlite3
+
+    tried = [u for (u,) in sqlite3.connect(tmp_path / "late" / "archive.db").execute("SELECT url FROM fetches")]
+    assert all(u.endswith("/robots.txt") for u in tried), tried[:5]
 
     merge_archives(tmp_path / "merged", [tmp_path / "a", tmp_path / "b"], progress=False)
     one, merged = content([tmp_path / "single"]), content([tmp_path / "merged"])
