@@ -198,7 +198,9 @@ def verdict(
         first_seen = _day(rep["first_seen"])
         claimed = _day(rep.get("portal_date")) or _day(rep.get("published"))
         missed = (
-            [c for c in caps if c["reached"] and claimed < _day(c["time"]) and c["time"] < rep["first_seen"]]
+            # the crawl that first stored the report saw it: only an earlier crawl can have missed it
+            [c for c in caps if c["reached"] and claimed < _day(c["time"]) and c["time"] < rep["first_seen"]
+             and c["crawl_id"] != rep.get("crawl_id")]
             if caps and claimed and first_seen
             else None
         )

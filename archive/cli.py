@@ -43,3 +43,7 @@ class LazyGroup(click.Group):
 def main() -> None:
     """gongkai: archive, extract and check government information disclosure annual reports
     (政府信息公开工作年度报告)."""
+
+
+if __name__ == "__main__":
+    main()

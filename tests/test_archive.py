@@ -21,6 +21,7 @@ from click.testing import CliRunner
 
 from archive.cli import main
 from archive.store import Archive
+from crawler.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "tests" / "seeds").glob("*.txt"))
@@ -129,8 +130,9 @@ def build(tmp: Path) -> Path:
         culture = town.replace("伊宁市潘津镇人民政府", "伊宁市文化体育广播电视和旅游局").replace(
             "潘津镇", "文旅局"
         )
+        earlier = arc.start_crawl(options={"replay": "test, 2025-02-10"})
         arc.record_column_capture(
-            crawl,
+            earlier,
             "伊宁市文化体育广播电视和旅游局",
             "http://127.0.0.1:9/yining/c4/",
             b"<html>empty</html>",
@@ -138,6 +140,7 @@ def build(tmp: Path) -> Path:
             0,
             captured_at="2025-02-10T02:00:00Z",
         )
+        arc.finish_crawl(earlier, {"documents": 0})
         arc.add_document(
             culture.encode(),
             url="http://127.0.0.1:9/yining/c4/1.shtml",
@@ -419,3 +422,24 @@ def test_browser(archive_dir: Path, checked: dict, tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_capture_from_the_crawl_that_found_the_report_does_not_backdate_it(tmp_path: Path) -> None:
+    # real clocks: the column page is stored a moment before the report it lists
+    data = tmp_path / "data"
+    reg = tmp_path / "registry.yaml"
+    reg.write_text(REGISTRY, encoding="utf-8")
+    with Archive(data) as arc:
+        arc.upsert_agencies(load_registry(reg).agencies)
+    culture = seed("000").read_text(encoding="utf-8").replace("伊宁市潘津镇人民政府", "伊宁市文化体育广播电视和旅游局")
+    with Archive(data) as arc:
+        crawl = arc.start_crawl()
+        arc.record_column_capture(crawl, "伊宁市文化体育广播电视和旅游局", "http://127.0.0.1:9/yining/c4/",
+                                  b"<html>list</html>", 200, 1, captured_at="2025-03-01T00:00:00Z")
+        arc.add_document(culture.encode(), url="http://127.0.0.1:9/yining/c4/1.shtml", crawl_id=crawl,
+                         agency="伊宁市文化体育广播电视和旅游局", portal_date="2025-01-20",
+                         fetched_at="2025-03-01T00:00:01Z")
+        arc.finish_crawl(crawl, {"documents": 1})
+    run(["extract"], data)
+    v = verdict(run(["check", "--as-of", AS_OF], data), "伊宁市文化体育广播电视和旅游局", 2024)
+    assert v["flags"] is None and v["status"] == "on_time" and v["published"] == "2025-01-20"
