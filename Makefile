@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gongkai parse tests/seeds/*.txt
+	$(BIN)/gongkai demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
