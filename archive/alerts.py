@@ -25,6 +25,7 @@ from typing import Any
 
 import sqlite_utils
 
+from archive.health import as_database
 from archive.schema import now
 
 STATE_TABLE = "alert_state"
@@ -46,17 +47,9 @@ class Item:
     text: str  # one line for the digest
 
 
-def _database(db: Any) -> sqlite_utils.Database:
-    if isinstance(db, sqlite_utils.Database):
-        return db
-    if hasattr(db, "db") and isinstance(db.db, sqlite_utils.Database):
-        return db.db
-    return sqlite_utils.Database(db)
-
-
 def current_items(db: Any) -> list[Item]:
     """Everything alertable in the archive right now (after check and health have run)."""
-    d = _database(db)
+    d = as_database(db)
     tables = set(d.table_names())
     items: list[Item] = []
     if "compliance" in tables:
@@ -103,7 +96,7 @@ def _ensure_tables(d: sqlite_utils.Database) -> None:
 
 def new_items(db: Any, items: Iterable[Item]) -> list[Item]:
     """The items whose key is new or whose state changed since the last delivered digest."""
-    d = _database(db)
+    d = as_database(db)
     _ensure_tables(d)
     prev = {k: s for k, s in d.execute(f"SELECT key, state FROM {STATE_TABLE}")}
     return [i for i in items if prev.get(i.key) != i.state]
@@ -174,7 +167,7 @@ def run_alerts(db: Any, urls: list[str], as_of: str | None = None) -> dict[str, 
     """Compute the new items, send one digest if there are any, advance the state when delivered.
 
     Without URLs the digest is only logged (and the state advanced): the alerts table is the inbox."""
-    d = _database(db)
+    d = as_database(db)
     _ensure_tables(d)
     items = current_items(d)
     fresh = new_items(d, items)

@@ -63,7 +63,7 @@ class Health:
     looks: list[dict] = field(default_factory=list)  # the window's crawls, newest last (evidence)
 
 
-def _database(db: Any) -> sqlite_utils.Database:
+def as_database(db: Any) -> sqlite_utils.Database:
     """Accept an Archive, a sqlite_utils.Database or a sqlite3 connection."""
     if isinstance(db, sqlite_utils.Database):
         return db
@@ -146,13 +146,13 @@ def health_status(db: Any, agency: str, as_of: date | str | None = None, window_
     The compliance calendar calls this before giving `missing`: only a `reachable` body can be
     missing a report; `unreachable` (and `broken`) bodies get no `missing` verdict."""
     day = _day(as_of)
-    looks = _looks(_database(db), agency, day).get(agency, [])
+    looks = _looks(as_database(db), agency, day).get(agency, [])
     return assess(agency, looks, day, window_days).status
 
 
 def crawl_health(db: Any, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> list[Health]:
     """Health of every registry body (and every body a capture names), sorted by name."""
-    d = _database(db)
+    d = as_database(db)
     day = _day(as_of)
     looks = _looks(d, None, day)
     names = set(looks)
@@ -168,7 +168,7 @@ def refresh_health(db: Any, as_of: date | str | None = None, window_days: int = 
 
 def write_health(db: Any, healths: list[Health]) -> dict[str, int]:
     """The `crawl_health` table := these rows (what Datasette shows); returns status counts."""
-    d = _database(db)
+    d = as_database(db)
     rows = []
     counts: dict[str, int] = defaultdict(int)
     for h in healths:
