@@ -6,6 +6,7 @@ The kind comes from the bytes (extract.sniff), never from the file name, so a PD
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from extract.document import Document, ExtractError
@@ -17,51 +18,25 @@ Reader = Callable[[bytes, str], Document]
 MAX_BYTES = 100 * 1024 * 1024
 
 
-def _text(data: bytes, source: str) -> Document:
-    from extract.readers.text import read_text
-
-    return read_text(data, source)
-
-
-def _html(data: bytes, source: str) -> Document:
-    from extract.readers.html import read_html
-
-    return read_html(data, source)
-
-
-def _pdf(data: bytes, source: str) -> Document:
-    from extract.readers.pdf import read_pdf
-
-    return read_pdf(data, source)
-
-
-def _docx(data: bytes, source: str) -> Document:
-    from extract.readers.docx import read_docx
-
-    return read_docx(data, source)
-
-
-def _doc(data: bytes, source: str) -> Document:
-    from extract.readers.doc import read_doc
-
-    return read_doc(data, source)
-
-
-def _image(data: bytes, source: str) -> Document:
-    from extract.readers.ocr import read_image
-
-    return read_image(data, source)
-
-
-# kind (from extract.sniff) -> reader; heavy readers import their libraries lazily.
-READERS: dict[str, Reader] = {
-    "text": _text,
-    "html": _html,
-    "pdf": _pdf,
-    "docx": _docx,
-    "doc": _doc,
-    "image": _image,
+# kind (from extract.sniff) -> "module:function" of its reader, imported only when a document
+# of that kind comes along (pdfplumber, LibreOffice, OCR models are heavy).
+READERS: dict[str, str] = {
+    "text": "extract.readers.text:read_text",
+    "html": "extract.readers.html:read_html",
+    "pdf": "extract.readers.pdf:read_pdf",
+    "docx": "extract.readers.docx:read_docx",
+    "doc": "extract.readers.doc:read_doc",
+    "image": "extract.readers.ocr:read_image",
 }
+
+
+def reader_for(kind: str) -> Reader | None:
+    target = READERS.get(kind)
+    if target is None:
+        return None
+    module, name = target.split(":")
+    return getattr(importlib.import_module(module), name)
+
 
 UNSUPPORTED: dict[str, str] = {
     "empty": "the file is empty",
@@ -76,7 +51,7 @@ def read_document(data: bytes, source: str) -> Document:
             source, f"refused: {len(data) // 2**20} MB is larger than the {MAX_BYTES // 2**20} MB a report can be"
         )
     kind = sniff(data)
-    reader = READERS.get(kind)
+    reader = reader_for(kind)
     if reader is None:
         reason = UNSUPPORTED.get(kind, f"no reader for {kind} documents yet")
         raise ExtractError(source, reason)
