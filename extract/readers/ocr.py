@@ -14,6 +14,7 @@ continued on the next scanned page is joined like a text-layer one.
 from __future__ import annotations
 
 import io
+import math
 import re
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,16 @@ INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxr
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
 MIN_SCORE = 0.5
 MAX_REREAD = 80  # empty-looking cells re-read per table (a bound on time per page)
+MAX_DET_SIDE = 2000  # bigger pages are shrunk for detection (boxes are cut from the full image)
+# Recognition costs time in proportion to the width of its input, a text box resized to the
+# model's height. rapidocr pads every box to at least 320 px (a lone "0" costs as much as a
+# line of seven characters) and keeps the box's aspect ratio. Here a box is as wide as its
+# text, and narrowed: square Chinese characters stay legible at half their width (measured
+# on the five seed scans: same values, less than half the time; see bench/extract_speed.py).
+REC_HEIGHT = 48  # the input height PP-OCRv4's recognition model was trained on
+SQUEEZE_SHORT = 0.7  # boxes up to LINE_RATIO heights wide: numbers, short labels
+SQUEEZE_LINE = 0.5  # wider boxes: lines of text
+LINE_RATIO = 6
 
 _engine = None
 _lock = threading.Lock()
@@ -41,8 +52,7 @@ def engine(source: str):
             except ImportError as e:
                 raise ExtractError(source, INSTALL_HINT) from e
             # one thread per process: `gongkai extract` parallelises over documents instead
-            # batches of one: no padding of short boxes to the longest line (measured: less CPU)
-            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1, rec_batch_num=1)
+            _engine = RapidOCR(intra_op_num_threads=1, inter_op_num_threads=1)
         return _engine
 
 
@@ -107,14 +117,7 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
     import numpy as np
 
     gray = np.asarray(img)
-    result, _ = engine(source)(np.stack([gray] * 3, axis=-1), use_cls=False)
-    boxes = []
-    for quad, text, score in result or []:
-        if float(score) < MIN_SCORE or not text.strip():
-            continue
-        xs = [p[0] for p in quad]
-        ys = [p[1] for p in quad]
-        boxes.append((min(xs), min(ys), max(xs), max(ys), text.strip()))
+    boxes = read_text(gray, source)
     tables = find_tables(gray, boxes)
 
     items: list[Line | TableItem] = []
@@ -212,13 +215,62 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         pad = 4
         crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
         crop = np.pad(crop, 6, constant_values=255)
-        result, _ = engine(source)(np.stack([crop] * 3, axis=-1), use_det=False, use_cls=False, use_rec=True)
-        for item in result or []:
-            text, score = (item[0], item[1]) if len(item) == 2 else (item[1], item[2])
-            if float(score) >= MIN_SCORE and str(text).strip():
-                found[cid] = _fix_digits(str(text).strip())
-                break
+        text, score = recognise(engine(source), np.stack([crop] * 3, axis=-1))
+        if score >= MIN_SCORE and text.strip():
+            found[cid] = _fix_digits(text.strip())
     return found
+
+
+def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]:
+    """Text boxes of a page image: (x0, top, x1, bottom, text) in pixels.
+
+    Detection runs on the page cropped to its ink (the blank margins are a third of an A4
+    page), recognition on each box (see REC_HEIGHT)."""
+    import cv2
+    import numpy as np
+
+    ocr = engine(source)
+    ink_rows, ink_cols = np.nonzero(gray < 200)
+    if not len(ink_rows):
+        return []
+    pad = 16
+    top, left = max(int(ink_rows.min()) - pad, 0), max(int(ink_cols.min()) - pad, 0)
+    area = gray[top:int(ink_rows.max()) + pad, left:int(ink_cols.max()) + pad]
+    shrink = min(1.0, MAX_DET_SIDE / max(area.shape))
+    if shrink < 1:
+        area = cv2.resize(area, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
+    quads, _ = ocr.text_det(np.stack([area] * 3, axis=-1))
+    if quads is None or not len(quads):
+        return []
+    quads = [np.asarray(q, dtype=np.float32) / shrink + np.float32([left, top]) for q in quads]
+    page = np.stack([gray] * 3, axis=-1)
+    boxes = []
+    for quad, crop in zip(quads, ocr.get_crop_img_list(page, quads), strict=True):
+        text, score = recognise(ocr, crop)
+        if score >= MIN_SCORE and text.strip():
+            boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
+                          float(quad[:, 0].max()), float(quad[:, 1].max()), text.strip()))
+    return boxes
+
+
+def recognise(ocr, crop) -> tuple[str, float]:
+    """One text box image (H×W×3) to (text, confidence), at the width its text needs."""
+    import cv2
+    import numpy as np
+
+    h, w = crop.shape[:2]
+    if h < 2 or w < 2:
+        return "", 0.0
+    ratio = w / h
+    width = max(1, math.ceil(REC_HEIGHT * ratio * (SQUEEZE_LINE if ratio > LINE_RATIO else SQUEEZE_SHORT)))
+    padded = max(32, math.ceil(width / 8) * 8)  # the model reduces the width by 8
+    batch = np.zeros((1, 3, REC_HEIGHT, padded), dtype=np.float32)
+    resized = cv2.resize(crop, (width, REC_HEIGHT)).astype(np.float32)
+    batch[0, :, :, :width] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+    preds = ocr.text_rec.session(batch)[0]
+    text, score = ocr.text_rec.postprocess_op(preds, False, wh_ratio_list=[width / REC_HEIGHT],
+                                              max_wh_ratio=padded / REC_HEIGHT)[0][:2]
+    return str(text), float(score)
 
 
 def _cell_text(boxes: list[tuple]) -> str:

@@ -1,8 +1,7 @@
-"""PDF reports into the document model, with pdfplumber (pdfminer.six underneath).
+"""PDF reports into the document model, with pdfminer.six (extract.readers.pdfpage).
 
 What real PDFs of these reports do, and what this reader does about it:
-- WPS draws bold headings by painting each glyph twice → duplicate chars are removed
-  (pdfplumber's dedupe_chars);
+- WPS draws bold headings by painting each glyph twice → duplicate chars are removed;
 - tables are ruled: cells come from the ruling lines (pdfplumber's table finder), merged
   cells are expanded into a full grid, text goes to the cell under its centre;
 - a table runs over two or three pages without repeating its header → a table that ends a
@@ -23,9 +22,13 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from extract.document import Document, ExtractError, Paragraph, Table
 from extract.readers.grid import clean_text, collapse, join_lines
+
+if TYPE_CHECKING:
+    from extract.readers.pdfpage import PageContent
 
 MAX_PAGES = 300
 OCR_DPI = 150
@@ -35,8 +38,6 @@ PAGE_NUMBER = re.compile(
     r"^[\s\-—–－~·•]*(?:第\s*)?[\dIVXivx]{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?[\s\-—–－~·•]*$"
 )
 START = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．](?!\d))")
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
-                  "join_tolerance": 3, "intersection_tolerance": 3}
 
 
 @dataclass
@@ -71,48 +72,40 @@ class Page:
 
 
 def read_pdf(data: bytes, source: str) -> Document:
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
-    from pdfminer.psparser import PSException
+    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    from extract.readers.pdfpage import page_contents
 
     notes: list[str] = []
     truncated = b"%%EOF" not in data[-2048:]
     if truncated:
         notes.append("the PDF does not end with %%EOF: truncated?")
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        page_list = list(PDFPage.create_pages(document))
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         raise ExtractError(source, f"an encrypted PDF that cannot be opened without its password ({type(e).__name__})") from e
-    except (PDFSyntaxError, PSException) as e:
+    except Exception as e:  # pdfminer raises all kinds of errors on garbage
         raise ExtractError(source, _damaged(e, truncated)) from e
-    except Exception as e:  # pdfminer raises bare errors on garbage
-        raise ExtractError(source, _damaged(e, truncated)) from e
+    if not page_list:
+        raise ExtractError(source, "a damaged PDF: no pages found" + (" (truncated: no %%EOF at its end)" if truncated else ""))
+    if len(page_list) > MAX_PAGES:
+        raise ExtractError(source, f"refused: {len(page_list)} pages (a report has at most {MAX_PAGES})")
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
-    with pdf:
-        try:
-            n_pages = len(pdf.pages)
-        except (PDFPasswordIncorrect, PDFEncryptionError) as e:
-            raise ExtractError(source, "an encrypted PDF that cannot be opened without its password") from e
-        except Exception as e:
-            raise ExtractError(source, _damaged(e, truncated)) from e
-        if n_pages == 0:
-            raise ExtractError(source, "a damaged PDF: no pages found" + (" (truncated: no %%EOF at its end)" if truncated else ""))
-        if n_pages > MAX_PAGES:
-            raise ExtractError(source, f"refused: {n_pages} pages (a report has at most {MAX_PAGES})")
-        title = (pdf.metadata or {}).get("Title")
-        for i, page in enumerate(pdf.pages):
-            try:
-                p = _read_page(page, i + 1)
-            except Exception as e:  # one broken page should not lose the report
-                notes.append(f"page {i + 1}: unreadable ({type(e).__name__}: {e})")
-                p = Page(i + 1, float(page.width), float(page.height), ocr=True)
-            if p.ocr:
-                ocr_needed.append(i)
-            pages.append(p)
-            page.close()  # free the page's layout objects: bounded memory on long files
+    for i, content in page_contents(page_list):
+        if isinstance(content, Exception):
+            notes.append(f"page {i + 1}: unreadable ({type(content).__name__}: {content})")
+            x0, y0, x1, y1 = page_list[i].mediabox
+            p = Page(i + 1, abs(x1 - x0), abs(y1 - y0), ocr=True)
+        else:
+            p = _read_page(content, i + 1)
+        if p.ocr:
+            ocr_needed.append(i)
+        pages.append(p)
 
     if ocr_needed:
         from extract.readers.ocr import ocr_pdf_pages
@@ -125,17 +118,29 @@ def read_pdf(data: bytes, source: str) -> Document:
     blocks = assemble(pages, notes)
     if not blocks:
         raise ExtractError(source, "a PDF with no readable text (empty pages, or images OCR found no text in)")
-    if isinstance(title, bytes):
-        title = title.decode("utf-8", "ignore")
-    title = clean_text(title) if isinstance(title, str) and _readable(title) else None
+    title = _title(document)
     if not title:
         title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
     kind = "scan" if ocr_needed and len(ocr_needed) == len(pages) else "pdf"
     return Document(source=source, kind=kind, blocks=blocks, title=title, notes=notes)
 
 
+def _title(document) -> str | None:
+    """The Title of the document's Info dictionary, when it is readable text."""
+    from pdfminer.pdftypes import resolve1
+    from pdfminer.utils import decode_text
+
+    for info in document.info:
+        title = resolve1(info.get("Title"))
+        if isinstance(title, bytes):
+            title = decode_text(title)
+        if isinstance(title, str) and _readable(title):
+            return clean_text(title) or None
+    return None
+
+
 def _damaged(e: Exception, truncated: bool) -> str:
-    # pdfplumber wraps pdfminer's errors; the encryption ones deserve their own sentence
+    # the encryption errors deserve their own sentence, also when wrapped in another one
     inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e.__cause__ or e.__context__
     if "Password" in type(inner).__name__ or "Encrypt" in type(inner).__name__ or "password" in str(e).lower():
         return "an encrypted PDF that cannot be opened without its password"
@@ -158,23 +163,18 @@ def _bad_char(text: str) -> bool:
     return 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\t\n\r")
 
 
-def _read_page(page, number: int) -> Page:
-    width, height = float(page.width), float(page.height)
-    out = Page(number, width, height)
-    chars = _dedupe([c for c in page.chars if c["text"].strip()])
+def _read_page(content: PageContent, number: int) -> Page:
+    out = Page(number, content.width, content.height)
+    chars = _dedupe([c for c in content.chars if c["text"].strip()])
     if not chars:
-        out.ocr = bool(page.images)  # a scanned page; a blank page stays blank
+        out.ocr = content.images > 0  # a scanned page; a blank page stays blank
         return out
     bad = sum(1 for c in chars if _bad_char(c["text"]))
     if bad / len(chars) > UNREADABLE_SHARE:
         out.ocr = True
         return out
 
-    tables = []
-    for t in page.find_tables(TABLE_SETTINGS):
-        item = _table_item(t.cells)
-        if item is not None:
-            tables.append(item)
+    tables = [t for t in map(_table_item, content.table_cells()) if t is not None]
     # chars to table cells, the rest to lines
     free: list[dict] = []
     cell_chars: list[dict[int, list[dict]]] = [dict() for _ in tables]
