@@ -36,6 +36,7 @@ KINDS = {
     "docx": "*.docx",
     "pdf": "*.lo.pdf",  # text layer, LibreOffice
     "pdf-reportlab": "*.rl.pdf",  # text layer, CID font, doubled glyphs
+    "pdf-unruled": "*.nr.pdf",  # text layer, tables without ruling lines
     "doc": "*.doc",  # LibreOffice conversion included
     "scan": "*.scan.pdf",  # OCR
 }

@@ -311,6 +311,8 @@ def read_active(tables: list[list[list[str]]], fmt: str) -> dict | None:
             vals = list(vals)
             while len(vals) > width and not vals[-1].strip():
                 vals.pop()
+            if width == 1:  # one value under a wide header: wherever it sits in the row
+                vals = [v for v in vals if v.strip()][:1] or vals
             # fewer cells than columns: a number was lost and the others' places are unknown;
             # more: a value cell spanning several columns is repeated by readers, keep the first
             if len(vals) >= width:

@@ -2,7 +2,8 @@
 
 The fixtures are made from the seeds by tests/fixtures/make_fixtures.py (DOCX with the
 national form's merged tables, the PDF LibreOffice exports from it, a reportlab PDF with
-the CID font STSong-Light, a 150 dpi scan, a GBK portal page, DOC and WPS copies).
+the CID font STSong-Light, the same without ruling lines, a 150 dpi scan, a GBK portal
+page, DOC and WPS copies).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ FORMS = {
     "docx": ("docx", 1.0),
     "pdf-libreoffice": ("lo.pdf", 1.0),
     "pdf-reportlab": ("rl.pdf", 1.0),
+    "pdf-unruled": ("nr.pdf", 1.0),  # tables without ruling lines: columns from text positions
     "doc": ("doc", 1.0),
     "wps": ("wps", 1.0),
     "scan": ("scan.pdf", 0.97),  # one OCR slip per report at most; ≥ 99 % over all five

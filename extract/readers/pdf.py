@@ -34,6 +34,7 @@ MAX_PAGES = 300
 OCR_DPI = 150
 # A page is unreadable when this share of its characters are (cid:N), private-use or U+FFFD.
 UNREADABLE_SHARE = 0.1
+CELL_GAP = 1.5  # a gap wider than this many character widths separates table columns
 PAGE_NUMBER = re.compile(
     r"^[\s\-—–－~·•]*(?:第\s*)?[\dIVXivx]{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?[\s\-—–－~·•]*$"
 )
@@ -48,6 +49,9 @@ class Line:
     x1: float
     text: str
     size: float
+    # pieces of the line apart by more than CELL_GAP: (x0, x1, text); columns of a table
+    # drawn without ruling lines
+    cells: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -60,6 +64,7 @@ class TableItem:
     owners: list[list[int]]  # grid position -> id of the (merged) cell covering it
     xs: list[float]  # column edges
     ys: list[float] = field(default_factory=list)  # row edges (of this page's part)
+    ruled: bool = True  # False: columns found from the positions of the text
 
 
 @dataclass
@@ -193,7 +198,7 @@ def _read_page(content: PageContent, number: int) -> Page:
         t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
         if any(any(c for c in row) for row in t.rows):
             out.items.append(t)
-    out.items.extend(_lines(free))
+    out.items.extend(_unruled_tables(_lines(free)))
     out.items.sort(key=lambda it: it.top)
     return out
 
@@ -291,9 +296,14 @@ def _lines(chars: list[dict], spaces: bool = True) -> list[Line]:
         group.sort(key=lambda c: c["x0"])
         text = ""
         prev = None
+        pieces: list[list[dict]] = []
         for c in group:
-            if prev is not None and spaces and c["x0"] - prev["x1"] > 0.6 * (prev["bottom"] - prev["top"]):
+            size = prev["bottom"] - prev["top"] if prev is not None else 0
+            if prev is not None and spaces and c["x0"] - prev["x1"] > 0.6 * size:
                 text += " "
+            if prev is None or c["x0"] - prev["x1"] > CELL_GAP * size:
+                pieces.append([])
+            pieces[-1].append(c)
             text += c["text"]
             prev = c
         text = clean_text(text)
@@ -302,8 +312,128 @@ def _lines(chars: list[dict], spaces: bool = True) -> list[Line]:
                 top=min(c["top"] for c in group), bottom=max(c["bottom"] for c in group),
                 x0=group[0]["x0"], x1=group[-1]["x1"], text=text,
                 size=Counter(round(c["bottom"] - c["top"], 1) for c in group).most_common(1)[0][0],
+                cells=[(p[0]["x0"], p[-1]["x1"], clean_text("".join(c["text"] for c in p))) for p in pieces],
             ))
     return out
+
+
+# ----------------------------------------------------------------------------- tables without lines
+
+
+def _unruled_tables(lines: list[Line]) -> list[Line | TableItem]:
+    """Tables drawn without ruling lines, found from where the text sits: lines holding
+    several numbers apart by wide gaps are table rows; the numbers' positions give the
+    columns; header lines above and wrapped labels between them belong to the table."""
+    strong = [_is_table_row(li) for li in lines]
+    out: list[Line | TableItem] = []
+    i = 0
+    while i < len(lines):
+        if not strong[i]:
+            out.append(lines[i])
+            i += 1
+            continue
+        size = lines[i].size
+        start = i
+        while start > 0 and _belongs(lines[start - 1], lines[start], size, above=True) and lines[start - 1] is out[-1]:
+            start -= 1
+            out.pop()
+        end = i + 1
+        while end < len(lines) and (strong[end] or _belongs(lines[end], lines[end - 1], size, above=False)):
+            end += 1
+        # a region ends with a table row: trailing loose lines go back to the text
+        while end - 1 > i and not strong[end - 1] and len(lines[end - 1].cells) < 2:
+            end -= 1
+        table = _table_from_lines(lines[start:end], [strong[k] for k in range(start, end)])
+        if table is None:
+            out.extend(lines[start:end])
+        else:
+            out.append(table)
+        i = end
+    return out
+
+
+def _is_table_row(line: Line) -> bool:
+    """Numbers in cells apart by wide gaps: several of them, or a label and its number."""
+    cells = line.cells
+    numbers = sum(1 for c in cells if _is_number(c[2]))
+    return numbers >= 2 or (len(cells) >= 2 and numbers == 1 and _is_number(cells[-1][2]) and not _is_number(cells[0][2]))
+
+
+def _belongs(line: Line, neighbour: Line, size: float, above: bool) -> bool:
+    """A header line above the rows, or a wrapped label between them: the table's type size,
+    close to its neighbour, and not a heading."""
+    gap = (neighbour.top - line.bottom) if above else (line.top - neighbour.bottom)
+    return abs(line.size - size) <= 0.6 and gap <= 1.6 * size and not (len(line.cells) == 1 and len(line.text) > 40)
+
+
+def _table_from_lines(lines: list[Line], strong: list[bool]) -> TableItem | None:
+    # number columns: where the numbers of the table rows sit (overlapping spans are one column)
+    spans = sorted((c[0], c[1]) for li, s in zip(lines, strong, strict=True) if s for c in li.cells if _is_number(c[2]))
+    columns: list[list[float]] = []
+    for x0, x1 in spans:
+        if columns and x0 <= columns[-1][1] + 1.0:
+            columns[-1][1] = max(columns[-1][1], x1)
+        else:
+            columns.append([x0, x1])
+    if not columns or sum(strong) < 2 and len(columns) < 4:
+        return None  # one label and its number is not a table yet
+    # column edges: the left of the text, midway between number columns, the right of the text
+    left = min(li.x0 for li in lines)
+    right = max(max(li.x1 for li in lines), columns[-1][1])
+    xs = [left, columns[0][0] - 1.0]
+    xs += [(a[1] + b[0]) / 2 for a, b in zip(columns, columns[1:], strict=False)]
+    xs.append(right)
+    if xs[1] <= xs[0]:
+        xs[1] = xs[0] + 0.1  # numbers from the left edge on: an empty label column
+    rows: list[list[str]] = []
+    tops: list[tuple[float, float]] = []
+    for li in lines:
+        row = [""] * (len(xs) - 1)
+        for x0, x1, text in li.cells:
+            k = min(max(bisect_right(xs, (x0 + x1) / 2) - 1, 0), len(row) - 1)
+            if k == 0 or not _is_number(text):  # labels left of the numbers, headers anywhere
+                k = 0 if x1 <= xs[1] + 1.0 else k
+            row[k] = f"{row[k]} {text}".strip() if row[k] else text
+        rows.append(row)
+        tops.append((li.top, li.bottom))
+    rows, tops = _join_wrapped_labels(rows, tops, lines[0].size)
+    n = len(xs) - 1
+    owners = [[r * n + c for c in range(n)] for r in range(len(rows))]
+    ys = [t for t, _ in tops] + [tops[-1][1]]
+    return TableItem(ys[0], ys[-1], xs[0], xs[-1], rows, owners, xs, ys, ruled=False)
+
+
+def _join_wrapped_labels(rows: list[list[str]], spans: list[tuple[float, float]], size: float):
+    """A line holding only label text near a row of numbers is part of that row's label,
+    wrapped in its cell (above and below the numbers when cells are centred vertically):
+    it joins the nearest such row within 1.6 lines. Captions between sub-tables are farther
+    and stay rows of their own."""
+    def centre(k: int) -> float:
+        return (spans[k][0] + spans[k][1]) / 2
+
+    numeric = [k for k, r in enumerate(rows) if any(_is_number(c) for c in r[1:])]
+    pieces: dict[int, list[tuple[float, str]]] = {k: [(spans[k][0], rows[k][0])] for k in numeric}
+    keep: list[int] = []
+    for k, r in enumerate(rows):
+        if k in pieces or not r[0] or any(r[1:]):
+            keep.append(k)
+            continue
+        near = min(numeric, key=lambda j: (abs(centre(j) - centre(k)), j > k), default=None)
+        if near is None or abs(centre(near) - centre(k)) > 1.6 * size:
+            keep.append(k)
+            continue
+        pieces[near].append((spans[k][0], r[0]))
+    out_rows, out_spans = [], []
+    for k in keep:
+        row = list(rows[k])
+        top, bottom = spans[k]
+        if k in pieces and len(pieces[k]) > 1:
+            parts = sorted(pieces[k])
+            row[0] = join_lines(t for _, t in parts if t)
+            top = min(top, parts[0][0])
+        out_rows.append(row)
+        out_spans.append((top, bottom))
+    return out_rows, out_spans
 
 
 # ----------------------------------------------------------------------------- the document
@@ -336,6 +466,16 @@ def _column_union(a: TableItem, b: TableItem) -> list[float] | None:
     """The column edges of both parts when they are one table's: same outer edges, and the
     edges of one part among the other's (a part whose rows are all merged across some
     columns has fewer edges)."""
+    if not a.ruled and not b.ruled:
+        # columns found from text positions: the outer edges follow the longest label and
+        # number on each page, the edges between the number columns are what must agree
+        if len(a.xs) != len(b.xs):
+            return None
+        widths = [y - x for x, y in zip(a.xs[1:-1], a.xs[2:-1], strict=False)]  # number columns
+        tol = max(3.0, 0.25 * min(widths, default=12.0))
+        if all(abs(x - y) <= tol for x, y in zip(a.xs[1:-1], b.xs[1:-1], strict=True)):
+            return [min(a.xs[0], b.xs[0]), *a.xs[1:-1], max(a.xs[-1], b.xs[-1])]
+        return None
     tol = max(3.0, 0.01 * (a.x1 - a.x0))
     if abs(a.xs[0] - b.xs[0]) > tol or abs(a.xs[-1] - b.xs[-1]) > tol:
         return None
@@ -348,7 +488,7 @@ def _column_union(a: TableItem, b: TableItem) -> list[float] | None:
 def _regrid(t: TableItem, xs: list[float]) -> TableItem:
     """The same table on finer column edges: a cell covering a new column repeats there."""
     if len(xs) == len(t.xs):
-        return t
+        return t  # same columns (unruled parts: the edges differ a little, the cells do not)
     cols = [min(max(bisect_right(t.xs, (x0 + x1) / 2) - 1, 0), len(t.xs) - 2) for x0, x1 in zip(xs, xs[1:], strict=False)]
     return TableItem(
         t.top, t.bottom, t.x0, t.x1,
@@ -367,7 +507,7 @@ def _join(a: TableItem, b: TableItem) -> TableItem:
     empty, on the next page) gets its text back."""
     last_rows = a.rows[-1]
     rows = [list(r) for r in b.rows]
-    if rows:
+    if rows and a.ruled:
         for j, label in enumerate(last_rows):
             if not label or _is_number(label) or rows[0][j]:
                 continue
@@ -379,7 +519,7 @@ def _join(a: TableItem, b: TableItem) -> TableItem:
                     rows[r][c] = label
     offset = max((v for row in a.owners for v in row), default=0) + 1
     owners = a.owners + [[v + offset if v >= 0 else -1 for v in row] for row in b.owners]
-    return TableItem(a.top, b.bottom, a.x0, a.x1, a.rows + rows, owners, a.xs)
+    return TableItem(a.top, b.bottom, a.x0, a.x1, a.rows + rows, owners, a.xs, ruled=a.ruled)
 
 
 def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
