@@ -517,9 +517,44 @@ def _join(a: TableItem, b: TableItem) -> TableItem:
             if spots and all(not rows[r][c] for r, c in spots):
                 for r, c in spots:
                     rows[r][c] = label
+    a_rows, b_owners = a.rows, b.owners
+    joined = _split_row(a.rows[-1], rows[0]) if rows and a.rows else None
+    if joined is not None:
+        a_rows, rows, b_owners = [*a.rows[:-1], joined], rows[1:], b.owners[1:]
     offset = max((v for row in a.owners for v in row), default=0) + 1
-    owners = a.owners + [[v + offset if v >= 0 else -1 for v in row] for row in b.owners]
-    return TableItem(a.top, b.bottom, a.x0, a.x1, a.rows + rows, owners, a.xs, ruled=a.ruled)
+    owners = a.owners + [[v + offset if v >= 0 else -1 for v in row] for row in b_owners]
+    return TableItem(a.top, b.bottom, a.x0, a.x1, a_rows + rows, owners, a.xs, ruled=a.ruled)
+
+
+def _split_row(last: list[str], first: list[str]) -> list[str] | None:
+    """The row a page break cut in two, joined; None when `first` is a row of its own.
+
+    The two parts complement each other: no column has a number in both, the continuation
+    holds only the rest of the label text or the numbers the first part lacks, and its
+    label does not start like a new row's (一、 （三） 2.)."""
+    def number(c: str) -> bool:
+        return bool(c) and _is_number(c)
+
+    if not any(number(c) for c in last + first) or any(number(a) and number(c) for a, c in zip(last, first, strict=True)):
+        return None
+    if not any(c and not number(c) and c != a for a, c in zip(last, first, strict=True)) and not (
+        any(number(c) for c in first) and not any(number(c) for c in last)
+    ):
+        return None  # nothing continues: the label is not cut and no numbers moved
+    text = next((c for c in first if c and not number(c)), "")
+    if text and START.match(text) and text not in last:
+        return None
+    out = []
+    for a, c in zip(last, first, strict=True):
+        if not c or c == a:
+            out.append(a)  # (a label merged over the break is given back to both parts)
+        elif not a:
+            out.append(c)
+        elif number(a) or number(c):
+            return None  # a header or caption across the columns: a row of its own
+        else:
+            out.append(join_lines([a, c]))
+    return out
 
 
 def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:

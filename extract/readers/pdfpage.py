@@ -41,8 +41,33 @@ class PageContent:
 
         if not self.edges:
             return []
-        page = SimpleNamespace(edges=self.edges, bbox=(0, 0, self.width, self.height))
+        edges = self.edges + _closing_edges(self.edges)
+        page = SimpleNamespace(edges=edges, bbox=(0, 0, self.width, self.height))
         return [t.cells for t in TableFinder(page, TABLE_SETTINGS).tables]
+
+
+def _closing_edges(edges: list[dict[str, Any]], tol: float = 2.0) -> list[dict[str, Any]]:
+    """Lines closing a table cut by a page break. A row that runs over the break is drawn
+    open: its cells' sides stop at the page's edge with no line under them (and on the
+    next page start with no line above). Where several vertical lines end at the same
+    height, a horizontal line is added there, so the open cells are cells."""
+    verticals = [e for e in edges if e["orientation"] == "v" and e["height"] >= 3]
+    out: list[dict[str, Any]] = []
+    for end in ("top", "bottom"):
+        groups: list[list[dict[str, Any]]] = []
+        for e in sorted(verticals, key=lambda e: e[end]):
+            if groups and e[end] - groups[-1][-1][end] <= tol:
+                groups[-1].append(e)
+            else:
+                groups.append([e])
+        for group in groups:
+            if len(group) < 2:
+                continue
+            y = group[0][end]
+            x0, x1 = min(e["x0"] for e in group), max(e["x0"] for e in group)
+            out.append({"object_type": "line_edge", "orientation": "h", "x0": x0, "x1": x1,
+                        "top": y, "doctop": y, "bottom": y, "width": x1 - x0, "height": 0.0})
+    return out
 
 
 class _Collector(PDFLayoutAnalyzer):
