@@ -9,6 +9,7 @@ The portal's metadata block (发布机构, 索引号, 发布日期 …) is retur
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 
@@ -90,7 +91,7 @@ def read_html(data: bytes, source: str) -> Document:
         body = tree
 
     meta = _meta(body)
-    title, date, main_text = _trafilatura(text)
+    title, date, main_text = _trafilatura(text, tree)
     if date:
         meta.setdefault("date", date)
     if not title:
@@ -156,20 +157,30 @@ def _texts(el: etree._Element) -> Iterator[str]:
 # ----------------------------------------------------------------------------- article
 
 
-def _trafilatura(text: str) -> tuple[str | None, str | None, str]:
-    """Title, date and the main text trafilatura finds (its text marks where the article is)."""
+def _trafilatura(text: str, tree: etree._Element) -> tuple[str | None, str | None, str]:
+    """Title, date and the main text trafilatura finds (its text marks where the article is).
+
+    Title and date come from trafilatura's title finder and htmldate (which trafilatura
+    uses for dates); its full metadata pass would also hunt for authors, site names and
+    tags, which costs twice the text extraction and which the reports do not need."""
     import trafilatura
+    from htmldate import find_date
+    from trafilatura.metadata import examine_meta, extract_title
 
     try:
         result = trafilatura.bare_extraction(
-            text, include_tables=False, include_comments=False, fast=True, with_metadata=True
+            text, include_tables=False, include_comments=False, fast=True, with_metadata=False
         )
     except Exception:  # trafilatura raises assorted errors on odd pages; the DOM walk still works
-        return None, None, ""
-    if result is None:
-        return None, None, ""
-    get = result.get if isinstance(result, dict) else (lambda k: getattr(result, k, None))
-    return get("title"), get("date"), get("text") or ""
+        result = None
+    get = (result.get if isinstance(result, dict) else (lambda k: getattr(result, k, None))) if result else (lambda k: None)
+    try:
+        title = examine_meta(tree).title or extract_title(tree)
+        date = find_date(tree, original_date=True, extensive_search=False,
+                         max_date=datetime.date.today().isoformat())
+    except Exception:  # the same: metadata is a bonus, the DOM walk is the reading
+        title = date = None
+    return title, date, get("text") or ""
 
 
 def _article_root(body: etree._Element, main_text: str) -> etree._Element:

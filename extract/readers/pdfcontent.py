@@ -37,6 +37,9 @@ _TOKEN = re.compile(
 )
 _OCTAL = re.compile(rb"[0-7]{1,3}")
 _ESCAPES = {b"b": b"\b", b"t": b"\t", b"n": b"\n", b"f": b"\f", b"r": b"\r", b"(": b"(", b")": b")", b"\\": b"\\"}
+# The tokens are held in a list before they are run; pdfminer's parser streams them. A
+# report page has 5–50 kB of content; beyond this the memory matters more than the time.
+MAX_FAST_BYTES = 4_000_000
 _UNSUPPORTED_KEYWORDS = {b"BI", b"ID"}  # inline images: pdfminer reads their raw data
 
 
@@ -166,7 +169,10 @@ class FastInterpreter(PDFPageInterpreter):
                 return
             valid.append(stream)
         try:
-            objects = content_objects(b"\n".join(s.get_data() for s in valid))
+            data = b"\n".join(s.get_data() for s in valid)
+            if len(data) > MAX_FAST_BYTES:
+                raise Unsupported("a long stream: pdfminer reads it without holding every token")
+            objects = content_objects(data)
         except Unsupported:
             super().execute(streams)
             return
