@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 from extract.document import Document, ExtractError
 from extract.readers.grid import join_lines
-from extract.readers.pdf import Line, Page, TableItem, _drop_running_lines, assemble
+from extract.readers.layout import Line, Page, TableItem, assemble, drop_running_lines
 
 INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
@@ -76,7 +76,7 @@ def read_image(data: bytes, source: str) -> Document:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
         raise ExtractError(source, f"an image that cannot be read ({type(e).__name__}: {e})") from e
     notes = [f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})"]
-    _drop_running_lines(pages)
+    drop_running_lines(pages)
     blocks = assemble(pages, notes)
     if not blocks:
         raise ExtractError(source, "an image in which OCR found no text")
