@@ -55,6 +55,31 @@ def test_encrypted_pdf() -> None:
     _fails(buf.getvalue(), "locked.pdf", "encrypted", "password")
 
 
+def test_pdf_with_too_many_pages_refused_before_reading_them() -> None:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    for _ in range(2000):
+        c.drawString(100, 700, "x")
+        c.showPage()
+    c.save()
+    _fails(buf.getvalue(), "pages.pdf", "refused", "more than 300 pages", within=3.0)
+
+
+def test_huge_content_stream_takes_pdfminers_streaming_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond MAX_FAST_BYTES a page is tokenized by pdfminer (streaming, no token list)."""
+    from extract.readers import pdfcontent
+
+    data = (FIXTURES / "001.lo.pdf").read_bytes()
+    fast = read_document(data, "001.lo.pdf")
+    calls = []
+    monkeypatch.setattr(pdfcontent, "MAX_FAST_BYTES", 100)
+    monkeypatch.setattr(pdfcontent, "content_objects", lambda d: calls.append(d) or [])
+    slow = read_document(data, "001.lo.pdf")
+    assert calls == [] and slow.blocks == fast.blocks
+
+
 def test_zip_bomb_as_docx(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.docx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from bisect import bisect_right
 from collections import Counter
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from extract.document import Document, ExtractError, Paragraph
@@ -51,7 +52,7 @@ def read_pdf(data: bytes, source: str) -> Document:
         notes.append("the PDF does not end with %%EOF: truncated?")
     try:
         document = PDFDocument(PDFParser(io.BytesIO(data)))
-        page_list = list(PDFPage.create_pages(document))
+        page_list = list(islice(PDFPage.create_pages(document), MAX_PAGES + 1))  # bounded: a page tree can be huge
     except (PDFPasswordIncorrect, PDFEncryptionError) as e:
         raise ExtractError(source, f"an encrypted PDF that cannot be opened without its password ({type(e).__name__})") from e
     except Exception as e:  # pdfminer raises all kinds of errors on garbage
@@ -59,7 +60,7 @@ def read_pdf(data: bytes, source: str) -> Document:
     if not page_list:
         raise ExtractError(source, "a damaged PDF: no pages found" + (" (truncated: no %%EOF at its end)" if truncated else ""))
     if len(page_list) > MAX_PAGES:
-        raise ExtractError(source, f"refused: {len(page_list)} pages (a report has at most {MAX_PAGES})")
+        raise ExtractError(source, f"refused: more than {MAX_PAGES} pages (a report has at most {MAX_PAGES})")
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
