@@ -170,3 +170,48 @@ def test_image_decompression_bomb() -> None:
     png = io.BytesIO()
     Image.new("1", (12000, 12000), 1).save(png, format="PNG")  # 144 Mpx of white, ~20 KB
     _fails(png.getvalue(), "bomb.png", "image", within=5)
+
+
+def _text_and_image_pdf() -> bytes:
+    """Page 1 has a text layer, page 2 is only an image (a scanned page)."""
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setFont("STSong-Light", 14)
+    c.drawString(72, 700, "伊宁市人民政府2024年政府信息公开工作年度报告")
+    c.showPage()
+    c.drawImage(ImageReader(Image.new("L", (300, 400), 255)), 0, 0, 595, 842)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def test_text_pages_are_kept_when_ocr_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from extract.readers import ocr
+
+    monkeypatch.setattr(ocr, "_engine", None)
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
+    doc = read_document(_text_and_image_pdf(), "mixed.pdf")
+    assert "政府信息公开工作年度报告" in doc.text()
+    assert any(n.startswith("pages 2 not read: OCR is not installed") for n in doc.notes), doc.notes
+
+
+def test_page_that_cannot_be_rendered_is_noted(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install 'gongkai[ocr]'")
+    import pypdfium2 as pdfium
+
+    def broken(self, i):
+        raise pdfium.PdfiumError("Failed to load page.")
+
+    monkeypatch.setattr(pdfium.PdfDocument, "__getitem__", broken)
+    doc = read_document(_text_and_image_pdf(), "damaged.pdf")
+    assert "政府信息公开工作年度报告" in doc.text()
+    assert "pages that cannot be rendered (damaged): 2" in doc.notes

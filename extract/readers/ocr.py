@@ -84,27 +84,33 @@ def read_image(data: bytes, source: str) -> Document:
     return Document(source=source, kind="image", blocks=blocks, title=title, notes=notes)
 
 
-def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list]]:
-    """Render the given PDF pages and OCR them; yields (page index, items in PDF points)."""
+def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list | None]]:
+    """Render the given PDF pages and OCR them; yields (page index, items in PDF points),
+    or (page index, None) for a page that cannot be rendered."""
     import pypdfium2 as pdfium
 
     engine(source)  # fail early with the install hint
     try:
         pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as e:
-        raise ExtractError(source, f"a PDF page to OCR cannot be rendered ({e})") from e
+    except pdfium.PdfiumError:  # damaged beyond what pdfium opens: no page can be rendered
+        yield from ((i, None) for i in indices)
+        return
     try:
         from tqdm import tqdm
 
         for i in tqdm(indices, desc="OCR", unit="page", disable=len(indices) < 3, leave=False):
-            page = pdf[i]
-            w, h = page.get_size()
-            scale = dpi / 72
-            if w * h * scale * scale > MAX_PIXELS:
-                scale = (MAX_PIXELS / (w * h)) ** 0.5
-            img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+            try:
+                page = pdf[i]
+                w, h = page.get_size()
+                scale = dpi / 72
+                if w * h * scale * scale > MAX_PIXELS:
+                    scale = (MAX_PIXELS / (w * h)) ** 0.5
+                img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                page.close()
+            except pdfium.PdfiumError:  # a damaged page: the others are still read
+                yield i, None
+                continue
             yield i, ocr_page(img, 1 / scale, source)
-            page.close()
     finally:
         pdf.close()
 

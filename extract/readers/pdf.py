@@ -75,12 +75,7 @@ def read_pdf(data: bytes, source: str) -> Document:
             ocr_needed.append(i)
         pages.append(p)
 
-    if ocr_needed:
-        from extract.readers.ocr import ocr_pdf_pages
-
-        for i, items in ocr_pdf_pages(data, ocr_needed, source, dpi=OCR_DPI):
-            pages[i].items = items
-        notes.append("pages read by OCR: " + ", ".join(str(i + 1) for i in ocr_needed))
+    read_by_ocr = _ocr(data, pages, ocr_needed, source, notes) if ocr_needed else []
 
     drop_running_lines(pages)
     blocks = assemble(pages, notes)
@@ -89,8 +84,33 @@ def read_pdf(data: bytes, source: str) -> Document:
     title = _title(document)
     if not title:
         title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
-    kind = "scan" if ocr_needed and len(ocr_needed) == len(pages) else "pdf"
+    kind = "scan" if read_by_ocr and len(read_by_ocr) == len(pages) else "pdf"
     return Document(source=source, kind=kind, blocks=blocks, title=title, notes=notes)
+
+
+def _ocr(data: bytes, pages: list[Page], indices: list[int], source: str, notes: list[str]) -> list[int]:
+    """OCR the pages without readable text, in place; the indices of the pages it read."""
+    from extract.readers.ocr import ocr_pdf_pages
+
+    read: list[int] = []
+    lost: list[int] = []
+    try:
+        for i, items in ocr_pdf_pages(data, indices, source, dpi=OCR_DPI):
+            if items is None:
+                lost.append(i + 1)
+            else:
+                pages[i].items = items
+                read.append(i)
+    except ExtractError as e:  # OCR not installed: fatal for a scan, a note when text was read
+        if len(indices) == len(pages):
+            raise
+        notes.append(f"pages {', '.join(str(i + 1) for i in indices)} not read: {e.reason}")
+        return []
+    if read:
+        notes.append("pages read by OCR: " + ", ".join(str(i + 1) for i in read))
+    if lost:
+        notes.append("pages that cannot be rendered (damaged): " + ", ".join(map(str, lost)))
+    return read
 
 
 def _title(document) -> str | None:
