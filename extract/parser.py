@@ -29,6 +29,9 @@ SECTION_WORDS: list[tuple[str, re.Pattern]] = [
     ("1", re.compile(r"总体情况|概述|基本情况")),
 ]
 MAX_HEADING = 40
+# Section titles of the national form that are headings even without their number ("总体情况"
+# alone is too common a phrase).
+UNNUMBERED = {sec: norm(title) for sec, title in form.SECTIONS.items() if sec != "1"}
 YEAR_IN_TITLE = [
     # 伊宁市潘津镇人民政府 2024 年政府信息公开工作年度报告
     re.compile(r"^(?P<agency>.*?)\s*(?:关于)?\s*(?P<year>(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年度?\s*(?:政府信息公开|政务公开|信息公开)"),
@@ -52,17 +55,24 @@ def _sections(doc: Document) -> tuple[list[str], list[str | None]]:
     current: str | None = None
     for block in doc.blocks:
         if isinstance(block, Paragraph):
-            text = block.text.strip()
-            m = HEADING.match(norm(text).replace("#", ""))
-            if m and len(norm(text)) <= MAX_HEADING:
-                for sec, words in SECTION_WORDS:
-                    if words.search(m.group("title")):
-                        if current is None or int(sec) > int(current):
-                            current = sec
-                            found.append(sec)
-                        break
+            sec = _heading(block.text)
+            if sec is not None and (current is None or int(sec) > int(current)):
+                current = sec
+                found.append(sec)
         where.append(current)
     return found, where
+
+
+def _heading(text: str) -> str | None:
+    """The section a heading line opens: "三、收到和处理…" by its words, or the national
+    form's own title without its number (OCR drops a lone 三、 at times)."""
+    t = norm(text).replace("#", "")
+    if len(t) > MAX_HEADING:
+        return None
+    m = HEADING.match(t)
+    if m:
+        return next((sec for sec, words in SECTION_WORDS if words.search(m.group("title"))), None)
+    return next((sec for sec, title in UNNUMBERED.items() if t == title), None)
 
 
 def _title_agency_year(doc: Document) -> tuple[str | None, int | None]:

@@ -66,3 +66,22 @@ def test_empty_tab_cells_do_not_hang_the_text_reader() -> None:
     # a region made only of empty cells once sent the reader into an endless loop
     r = parse_bytes("报告\n\t\n\t\n\n\t\n".encode(), "tabs.txt")
     assert r["requests"] is None
+
+
+def test_heading_without_its_number_still_opens_its_section() -> None:
+    """OCR drops a lone 三、 at times: the form's own title alone is still the heading, while
+    a sub-heading such as （二）依申请公开 does not open section 三."""
+    import json
+
+    from extract import Paragraph, read_document
+    from extract.parser import parse_document
+
+    gold = json.loads(next((SEEDS / "gold").glob("001_*.json")).read_text(encoding="utf-8"))
+    doc = read_document((Path(__file__).parent / "fixtures" / "001.docx").read_bytes(), "001.docx")
+    headings = [k for k, b in enumerate(doc.blocks) if isinstance(b, Paragraph) and b.text == "三、收到和处理政府信息公开申请情况"]
+    assert len(headings) == 1
+    doc.blocks[headings[0]] = Paragraph("收到和处理政府信息公开申请情况")
+    r = parse_document(doc)
+    assert r["sections"] == gold["sections"]
+    assert r["requests"] == gold["requests"]
+    assert any(isinstance(b, Paragraph) and b.text.startswith("（二）依申请公开") for b in doc.blocks)

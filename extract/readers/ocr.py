@@ -28,6 +28,11 @@ MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not dec
 MIN_SCORE = 0.5
 MAX_REREAD = 80  # empty-looking cells re-read per table (a bound on time per page)
 MAX_DET_SIDE = 2000  # bigger pages are shrunk for detection (boxes are cut from the full image)
+# Detection runs on the page at ¾ size (its cost is in proportion to the pixels): 8 pt table
+# text at 150 dpi is still 12 px high, which it finds; a lone digit it misses in a table cell
+# is read from the cell's crop (_reread_empty_cells). Measured on the seed scans: the same
+# share of values right, a third less time per page.
+DET_SCALE = 0.75
 # Recognition costs time in proportion to the width of its input, a text box resized to the
 # model's height. rapidocr pads every box to at least 320 px (a lone "0" costs as much as a
 # line of seven characters) and keeps the box's aspect ratio. Here a box is as wide as its
@@ -242,8 +247,8 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
     pad = 16
     top, left = max(int(ink_rows.min()) - pad, 0), max(int(ink_cols.min()) - pad, 0)
     area = gray[top:int(ink_rows.max()) + pad, left:int(ink_cols.max()) + pad]
-    shrink = min(1.0, MAX_DET_SIDE / max(area.shape))
-    if shrink < 1:
+    shrink = min(1.0, MAX_DET_SIDE / max(area.shape)) * DET_SCALE
+    if shrink != 1:
         area = cv2.resize(area, None, fx=shrink, fy=shrink, interpolation=cv2.INTER_AREA)
     quads, _ = ocr.text_det(np.stack([area] * 3, axis=-1))
     if quads is None or not len(quads):
