@@ -3,8 +3,9 @@
 pdfplumber builds a dict of some twenty attributes (colours, matrices, font names) for
 every glyph and line through pdfminer's layout objects; the reports need five per glyph
 and the straight lines. This device records just those while pdfminer interprets the
-page, which halves the time per page (and extract.readers.pdfcontent halves the rest). Coordinates are pdfplumber's: points from the top
-left corner, so pdfplumber's table finder works on the edges unchanged.
+page (extract.readers.pdfcontent reads the content streams faster). Coordinates are
+pdfplumber's: points from the top left corner, so its table finder works on the edges
+unchanged. Together: 0.076 → 0.03 s a page (bench/extract_speed.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pdfminer.utils import apply_matrix_pt, apply_matrix_rect
 
 from extract.readers.pdfcontent import FastInterpreter
 
-# Ruling lines closer than this to each other are one line (points); pdfplumber's defaults.
+# Ruling lines closer than 3 pt are one line; cells come from where lines cross.
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
                   "join_tolerance": 3, "intersection_tolerance": 3}
 
