@@ -5,6 +5,7 @@ The pipeline is the only place the crawler writes documents; middlewares only lo
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from scrapy import signals
@@ -93,7 +94,8 @@ class ProgressExtension:
         if self.crawler.settings.getbool("GONGKAI_PROGRESS", True):
             from tqdm import tqdm
 
-            self.bar = tqdm(desc="crawl", unit=" req", leave=True, mininterval=0.5)
+            # in a log (not a terminal) a line every 10 s, not every refresh
+            self.bar = tqdm(desc="crawl", unit=" req", leave=True, mininterval=0.5 if sys.stderr.isatty() else 10)
 
     def tick(self, *args: Any, **kwargs: Any) -> None:
         gk = getattr(self.crawler.spider, "gk", None)
@@ -102,7 +104,7 @@ class ProgressExtension:
         self.bar.n = gk.counts["requests"]
         self.bar.set_postfix(docs=len(gk.documents), reports=len(gk.reports),
                              failed=sum(gk.failures.values()), refresh=False)
-        self.bar.refresh() if self.bar.n % 20 == 0 else None
+        self.bar.update(0)  # redraws when mininterval has passed
 
     def closed(self, spider: Any) -> None:
         if self.bar is not None:
