@@ -4,10 +4,10 @@ rapidocr-onnxruntime (the `ocr` extra: pip install 'gongkai[ocr]') ships its det
 recognition models in the wheel, so nothing is downloaded at run time.
 
 A page scanned at a slant is first turned level (deskew: the angle at which the rows of ink
-are sharpest). Tables are rebuilt from the page image: the ruling lines are found with OpenCV morphology
-(long thin horizontal and vertical strokes), the grid comes from their positions, two grid
-cells are one merged cell where the line between them is missing, and each recognised text
-box goes to the cell under its centre. Text outside tables becomes lines for the same
+are sharpest). Tables are rebuilt from the page image: the ruling lines are found with
+OpenCV morphology (long thin horizontal and vertical strokes), the grid comes from their
+positions, two grid cells are one merged cell where the line between them is missing, and
+each recognised text box goes to the cell under its centre. Text outside tables becomes lines for the same
 paragraph assembly the PDF reader uses. Coordinates are converted to PDF points so a table
 continued on the next scanned page is joined like a text-layer one.
 """
