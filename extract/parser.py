@@ -65,14 +65,16 @@ def _sections(doc: Document) -> tuple[list[str], list[str | None]]:
 
 def _heading(text: str) -> str | None:
     """The section a heading line opens: "三、收到和处理…" by its words, or the national
-    form's own title without its number (OCR drops a lone 三、 at times)."""
+    form's own title with its number garbled (OCR drops a lone 三 or 、 at times)."""
     t = norm(text).replace("#", "")
     if len(t) > MAX_HEADING:
         return None
     m = HEADING.match(t)
     if m:
         return next((sec for sec, words in SECTION_WORDS if words.search(m.group("title"))), None)
-    return next((sec for sec, title in UNNUMBERED.items() if t == title), None)
+    # "收到和处理…", "、收到和处理…" (the 三 lost), "三收到和处理…" (the 、 lost)
+    bare = re.sub(r"^[一二三四五六七八九十]{0,2}[、.．,，]?", "", t)
+    return next((sec for sec, title in UNNUMBERED.items() if bare == title), None)
 
 
 def _title_agency_year(doc: Document) -> tuple[str | None, int | None]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from extract import parse_bytes, parse_file
 
 TEXTS = Path(__file__).parent / "texts"
@@ -68,8 +70,10 @@ def test_empty_tab_cells_do_not_hang_the_text_reader() -> None:
     assert r["requests"] is None
 
 
-def test_heading_without_its_number_still_opens_its_section() -> None:
-    """OCR drops a lone 三、 at times: the form's own title alone is still the heading, while
+@pytest.mark.parametrize("heading", ["收到和处理政府信息公开申请情况", "、收到和处理政府信息公开申请情况",
+                                     "三收到和处理政府信息公开申请情况"])
+def test_heading_without_its_number_still_opens_its_section(heading: str) -> None:
+    """OCR drops a lone 三 or 、 at times: the form's own title is still the heading, while
     a sub-heading such as （二）依申请公开 does not open section 三."""
     import json
 
@@ -80,7 +84,7 @@ def test_heading_without_its_number_still_opens_its_section() -> None:
     doc = read_document((Path(__file__).parent / "fixtures" / "001.docx").read_bytes(), "001.docx")
     headings = [k for k, b in enumerate(doc.blocks) if isinstance(b, Paragraph) and b.text == "三、收到和处理政府信息公开申请情况"]
     assert len(headings) == 1
-    doc.blocks[headings[0]] = Paragraph("收到和处理政府信息公开申请情况")
+    doc.blocks[headings[0]] = Paragraph(heading)
     r = parse_document(doc)
     assert r["sections"] == gold["sections"]
     assert r["requests"] == gold["requests"]

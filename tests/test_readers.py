@@ -297,6 +297,38 @@ def test_slanted_scan_is_read_level() -> None:
     assert share >= 0.97, bad
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("wear", ["grain", "grain+blur+jpeg+grey+slant"])
+def test_worn_scan_is_read(wear: str) -> None:
+    """A copier's grain (noise σ = 25 grey levels), blur, JPEG at quality 50, a grey page and a
+    slant: every value of the seed is still read."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install 'gongkai[ocr]'")
+    import numpy as np
+    from PIL import Image, ImageFilter
+    from test_readers_seeds import score
+
+    from extract import parse_bytes
+
+    rng = np.random.default_rng(0)
+    pages = []
+    for page in _rotated_pages(FIXTURES / "001.lo.pdf", 0.0):
+        grey = np.asarray(page).astype(np.float32) + rng.normal(0, 25, (page.height, page.width))
+        page = Image.fromarray(np.clip(grey, 0, 255).astype(np.uint8))
+        if "blur" in wear:
+            page = page.filter(ImageFilter.GaussianBlur(1.0))
+            jpeg = io.BytesIO()
+            page.save(jpeg, format="JPEG", quality=50)
+            page = Image.open(io.BytesIO(jpeg.getvalue())).convert("L")
+            page = Image.fromarray((np.asarray(page) * 0.6 + 90).astype(np.uint8))
+            page = page.rotate(0.8, resample=Image.BICUBIC, fillcolor=230)
+        pages.append(page)
+    buf = io.BytesIO()
+    pages[0].save(buf, format="TIFF", save_all=True, append_images=pages[1:], dpi=(150, 150))
+    gold = json.loads(next((HERE / "seeds" / "gold").glob("001_*.json")).read_text(encoding="utf-8"))
+    share, bad = score(parse_bytes(buf.getvalue(), f"{wear}.tif"), gold)
+    assert share == 1.0, bad
+
+
 # ----------------------------------------------------------------------------- the command
 
 
