@@ -173,14 +173,14 @@ def _trafilatura(text: str, tree: etree._Element) -> tuple[str | None, str | Non
         )
     except Exception:  # trafilatura raises assorted errors on odd pages; the DOM walk still works
         result = None
-    get = (result.get if isinstance(result, dict) else (lambda k: getattr(result, k, None))) if result else (lambda k: None)
+    main_text = (result.get("text") if isinstance(result, dict) else getattr(result, "text", None)) or ""
     try:
         title = examine_meta(tree).title or extract_title(tree)
         date = find_date(tree, original_date=True, extensive_search=False,
                          max_date=datetime.date.today().isoformat())
     except Exception:  # the same: metadata is a bonus, the DOM walk is the reading
         title = date = None
-    return title, date, get("text") or ""
+    return title, date, main_text
 
 
 def _article_root(body: etree._Element, main_text: str) -> etree._Element:

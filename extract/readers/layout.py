@@ -151,25 +151,24 @@ def _split_row(last: list[str], first: list[str]) -> list[str] | None:
     The two parts complement each other: no column has a number in both, the continuation
     holds only the rest of the label text or the numbers the first part lacks, and its
     label does not start like a new row's (一、 （三） 2.)."""
-    def number(c: str) -> bool:
-        return bool(c) and is_number(c)
-
-    if not any(number(c) for c in last + first) or any(number(a) and number(c) for a, c in zip(last, first, strict=True)):
+    pairs = list(zip(last, first, strict=True))
+    last_numbers, first_numbers = any(map(is_number, last)), any(map(is_number, first))
+    if not (last_numbers or first_numbers) or any(is_number(a) and is_number(c) for a, c in pairs):
         return None
-    if not any(c and not number(c) and c != a for a, c in zip(last, first, strict=True)) and not (
-        any(number(c) for c in first) and not any(number(c) for c in last)
-    ):
+    text_continues = any(c and not is_number(c) and c != a for a, c in pairs)
+    numbers_moved = first_numbers and not last_numbers
+    if not (text_continues or numbers_moved):
         return None  # nothing continues: the label is not cut and no numbers moved
-    text = next((c for c in first if c and not number(c)), "")
+    text = next((c for c in first if c and not is_number(c)), "")
     if text and START.match(text) and text not in last:
         return None
     out = []
-    for a, c in zip(last, first, strict=True):
+    for a, c in pairs:
         if not c or c == a:
             out.append(a)  # (a label merged over the break is given back to both parts)
         elif not a:
             out.append(c)
-        elif number(a) or number(c):
+        elif is_number(a) or is_number(c):
             return None  # a header or caption across the columns: a row of its own
         else:
             out.append(join_lines([a, c]))

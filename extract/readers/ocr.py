@@ -7,9 +7,9 @@ A page scanned at a slant is first turned level (deskew: the angle at which the 
 are sharpest). Tables are rebuilt from the page image: the ruling lines are found with
 OpenCV morphology (long thin horizontal and vertical strokes), the grid comes from their
 positions, two grid cells are one merged cell where the line between them is missing, and
-each recognised text box goes to the cell under its centre. Text outside tables becomes lines for the same
-paragraph assembly the PDF reader uses. Coordinates are converted to PDF points so a table
-continued on the next scanned page is joined like a text-layer one.
+each recognised text box goes to the cell under its centre. Text outside tables becomes
+lines for the same paragraph assembly the PDF reader uses. Coordinates are converted to PDF
+points so a table continued on the next scanned page is joined like a text-layer one.
 """
 
 from __future__ import annotations

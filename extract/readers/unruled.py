@@ -87,8 +87,8 @@ def _table_from_lines(lines: list[Line], strong: list[bool]) -> TableItem | None
         row = [""] * (len(xs) - 1)
         for x0, x1, text in li.cells:
             k = min(max(bisect_right(xs, (x0 + x1) / 2) - 1, 0), len(row) - 1)
-            if k == 0 or not is_number(text):  # labels left of the numbers, headers anywhere
-                k = 0 if x1 <= xs[1] + 1.0 else k
+            if not is_number(text) and x1 <= xs[1] + 1.0:  # a label: left of the numbers
+                k = 0
             row[k] = f"{row[k]} {text}".strip() if row[k] else text
         rows.append(row)
         tops.append((li.top, li.bottom))
