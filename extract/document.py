@@ -19,6 +19,9 @@ class Paragraph:
 @dataclass
 class Table:
     rows: list[list[str]]
+    # grid position -> id of the physical (merged) cell covering it, where the reader knows it
+    # (HTML, Word, PDF): a value in a colspan cell is one value, not one per grid column.
+    owners: list[list[int]] | None = None
 
 
 Block = Paragraph | Table

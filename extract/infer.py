@@ -1,20 +1,25 @@
-"""Fill blank cells that the table's own totals fix exactly, and nothing else.
+"""Fill cells that the table's own totals fix exactly; a blank cell they do not fix is 0.
 
 The equations are the form's: every row's total is the sum of its six columns; （七）总计
 is the sum of the result rows, column by column; 一 + 二 = 三（七） + 四 in every column; in
-table 四 each total is the sum of its four results. A blank is filled when an equation with
-it as the only unknown gives a non-negative whole number, or when non-negative unknowns must
-sum to zero. A fill that contradicts another equation is withdrawn: better null than wrong.
+table 四 each total is the sum of its four results. A cell without a number is filled when an
+equation with it as the only unknown gives a non-negative whole number, or when non-negative
+unknowns must sum to zero ("inferred"). A fill that contradicts another equation is withdrawn:
+better null than wrong.
+
+A cell printed blank (&nbsp;, —) that the totals leave open is 0, as the table says ("blank");
+a total printed blank is then the sum of its parts ("inferred"). A number that was printed but
+not read (lost in a PDF text dump) is never taken for 0: it stays null unless the totals fix it.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from extract import form
-from extract.tables import Cell, RequestTable
+from extract.tables import AppealTable, Cell, CellRef, RequestTable
 
-CellRef = tuple[str, int]
 Equation = list[tuple[CellRef, int]]  # sum of coef * value == 0
 MAX_COMBINATIONS = 4096
 
@@ -76,50 +81,75 @@ def _flatten(rows: dict[str, list[Cell]]) -> dict[CellRef, Cell]:
     return {(key, c): v for key, vec in rows.items() for c, v in enumerate(vec)}
 
 
-def infer_requests(table: RequestTable, keys: list[str]) -> set[CellRef]:
-    """Fill table.rows in place; returns the cells filled."""
+def _blanks_to_zero(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[Equation],
+                    is_total: Callable[[CellRef], bool]) -> dict[CellRef, str]:
+    """Printed blanks the totals left open: parts are 0, then totals are the sum of their parts."""
+    how: dict[CellRef, str] = {}
+    for ref in sorted(r for r in blank if values.get(r) is None and not is_total(r)):
+        values[ref] = 0
+        how[ref] = "blank"
+    solved = solve(values, eqs)
+    if solved is not None:
+        values.update(solved[0])
+        how.update({ref: "inferred" for ref in solved[1]})
+    for ref in sorted(r for r in blank if values.get(r) is None):
+        values[ref] = 0
+        how[ref] = "blank"
+    return how
+
+
+def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
+    """Fill table.rows in place; returns how each cell not read as printed got its value
+    ("inferred", "blank", "split")."""
     eqs = request_equations(keys, set(table.rows))
     base = _flatten(table.rows)
     short = [k for k in table.candidates if table.candidates[k]]
     combos = 1
     for k in short:
         combos *= len(table.candidates[k])
-    outcomes: list[tuple[dict[CellRef, Cell], set[CellRef]]] = []
+    outcomes: list[tuple[dict[CellRef, Cell], set[CellRef], set[CellRef]]] = []
     if short and combos <= MAX_COMBINATIONS:
         for choice in itertools.product(*(table.candidates[k] for k in short)):
             trial = dict(base)
-            for key, vec in zip(short, choice, strict=True):
+            split: set[CellRef] = set()
+            for key, (vec, cols) in zip(short, choice, strict=True):
                 trial.update({(key, c): v for c, v in enumerate(vec)})
+                split.update((key, c) for c in cols)
             solved = solve(trial, eqs)
             if solved is None:
                 continue
-            vals, _ = solved
+            vals, filled = solved
             if all(vals.get((k, c)) is not None for k in short for c in range(7)):
-                outcomes.append(solved)
+                outcomes.append((vals, filled, split))
+    how: dict[CellRef, str] = {}
     if outcomes and all(
         [o[0][(k, c)] for k in short for c in range(7)] == [outcomes[0][0][(k, c)] for k in short for c in range(7)]
         for o in outcomes
     ):
         # every reading of the short rows that fits the totals gives the same numbers
-        values, filled = outcomes[0]
-        filled = set(filled) | {(k, c) for k in short for c in range(7) if any(
-            (k, c) in o[1] for o in outcomes)}
+        values, filled, split = outcomes[0]
+        filled = set(filled) | {(k, c) for k in short for c in range(7) if any((k, c) in o[1] for o in outcomes)}
+        split = split - filled
+        how.update({ref: "inferred" for ref in filled})
+        how.update({ref: "split" for ref in split if all(ref in o[2] for o in outcomes)})
     else:
         solved = solve(base, eqs)
-        if solved is None:
-            return set()
-        values, filled = solved
+        values, filled = solved if solved is not None else (dict(base), set())
+        how.update({ref: "inferred" for ref in filled})
+    how.update(_blanks_to_zero(values, table.blank, eqs, lambda r: r[1] == 6 or r[0] == "total_processed"))
     for (key, c), v in values.items():
         if key in table.rows:
             table.rows[key][c] = v
-    return {ref for ref in filled if ref[0] in table.rows}
+    return {ref: h for ref, h in how.items() if ref[0] in table.rows}
 
 
-def infer_appeals(appeals: dict[str, list[Cell]]) -> set[CellRef]:
-    solved = solve(_flatten(appeals), appeal_equations(set(appeals)))
-    if solved is None:
-        return set()
-    values, filled = solved
+def infer_appeals(table: AppealTable) -> dict[CellRef, str]:
+    eqs = appeal_equations(set(table.groups))
+    solved = solve(_flatten(table.groups), eqs)
+    values, filled = solved if solved is not None else (_flatten(table.groups), set())
+    how: dict[CellRef, str] = {ref: "inferred" for ref in filled}
+    how.update({ref: "split" for ref in table.split})
+    how.update(_blanks_to_zero(values, table.blank, eqs, lambda r: r[1] == 4))
     for (key, c), v in values.items():
-        appeals[key][c] = v
-    return filled
+        table.groups[key][c] = v
+    return how

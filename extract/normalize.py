@@ -30,10 +30,15 @@ DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./]\s*(?P<m>\d{1,2})\s*[-./]\s
 
 
 @lru_cache(maxsize=8192)
+def squeeze(text: str) -> str:
+    """NFKC (full-width brackets and digits to half-width), no whitespace."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+@lru_cache(maxsize=8192)
 def norm(text: str) -> str:
-    """NFKC (full-width brackets and digits to half-width), no whitespace, known variants unified."""
-    text = unicodedata.normalize("NFKC", text)
-    text = _SPACE.sub("", text)
+    """squeeze(), and the form's labels' known variants and typos unified (for label matching)."""
+    text = squeeze(text)
     for variant, canonical in _ALIASES:
         text = text.replace(variant, canonical)
     return text

@@ -1,9 +1,11 @@
 """The report parser: a Document in, the parse contract of DESIGN.md out.
 
 It reads only the document model, so every reader (text, HTML, PDF, DOCX, OCR) feeds it the
-same way: find the six sections by their headings, read the agency, year and printed date,
-decide the format from the tables' own headers (never from the document number the report
-cites), read tables 二, 三 and 四, fill what the totals fix, and run the checks.
+same way: find the six sections by their headings (also inside a long line: text copied from
+a web page keeps a whole report on one line), read the agency, year and printed date
+(extract/meta.py), decide the format from the tables' own headers (never from the document
+number the report cites), read tables 二, 三 and 四 from their grids or, where they lost their
+structure, from the stream of labels and numbers, fill what the totals fix, and run the checks.
 """
 
 from __future__ import annotations
@@ -15,8 +17,19 @@ from extract import form
 from extract.checks import run_checks
 from extract.document import Document, Paragraph, Table
 from extract.infer import infer_appeals, infer_requests
-from extract.normalize import DATE, DATE_ISO, cn_year, norm, to_date
-from extract.tables import detect_format, read_active, read_appeals, read_requests
+from extract.meta import read_meta
+from extract.normalize import norm
+from extract.tables import (
+    RequestTable,
+    detect_format,
+    grid_appeal_rows,
+    grid_request_rows,
+    read_active,
+    read_appeals,
+    read_requests,
+    stream_appeal_rows,
+    stream_request_rows,
+)
 
 HEADING = re.compile(r"^#*\s*(?P<num>[一二三四五六七八九十]{1,2})\s*[、.．]\s*(?P<title>.+)$")
 # (section, keywords that name it); a later section's words are tried first where they overlap.
@@ -32,28 +45,72 @@ MAX_HEADING = 40
 # Section titles of the national form that are headings even without their number ("总体情况"
 # alone is too common a phrase).
 UNNUMBERED = {sec: norm(title) for sec, title in form.SECTIONS.items() if sec != "1"}
-YEAR_IN_TITLE = [
-    # 伊宁市潘津镇人民政府 2024 年政府信息公开工作年度报告
-    re.compile(r"^(?P<agency>.*?)\s*(?:关于)?\s*(?P<year>(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年度?\s*(?:政府信息公开|政务公开|信息公开)"),
-    # 甘河子镇政府信息公开工作2024年度报告
-    re.compile(r"^(?P<agency>.*?)\s*(?:政府信息公开|政务公开|信息公开)(?:工作)?\s*(?P<year>(?:19|20)\d{2})\s*年度?"),
-]
-YEAR_IN_TEXT = [
-    re.compile(r"现将\s*(?P<year>(?:19|20)\d{2})\s*年"),
-    re.compile(r"自\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"),
-    re.compile(r"(?P<year>(?:19|20)\d{2})\s*年度?政府信息公开"),
-]
-INSTITUTION = re.compile(r"(人民政府|政府|办公室|办公厅|委员会|局|委|办|院|中心|街道办事处|办事处|管委会|厅|署|所|站|队|会)$")
-SIGNATURE_MAX = 30
-MAX_AGENCY = 40
+NUMERALS = dict(zip("一二三四五六", "123456", strict=True))
+# The section titles real reports print, for headings found inside a longer line.
+INLINE_TITLES: dict[str, list[str]] = {
+    "1": ["总体情况", "概述"],
+    "2": ["主动公开政府信息情况", "主动公开政府信息", "主动公开情况"],
+    "3": ["收到和处理政府信息公开申请情况", "依申请公开政府信息情况", "依申请公开情况"],
+    "4": ["政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况",
+          "政府信息公开行政复议行政诉讼情况", "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
+          "因政府信息公开工作被申请行政复议、提起行政诉讼情况", "政府信息公开行政复议、诉讼情况",
+          "行政复议、行政诉讼情况", "行政复议和行政诉讼情况"],
+    "5": ["政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "存在的主要问题和改进情况",
+          "存在问题及改进情况", "存在的主要问题及改进措施", "存在的主要问题和改进措施", "主要问题及改进情况"],
+    "6": ["其他需要报告的事项"],
+}
 
 
-def _sections(doc: Document) -> tuple[list[str], list[str | None]]:
+def _loose(title: str) -> str:
+    """A title as a pattern that allows whitespace between its characters (PDF and OCR text)."""
+    return r"\s*".join(re.escape(c) for c in title)
+
+
+INLINE_HEADING = re.compile(
+    r"(?P<num>[一二三四五六])\s*[、.．]\s*(?:"
+    + "|".join(f"(?P<s{sec}_{i}>{_loose(t)})" for sec, titles in INLINE_TITLES.items()
+               for i, t in enumerate(sorted(titles, key=len, reverse=True)))
+    + r")"
+)
+
+
+def split_inline_headings(blocks: list[Paragraph | Table]) -> list[Paragraph | Table]:
+    """Paragraphs cut at the section headings inside them: "…如下：一、总体情况 2024年，…".
+
+    A heading counts only with its own number (三、 for section 3) and not as an item of a list
+    of the sections (一、总体情况；二、…)."""
+    out: list[Paragraph | Table] = []
+    for block in blocks:
+        if not isinstance(block, Paragraph) or len(block.text) <= MAX_HEADING:
+            out.append(block)
+            continue
+        text, cuts = block.text, []
+        for m in INLINE_HEADING.finditer(text):
+            sec = next(k[1] for k, v in m.groupdict().items() if v and k.startswith("s"))
+            after = text[m.end():].lstrip()
+            if NUMERALS[m.group("num")] != sec or (after and after[0] in "；;，,、。"):
+                continue
+            cuts.append((m.start(), m.end()))
+        if not cuts:
+            out.append(block)
+            continue
+        pos = 0
+        for start, end in cuts:
+            if text[pos:start].strip():
+                out.append(Paragraph(text[pos:start].strip()))
+            out.append(Paragraph(text[start:end].strip()))
+            pos = end
+        if text[pos:].strip():
+            out.append(Paragraph(text[pos:].strip()))
+    return out
+
+
+def _sections(blocks: list[Paragraph | Table]) -> tuple[list[str], list[str | None]]:
     """The sections found, in order, and for each block the section it lies in."""
     found: list[str] = []
     where: list[str | None] = []
     current: str | None = None
-    for block in doc.blocks:
+    for block in blocks:
         if isinstance(block, Paragraph):
             sec = _heading(block.text)
             if sec is not None and (current is None or int(sec) > int(current)):
@@ -77,108 +134,71 @@ def _heading(text: str) -> str | None:
     return next((sec for sec, title in UNNUMBERED.items() if bare == title), None)
 
 
-def _title_agency_year(doc: Document) -> tuple[str | None, int | None]:
-    """The agency and year named by the title (or, failing that, an opening paragraph)."""
-    candidates = [doc.title or ""] + doc.paragraphs()[:5]
-    for text in candidates:
-        t = re.sub(r"\s+", " ", text.strip().lstrip("#").strip())
-        for pattern in YEAR_IN_TITLE:
-            m = pattern.search(t)
-            if m and len(m.group("agency")) <= MAX_AGENCY:  # longer: a sentence, not a title
-                agency = m.group("agency").strip(" ：:，,")
-                return agency or None, cn_year(m.group("year"))
-    return None, None
+def _block_text(block: Paragraph | Table) -> str:
+    if isinstance(block, Paragraph):
+        return block.text
+    return "\n".join(" | ".join(c for c in row if c) for row in block.rows)
 
 
-def _year_from_text(text: str) -> int | None:
-    for pattern in YEAR_IN_TEXT:
-        m = pattern.search(text)
-        if m:
-            return int(m.group("year"))
-    return None
+def _known(table: RequestTable | None) -> int:
+    return sum(v is not None for vec in table.rows.values() for v in vec) if table else 0
 
 
-def _signature_and_date(doc: Document) -> tuple[str | None, str | None]:
-    """The printed date at the end (落款) and the signature line above it."""
-    paras = [p.strip() for p in doc.paragraphs() if p.strip()]
-    tail = paras[-8:]
-    for i in range(len(tail) - 1, -1, -1):
-        text = tail[i]
-        if len(norm(text)) > SIGNATURE_MAX + 16:
-            continue
-        m = None
-        for pattern in (DATE, DATE_ISO):
-            for m_ in pattern.finditer(text):
-                m = m_
-        if m is None or text[m.end():].strip(" 　）)"):
-            continue
-        d = to_date(m)
-        if d is None:
-            continue
-        before = text[: m.start()].strip()
-        signature = before or (tail[i - 1] if i > 0 and len(norm(tail[i - 1])) <= SIGNATURE_MAX else None)
-        return (signature.strip() if signature else None), d.isoformat()
-    return None, None
+Requests = tuple[RequestTable | None, list[str], dict]
 
 
-def _choose_agency(title_agency: str | None, signature: str | None, meta: dict[str, str]) -> str | None:
-    """The reporting body as the report names it: the title's name, completed from the signature.
+def _read_requests(rows: list, fmt: str) -> Requests:
+    table = read_requests(rows, fmt)
+    if table is None:
+        return None, form.request_keys(fmt), {}
+    keys = form.request_keys(fmt, split_other=table.split_other)
+    return table, keys, infer_requests(table, keys)
 
-    The title may give a short name (甘河子镇); the signature then gives the full one
-    (乌苏市甘河子镇人民政府). A signing office (…人民政府办公室) does not replace a full name.
-    """
-    sig = norm(signature) if signature else None
-    if title_agency:
-        t = norm(title_agency)
-        if INSTITUTION.search(t):
-            return t
-        if sig and t in sig:
-            return sig
-        return t
-    if sig and INSTITUTION.search(sig):
-        return sig
-    publisher = meta.get("发布机构")
-    return norm(publisher) if publisher else None
+
+def _requests(grid: list[Table], text: str, fmt: str) -> Requests:
+    """Table 三 from its grids, or from the stream of its text where that reads more of it."""
+    best = _read_requests(grid_request_rows(grid), fmt) if grid else (None, form.request_keys(fmt), {})
+    table, keys = best[0], best[1]
+    if table is not None and len(table.rows) == len(keys) and _known(table) == 7 * len(keys):
+        return best  # the grid read every cell
+    other = _read_requests(stream_request_rows(text), fmt)
+    return other if _known(other[0]) > _known(table) else best
 
 
 def parse_document(doc: Document) -> dict[str, Any]:
-    sections, where = _sections(doc)
-    title_agency, year = _title_agency_year(doc)
-    full_text = doc.text()
-    if year is None:
-        year = _year_from_text(full_text)
-    signature, published = _signature_and_date(doc)
-    agency = _choose_agency(title_agency, signature, doc.meta)
+    blocks = split_inline_headings(doc.blocks)
+    sections, where = _sections(blocks)
+    first_section = next((i for i, s in enumerate(where) if s is not None), len(blocks))
+    full_text = "\n".join(_block_text(b) for b in blocks)
+    meta = read_meta(doc, blocks, first_section, full_text)
 
-    def tables_in(sec: str) -> list[list[list[str]]]:
-        return [b.rows for b, s in zip(doc.blocks, where, strict=True) if isinstance(b, Table) and s == sec]
+    def tables_in(sec: str) -> list[Table]:
+        return [b for b, s in zip(blocks, where, strict=True) if isinstance(b, Table) and s == sec]
 
     def text_in(sec: str) -> str:
-        parts = []
-        for b, s in zip(doc.blocks, where, strict=True):
-            if s == sec:
-                parts.append(b.text if isinstance(b, Paragraph) else "\n".join(" ".join(r) for r in b.rows))
-        return "\n".join(parts)
+        return "\n".join(_block_text(b) for b, s in zip(blocks, where, strict=True) if s == sec)
 
-    active_tables = tables_in("2")
-    request_tables = tables_in("3")
-    appeal_tables = tables_in("4")
-    if not sections and doc.tables():
+    all_tables = [b for b in blocks if isinstance(b, Table)]
+    if sections:
+        active_tables, request_tables, appeal_tables = tables_in("2"), tables_in("3"), tables_in("4")
+        active_text, request_text, appeal_text = text_in("2"), text_in("3"), text_in("4")
+    else:
         # no recognisable headings (an attachment holding only the tables): read them all
-        request_tables = active_tables = appeal_tables = [t.rows for t in doc.tables()]
+        active_tables = request_tables = appeal_tables = all_tables
+        active_text = request_text = appeal_text = full_text
 
-    fmt = detect_format(text_in("2") if "2" in sections else full_text)
-    if fmt is None:
-        has_tables = bool(request_tables or active_tables)
-        fmt = form.format_for_year(year)
-        if fmt == "legacy" and has_tables:
-            fmt = "2019"
+    fmt = detect_format(active_text if "2" in sections else full_text)
+    if meta.year is not None and meta.year <= 2018:
+        fmt = "legacy"  # the 2008 regulation's free form, whatever the report cites
+    elif fmt is None:
+        fmt = form.format_for_year(meta.year)
 
     report: dict[str, Any] = {
         "source": doc.source,
-        "agency": agency,
-        "year": year,
-        "published": published,
+        "agency": meta.agency,
+        "year": meta.year,
+        "published": meta.published,
+        "published_from": meta.published_from,
         "format": fmt,
         "sections": sections,
         "active": None,
@@ -190,20 +210,28 @@ def parse_document(doc: Document) -> dict[str, Any]:
     cells: dict[str, str] = {}
     keys = form.request_keys(fmt)
     if fmt != "legacy":
-        report["active"] = read_active(active_tables, fmt)
-        table = read_requests(request_tables, fmt)
+        active = read_active(active_tables, fmt, active_text)
+        if active is None and sections and "2" not in sections:
+            active = read_active(all_tables, fmt, full_text)  # its heading was lost
+        if active is not None:
+            report["active"] = active.values
+            cells.update(active.cells)
+        table, keys, how = _requests(request_tables, request_text, fmt)
+        if table is None and sections and "3" not in sections:
+            table, keys, how = _requests(all_tables, full_text, fmt)
         if table is not None:
-            keys = form.request_keys(fmt, split_other=table.split_other)
-            for ref in sorted(infer_requests(table, keys), key=lambda r: (keys.index(r[0]), r[1])):
-                cells[f"requests.{ref[0]}.{ref[1]}"] = "inferred"
+            for (key, c), h in sorted(how.items(), key=lambda r: (keys.index(r[0][0]), r[0][1])):
+                cells[f"requests.{key}.{c}"] = h
             report["requests"] = {k: table.rows.get(k) for k in keys}
-        appeals, _blanks = read_appeals(appeal_tables)
+        appeals = read_appeals(grid_appeal_rows(appeal_tables)) if appeal_tables else None
+        if appeals is None and appeal_text:
+            appeals = read_appeals(stream_appeal_rows(appeal_text))
         if appeals is not None:
             groups = [g for g, _ in form.APPEAL_GROUPS]
-            for ref in sorted(infer_appeals(appeals), key=lambda r: (groups.index(r[0]), r[1])):
-                cells[f"appeals.{ref[0]}.{ref[1]}"] = "inferred"
-            report["appeals"] = appeals
+            for (g, c), h in sorted(infer_appeals(appeals).items(), key=lambda r: (groups.index(r[0][0]), r[0][1])):
+                cells[f"appeals.{g}.{c}"] = h
+            report["appeals"] = appeals.groups
     report["cells"] = cells
-    prose = "\n".join(b.text for b, s in zip(doc.blocks, where, strict=True) if isinstance(b, Paragraph) and s in (None, "1", "3"))
+    prose = "\n".join(b.text for b, s in zip(blocks, where, strict=True) if isinstance(b, Paragraph) and s in (None, "1", "3"))
     report["checks"] = run_checks(report, keys, prose)
     return report

@@ -1,43 +1,67 @@
-"""Read the three standard tables (二, 三, 四) from table rows, whatever reader produced them.
+"""Read the three standard tables (二, 三, 四) from what the readers give: grids of cells (HTML,
+Word, PDF, markdown, tab text) or, where a table lost its structure, the stream of label text
+and numbers (extract/stream.py).
 
-Rows are matched to the form by their labels, tolerant of cut, wrapped and garbled labels,
-and by their order where labels are missing. A number that cannot be placed is None, never 0.
+Cells are mapped to the form's columns by the header, never by grid index: a value in a
+colspan cell is one value (readers say which grid positions one physical cell covers), a header
+split over two rows reads as one, an extra column is left out. Rows are matched to the form by
+their labels, tolerant of cut, wrapped and garbled labels, and by their order where labels are
+missing. A blank cell of a printed row is kept as blank (extract/infer.py makes it 0 unless the
+totals fix it); a number that cannot be placed is None, never 0.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from extract import form
+from extract import form, stream
+from extract.document import Table
 from extract.normalize import is_number, label_score, leaf, norm, parse_number
 
 Cell = int | float | None
+CellRef = tuple[str, int]
 LABEL_THRESHOLD = 0.6
 HEADER_WORDS = ("自然人", "申请人情况", "商业企业", "科研机构", "法人或其他组织", "勾稽", "信息内容")
+BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──"}
+# A count of applications above this cannot be one cell: its digits are cells run together.
+MAX_COUNT_DIGITS = 6
+
+
+def is_blank(text: str | None) -> bool:
+    """A cell printed empty (&nbsp;, —, /): a number the table says is zero."""
+    return text is not None and norm(text) in BLANKS
 
 
 @dataclass
-class RequestTable:
-    """Table 三 as read: rows found (values may hold None), and what the reader could not place."""
+class Span:
+    """One physical cell of a row: its text and the grid columns it covers."""
 
-    rows: dict[str, list[Cell]] = field(default_factory=dict)
-    # cells that were blank in the document (candidates for inference)
-    blanks: set[tuple[str, int]] = field(default_factory=set)
-    # rows whose numbers were printed but whose positions could not be read: key -> candidate vectors
-    candidates: dict[str, list[list[Cell]]] = field(default_factory=dict)
-    split_other: bool = True
-    notes: list[str] = field(default_factory=list)
+    text: str
+    lo: int
+    hi: int
 
 
-@dataclass
-class _Row:
-    label: str
-    values: list[str]  # the value cells, as text ("" = blank)
-    width_ok: bool  # exactly 7 value cells placed by the header or by count
+def spans(row: list[str], owners: list[int] | None) -> list[Span]:
+    out: list[Span] = []
+    prev = -1
+    for j, text in enumerate(row):
+        oid = owners[j] if owners is not None and j < len(owners) else -1
+        if out and oid >= 0 and oid == prev:
+            out[-1].hi = j
+        else:
+            out.append(Span(text, j, j))
+        prev = oid
+    return out
 
 
-def _dedupe(cells: list[str]) -> list[str]:
+def table_spans(table: Table) -> list[list[Span]]:
+    owners = table.owners
+    return [spans(r, owners[i] if owners and i < len(owners) else None) for i, r in enumerate(table.rows)]
+
+
+def _dedupe(cells: Iterable[str]) -> list[str]:
     """Merged cells are repeated by readers; a label repeated side by side is one label."""
     out: list[str] = []
     for c in cells:
@@ -46,21 +70,114 @@ def _dedupe(cells: list[str]) -> list[str]:
     return out
 
 
-def _header_columns(rows: list[list[str]]) -> tuple[int, int] | None:
-    """Grid columns of 自然人 and 总计 in a table's header rows, when the grid is regular."""
-    natural = total = None
-    for row in rows:
-        if any(is_number(c) for c in row):
-            break
-        for i, c in enumerate(row):
-            n = norm(c)
-            if n == "自然人" and natural is None:
-                natural = i
-            if n == "总计" and total is None:
-                total = i
-    if natural is not None and total is not None and total - natural == 6:
-        return natural, total
-    return None
+def _header_texts(header: list[list[Span]]) -> list[str]:
+    """Per grid column, the texts of the header cells above it, top to bottom (a header split
+    over two rows reads as one: 商业 / 企业 → 商业企业)."""
+    width = max((s.hi for row in header for s in row), default=-1) + 1
+    out = []
+    for j in range(width):
+        parts: list[str] = []
+        for row in header:
+            s = next((s for s in row if s.lo <= j <= s.hi), None)
+            t = norm(s.text) if s is not None else ""
+            if t and (not parts or parts[-1] != t):
+                parts.append(t)
+        out.append("".join(parts))
+    return out
+
+
+def _find_columns(texts: list[str], wanted: list[list[str]], parents: tuple[str, ...]) -> list[tuple[int, int]] | None:
+    """The grid columns (lo, hi) of each wanted header, in order, or None if one is missing."""
+    cleaned = []
+    for t in texts:
+        for p in parents:
+            t = t.replace(p, "")
+        cleaned.append(t)
+    out: list[tuple[int, int]] = []
+    j = 0
+    for names in wanted:
+        while j < len(cleaned) and not any(cleaned[j] == n or (n and cleaned[j].endswith(n)) for n in names):
+            j += 1
+        if j == len(cleaned):
+            return None
+        lo = j
+        while j + 1 < len(cleaned) and cleaned[j + 1] == cleaned[lo]:
+            j += 1
+        out.append((lo, j))
+        j += 1
+    return out
+
+
+def _values_by_columns(row: list[Span], columns: list[tuple[int, int]]) -> tuple[list[Span], list[str | None]]:
+    """The label cells and the value of each column: as many value cells as columns are read in
+    order (a colspan that differs from the header's); otherwise by the columns they cover."""
+    first = columns[0][0]
+    label = [s for s in row if s.hi < first]
+    cells = [s for s in row if s.hi >= first and s.lo <= columns[-1][1]]
+    if len(cells) == len(columns):
+        return label, [s.text for s in cells]
+    vals: list[str | None] = []
+    used: set[int] = set()
+    for lo, hi in columns:
+        cover = [s for s in cells if s.lo <= hi and s.hi >= lo]
+        s = cover[0] if cover else None
+        if s is None:
+            vals.append(None)
+        elif id(s) in used:
+            vals.append(None)  # one cell over two columns: its number is the first column's
+        else:
+            used.add(id(s))
+            vals.append(s.text)
+    return label, vals
+
+
+def _as_value(text: str | None) -> str | None:
+    """A value cell: its text when a number or a blank; None (not read) when anything else."""
+    if text is None:
+        return None
+    return text if is_number(text) or is_blank(text) else None
+
+
+# ----------------------------------------------------------------------------- table 三
+
+
+@dataclass
+class RequestTable:
+    """Table 三 as read: rows found (values may hold None), and what the reader could not place."""
+
+    rows: dict[str, list[Cell]] = field(default_factory=dict)
+    # cells without a number (blank or not read), to be solved for
+    unknown: set[CellRef] = field(default_factory=set)
+    # the subset printed blank (0 unless the totals fix them)
+    blank: set[CellRef] = field(default_factory=set)
+    # rows whose numbers were printed but whose positions could not be read: key -> readings;
+    # readings made by splitting run-together cells name the columns split
+    candidates: dict[str, list[tuple[list[Cell], frozenset[int]]]] = field(default_factory=dict)
+    split_other: bool = True
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    label: str
+    values: list[str | None]  # value cells as printed: "" blank, None not read
+    width_ok: bool  # exactly 7 value cells placed by the header or by count
+
+
+REQUEST_HEADERS = [[lab] for lab in form.REQUEST_COLUMN_LABELS[:-1]] + [["总计", "合计"]]
+REQUEST_PARENTS = ("申请人情况", "法人或其他组织")
+
+
+def _request_columns(header: list[list[Span]]) -> list[tuple[int, int]] | None:
+    texts = [t if "勾稽" not in t and "本列数据" not in t else "" for t in _header_texts(header)]
+    found = _find_columns(texts, REQUEST_HEADERS, REQUEST_PARENTS)
+    if found is None:
+        # 自然人 … 总计 six columns apart on a regular grid, whatever the labels between
+        nat = next((j for j, t in enumerate(texts) if t.endswith("自然人")), None)
+        tot = next((j for j, t in enumerate(texts) if t.endswith(("总计", "合计"))), None)
+        if nat is not None and tot is not None and tot - nat == 6:
+            found = [(j, j) for j in range(nat, tot + 1)]
+    return found
 
 
 def _value_run(cells: list[str]) -> tuple[int, list[str]]:
@@ -69,7 +186,7 @@ def _value_run(cells: list[str]) -> tuple[int, list[str]]:
     while cells and not cells[-1].strip():
         cells.pop()
     i = len(cells)
-    while i > 0 and (is_number(cells[i - 1]) or not cells[i - 1].strip()):
+    while i > 0 and (is_number(cells[i - 1]) or is_blank(cells[i - 1])):
         i -= 1
     return i, cells[i:]
 
@@ -84,46 +201,60 @@ def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
     return " ".join(_dedupe(cells[:i])), values
 
 
-def _request_rows(tables: list[list[list[str]]]) -> list[_Row]:
-    out: list[_Row] = []
-    columns: tuple[int, int] | None = None
+def grid_request_rows(tables: list[Table]) -> list[Row]:
+    out: list[Row] = []
+    columns: list[tuple[int, int]] | None = None
     width: int | None = None
+    header: list[list[Span]] = []
+    in_header = False
     pending: list[str] = []
-    for rows in tables:
-        found = _header_columns(rows)
-        if found:
-            columns, width = found, max(len(r) for r in rows)
-        elif columns and width is not None and max((len(r) for r in rows), default=0) != width:
+    for table in tables:
+        w = max((len(r) for r in table.rows), default=0)
+        if columns and width != w:
             columns = None  # a different grid: fall back to reading numbers from the right
-        for cells in rows:
-            joined = norm("".join(cells))
-            if any(w in joined for w in HEADER_WORDS):
+        for row in table_spans(table):
+            texts = [s.text for s in row]
+            joined = norm("".join(texts))
+            numbers = any(is_number(t) for t in texts)
+            if any(word in joined for word in HEADER_WORDS) or (in_header and not numbers):
+                if not numbers:
+                    header.append(row)
+                    in_header = True
                 pending = []
                 continue
-            if not any(is_number(c) for c in cells):
-                label = " ".join(_dedupe([c for c in cells if c.strip()]))
+            if header:
+                found = _request_columns(header)
+                if found:
+                    columns, width = found, w
+                header, in_header = [], False
+            if not numbers:
+                label = " ".join(_dedupe(t for t in texts if t.strip()))
                 if label:
                     pending.append(label)
                 continue
             if columns:
-                lo, hi = columns
-                vals = [cells[j] if j < len(cells) else "" for j in range(lo, hi + 1)]
-                # a label overflowing into the first data column is a lost number, not text
-                vals = [v if is_number(v) or not v.strip() else "" for v in vals]
-                label_cells = cells[:lo]
-                if lo < len(cells) and cells[lo].strip() and not is_number(cells[lo]):
-                    label_cells = label_cells + [cells[lo]]
+                label_spans, raw = _values_by_columns(row, columns)
+                label_cells = [s.text for s in label_spans]
+                first = raw[0]
+                if first and not is_number(first) and not is_blank(first):
+                    label_cells.append(first)  # a label overflowing into the first column: a lost number
                 label = " ".join(_dedupe(label_cells))
+                vals = [_as_value(v) for v in raw]
                 width_ok = True
             else:
-                label, vals = _trailing_values(cells)
+                label, trailing = _trailing_values(texts)
+                vals = list(trailing)
                 width_ok = len(vals) == 7
-            out.append(_Row(" ".join(pending + [label]).strip(), vals, width_ok))
+            out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok))
             pending = []
     return out
 
 
-def _align(rows: list[_Row], keys: list[str], labels: dict[str, str]) -> dict[int, int]:
+def stream_request_rows(text: str) -> list[Row]:
+    return [Row(r.label, list(r.numbers), len(r.numbers) == 7) for r in stream.rows(text) if r.numbers]
+
+
+def _align(rows: list[Row], keys: list[str], labels: dict[str, str]) -> dict[int, int]:
     """Monotonic best match of observed rows to form rows by label (dynamic programming)."""
     n, m = len(rows), len(keys)
     leaves = [leaf(r.label) if r.label else "" for r in rows]
@@ -151,8 +282,7 @@ def _align(rows: list[_Row], keys: list[str], labels: dict[str, str]) -> dict[in
     return match
 
 
-def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | None:
-    rows = _request_rows(tables)
+def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
     if not rows:
         return None
     labels = {key: lab for key, lab, _ in form.REQUEST_ROWS}
@@ -160,6 +290,8 @@ def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | Non
     i_other = form.REQUEST_KEYS.index("other_no_correction")
     all_keys = form.REQUEST_KEYS[:i_other] + ["other"] + form.REQUEST_KEYS[i_other:]
     match = _align(rows, all_keys, labels)
+    if not match:
+        return None
     matched_keys = {all_keys[j] for j in match.values()}
     split = not ("other" in matched_keys and not matched_keys & set(form.OTHER_SPLIT_KEYS))
     if fmt == "2019" and not matched_keys & set(form.OTHER_SPLIT_KEYS):
@@ -169,21 +301,23 @@ def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | Non
     match = {i: keys.index(all_keys[j]) for i, j in match.items() if all_keys[j] in keys}
     table = RequestTable(split_other=split)
 
-    def place(key: str, vals: list[str]) -> None:
+    def place(key: str, vals: list[str | None]) -> None:
         vec: list[Cell] = []
         for c, v in enumerate(vals):
-            num = parse_number(v)
+            num = parse_number(v) if v is not None else None
             if num is None:
-                table.blanks.add((key, c))
+                table.unknown.add((key, c))
+                if is_blank(v):
+                    table.blank.add((key, c))
             vec.append(num)
         table.rows[key] = vec
 
-    def place_short(key: str, vals: list[str]) -> None:
-        nums = [parse_number(v) for v in vals if is_number(v)]
+    def place_short(key: str, vals: list[str | None]) -> None:
+        printed = [v for v in vals if v is not None and is_number(v)]
         table.rows[key] = [None] * 7
-        table.candidates[key] = _insertions(nums, 7)
         for c in range(7):
-            table.blanks.add((key, c))
+            table.unknown.add((key, c))
+        table.candidates[key] = _readings(printed, 7)
 
     anchors = sorted(match.items())
     bounds = [(-1, -1)] + anchors + [(len(rows), len(keys))]
@@ -202,7 +336,7 @@ def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | Non
             for key, row in zip(gap_keys, gap_rows, strict=True):
                 place(key, row.values)
             continue
-        flat = [v for r in gap_rows for v in r.values if is_number(v)]
+        flat = [v for r in gap_rows for v in r.values if v is not None and is_number(v)]
         if len(flat) == 7 * len(gap_keys):
             for k, key in enumerate(gap_keys):
                 place(key, flat[7 * k : 7 * k + 7])
@@ -214,8 +348,46 @@ def read_requests(tables: list[list[list[str]]], fmt: str) -> RequestTable | Non
         for key in gap_keys:
             table.rows[key] = [None] * 7
             for c in range(7):
-                table.blanks.add((key, c))
+                table.unknown.add((key, c))
     return table
+
+
+def _run_together(printed: list[str], width: int) -> bool:
+    """Whether a short row's numbers must be cells run together: a count too long to be one
+    cell, or a number larger than the row's total (printed last)."""
+    ints = [parse_number(p) for p in printed]
+    if any(not isinstance(v, int) for v in ints):
+        return False
+    digits = [p.replace(",", "").lstrip("+-") for p in printed]
+    if any(len(d) > MAX_COUNT_DIGITS for d in digits):
+        return True
+    return len(ints) >= 2 and any(v > ints[-1] for v in ints[:-1])  # type: ignore[operator]
+
+
+def _readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozenset[int]]]:
+    """The ways a short row's printed numbers fill its 7 cells: cells run together split where
+    the row's total allows, else every placement with the lost numbers as None."""
+    if printed and _run_together(printed, width):
+        found = stream.split_readings(printed, [width], limit=8)
+        if found:
+            return [(list(v), _split_columns(printed, v)) for v in found]
+    return [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
+
+
+def _split_columns(printed: list[str], reading: list[int]) -> frozenset[int]:
+    """The columns of a reading that came from splitting a printed token."""
+    out: set[int] = set()
+    c = 0
+    for token in printed:
+        digits = token.replace(",", "")
+        k, acc = 0, ""
+        while c + k < len(reading) and acc != digits:
+            acc += str(reading[c + k])
+            k += 1
+        if k > 1:
+            out.update(range(c, c + k))
+        c += k
+    return frozenset(out)
 
 
 def _insertions(nums: list[Cell], width: int) -> list[list[Cell]]:
@@ -242,31 +414,74 @@ def _insertions(nums: list[Cell], width: int) -> list[list[Cell]]:
     return unique
 
 
-def read_appeals(tables: list[list[list[str]]]) -> tuple[dict[str, list[Cell]] | None, set[tuple[str, int]]]:
+# ----------------------------------------------------------------------------- table 四
+
+
+@dataclass
+class AppealTable:
+    groups: dict[str, list[Cell]]
+    unknown: set[CellRef] = field(default_factory=set)
+    blank: set[CellRef] = field(default_factory=set)
+    split: set[CellRef] = field(default_factory=set)
+
+
+def grid_appeal_rows(tables: list[Table]) -> list[list[str]]:
+    """The value cells of each row of table 四 that holds numbers."""
+    out: list[list[str]] = []
+    for table in tables:
+        for row in table_spans(table):
+            texts = [s.text for s in row]
+            if not any(is_number(t) for t in texts):
+                continue
+            cells = list(texts)
+            if cells and cells[0].strip() and not is_number(cells[0]) and not is_blank(cells[0]):
+                cells = cells[1:]  # a label cell in front of the numbers
+            if len(cells) == 15:
+                out.append(cells)
+                continue
+            run = _value_run(cells)[1]
+            while len(run) > 15 and not run[0].strip():
+                run.pop(0)  # blanks of merged label cells in front of the numbers
+            out.append(run)
+    return out
+
+
+def stream_appeal_rows(text: str) -> list[list[str]]:
+    return [list(r.numbers) for r in stream.rows(text) if r.numbers]
+
+
+def read_appeals(rows: list[list[str]]) -> AppealTable | None:
     """Table 四: the 15 numbers of its one data row (or spread over rows), as three groups of five."""
-    candidates: list[list[str]] = []
-    for rows in tables:
-        for cells in rows:
-            if any(is_number(c) for c in cells):
-                run = _value_run(cells)[1]
-                while len(run) > 15 and not run[0].strip():
-                    run.pop(0)  # blanks of merged label cells in front of the numbers
-                candidates.append(run)
-    row = next((c for c in candidates if len(c) == 15), None)
+    row = next((c for c in rows if len(c) == 15), None)
+    split: set[int] = set()
     if row is None:
-        flat = [v for c in candidates for v in c if is_number(v)]
-        if len(flat) != 15:
-            return None, set()
-        row = flat
-    blanks: set[tuple[str, int]] = set()
-    out: dict[str, list[Cell]] = {}
+        flat = [v for c in rows for v in c if is_number(v) or is_blank(v)]
+        if len(flat) == 15:
+            row = flat
+        else:
+            printed = [v for v in flat if is_number(v)]
+            reading = stream.unique_split(printed, [5, 5, 5]) if 0 < len(printed) < 15 else None
+            if reading is None:
+                return None
+            split = set(_split_columns(printed, reading))
+            row = [str(v) for v in reading]
+    out = AppealTable({})
     for g, (key, _) in enumerate(form.APPEAL_GROUPS):
-        vec = [parse_number(v) for v in row[5 * g : 5 * g + 5]]
-        for c, v in enumerate(vec):
-            if v is None:
-                blanks.add((key, c))
-        out[key] = vec
-    return out, blanks
+        vec: list[Cell] = []
+        for c, v in enumerate(row[5 * g : 5 * g + 5]):
+            num = parse_number(v)
+            if num is None:
+                out.unknown.add((key, c))
+                if is_blank(v):
+                    out.blank.add((key, c))
+            if 5 * g + c in split:
+                out.split.add((key, c))
+            vec.append(num)
+        out.groups[key] = vec
+    return out
+
+
+# ----------------------------------------------------------------------------- table 二
 
 
 _ACTIVE_LABELS = {
@@ -274,58 +489,203 @@ _ACTIVE_LABELS = {
     "rules": ["规章"],
     "normative": ["行政规范性文件", "规范性文件"],
     "licensing": ["行政许可"],
-    "other_services": ["其他对外管理服务事项", "对外管理服务"],
+    "other_services": ["其他对外管理服务事项", "对外管理服务事项"],
     "punishment": ["行政处罚"],
     "coercion": ["行政强制"],
     "fees": ["行政事业性收费"],
     "procurement": ["政府集中采购"],
 }
+# header text -> the column key it names (both formats)
+_ACTIVE_HEADERS = {
+    "本年制发件数": "issued", "本年废止件数": "repealed", "现行有效件数": "in_force",
+    "本年新制作数量": "new_made", "本年新公开数量": "new_published", "对外公开总数量": "total_published",
+    "上一年项目数量": "prev_items", "本年增/减": "change", "本年增减": "change", "处理决定数量": "decisions",
+    "采购项目数量": "items", "采购总金额": "amount_yuan",
+}
+_CAPTION = re.compile(r"第二十条")
 
 
-def _active_row(rows: list[list[str]], names: list[str]) -> list[str] | None:
-    for cells in rows:
-        texts = [norm(c) for c in cells if c.strip() and not is_number(c)]
-        if not texts:
+@dataclass
+class ActiveTable:
+    values: dict
+    cells: dict[str, str] = field(default_factory=dict)  # "active.rules.issued" -> blank | split
+
+
+def _header_keys(row: list[Span]) -> list[tuple[Span, str | None]] | None:
+    """A table 二 header row (信息内容 | 本年制发件数 | …): its value cells and the keys they name."""
+    texts = [norm(s.text) for s in row]
+    if not texts or any(is_number(s.text) for s in row):
+        return None
+    keys: list[tuple[Span, str | None]] = []
+    named = 0
+    for s, t in zip(row, texts, strict=True):
+        if not t or t == "信息内容":
             continue
-        label = texts[0]
-        if any(label == n or label.endswith(n) for n in names) and any(is_number(c) for c in cells):
-            start = next(i for i, c in enumerate(cells) if norm(c) == label)
-            return cells[start + 1 :]
+        key = next((k for h, k in _ACTIVE_HEADERS.items() if h in t), None)
+        if key is None and ("数量" in t or "金额" in t or "件数" in t):
+            key = ""  # a column of numbers the form does not name this way (本年处理决定数量 …)
+        named += key is not None
+        keys.append((s, key))
+    return keys if named and (texts[0] == "信息内容" or named == len(keys)) else None
+
+
+def _row_label(row: list[Span]) -> tuple[int, str] | None:
+    for i, s in enumerate(row):
+        t = norm(s.text)
+        if t and not is_number(t) and not is_blank(t):
+            return i, t
     return None
 
 
-def read_active(tables: list[list[list[str]]], fmt: str) -> dict | None:
-    rows = [cells for t in tables for cells in t]
-    if not rows:
-        return None
-    spec = form.ACTIVE_2019 if fmt == "2019" else form.ACTIVE_2021
-    out: dict = {}
-    found = False
-    for key, _label, columns in spec:
-        lookup = "fees" if key == "fees_wan" else key
-        vals = _active_row(rows, _ACTIVE_LABELS[lookup])
-        width = max(len(columns), 1)
-        nums: list[Cell] = [None] * width
-        if vals is not None:
-            found = True
-            vals = list(vals)
-            while len(vals) > width and not vals[-1].strip():
-                vals.pop()
-            if width == 1:  # one value under a wide header: wherever it sits in the row
-                vals = [v for v in vals if v.strip()][:1] or vals
-            # fewer cells than columns: a number was lost and the others' places are unknown;
-            # more: a value cell spanning several columns is repeated by readers, keep the first
-            if len(vals) >= width:
-                nums = [parse_number(v) for v in vals[:width]]
-        if columns:
-            out[key] = dict(zip(columns, nums, strict=True))
-        else:
-            out[key] = nums[0]
-    if fmt == "2019" and isinstance(out.get("procurement"), dict):
-        amount = out["procurement"].get("amount_yuan")
-        if isinstance(amount, float) and amount.is_integer():
-            out["procurement"]["amount_yuan"] = int(amount)
-    return out if found else None
+def _active_key(label: str, spec_keys: list[str]) -> str | None:
+    for key in spec_keys:
+        names = _ACTIVE_LABELS["fees" if key == "fees_wan" else key]
+        if any(label == n or label.endswith(n) for n in names):
+            return key
+    return None
+
+
+def _amount(text: str, header_unit: str, want: str) -> int | float | None:
+    """A money cell as printed (251000元, 25.1万元, 0.5) in 元 (want="元") or 万元."""
+    t = norm(text)
+    unit = "万元" if t.endswith("万元") else "元" if t.endswith("元") else header_unit
+    num = parse_number(t)
+    if num is None or unit == want:
+        return num
+    value = num * 10000 if unit == "万元" else num / 10000
+    return int(value) if isinstance(value, float) and value.is_integer() and want == "元" else value
+
+
+class _ActiveReader:
+    """Collects table 二's rows, from grids and from the stream, into the parse contract."""
+
+    def __init__(self, fmt: str) -> None:
+        self.fmt = fmt
+        self.spec = form.ACTIVE_2019 if fmt == "2019" else form.ACTIVE_2021
+        self.columns = {key: cols for key, _, cols in self.spec}
+        self.found: dict[str, list[str | None]] = {}  # key -> cell texts in the spec's column order
+        self.split: dict[str, set[int]] = {}
+        self.header_unit: dict[str, str] = {}
+
+    def width(self, key: str) -> int:
+        return max(len(self.columns[key]), 1)
+
+    def add(self, key: str, vals: list[str | None], split: Iterable[int] = ()) -> None:
+        if key not in self.found:
+            self.found[key] = vals
+            self.split[key] = set(split)
+
+    def grid(self, tables: list[Table]) -> None:
+        spec_keys = [k for k, _, _ in self.spec]
+        for table in tables:
+            header: list[tuple[Span, str | None]] | None = None
+            for row in table_spans(table):
+                joined = norm("".join(s.text for s in row))
+                if _CAPTION.search(joined) and not any(is_number(s.text) for s in row):
+                    header = None
+                    continue
+                h = _header_keys(row)
+                if h is not None:
+                    header = h
+                    continue
+                lab = _row_label(row)
+                if lab is None:
+                    continue
+                i, label = lab
+                key = _active_key(label, spec_keys)
+                if key is None:
+                    continue
+                cells = [s for s in row[i + 1 :] if norm(s.text) != label]
+                if not any(is_number(s.text) or is_blank(s.text) for s in cells):
+                    continue  # no value cells: a label alone (its numbers elsewhere, or none)
+                self.add(key, self._place(key, cells, header))
+                if header and any("万元" in norm(s.text) for s, _ in header):
+                    self.header_unit[key] = "万元"
+
+    def _place(self, key: str, cells: list[Span], header: list[tuple[Span, str | None]] | None) -> list[str | None]:
+        width = self.width(key)
+        cols = self.columns[key]
+        while cells and not cells[-1].text.strip() and len(cells) > width:
+            cells = cells[:-1]
+        if width == 1:  # one value under a wide header: wherever it sits in the row
+            nonblank = [s.text for s in cells if s.text.strip()]
+            return [nonblank[0] if nonblank else (cells[0].text if cells else None)]
+        if header and len(header) >= width:
+            keyed = [(s, k) for s, k in header if k]
+            if len(cells) == len(header):
+                by = {k: c.text for (_, k), c in zip(header, cells, strict=True) if k}
+            else:
+                by = {}
+                for s, k in keyed:
+                    cover = [c for c in cells if c.lo <= s.hi and c.hi >= s.lo]
+                    if cover and k not in by:
+                        by[k] = cover[0].text
+            if all(c in by for c in cols):
+                return [by[c] for c in cols]
+        if len(cells) >= width:
+            return [s.text for s in cells[:width]]
+        return [None] * width  # fewer cells than columns: the places of the others are unknown
+
+    def stream(self, text: str) -> None:
+        spec_keys = [k for k, _, _ in self.spec]
+        for r in stream.rows(text, amounts=True):
+            key = _active_key(norm(r.label), spec_keys)
+            if key is None or key in self.found or not r.numbers:
+                continue
+            width = self.width(key)
+            nums = r.numbers
+            if len(nums) >= width:
+                self.add(key, list(nums[:width]))
+            elif len(nums) == 1:
+                reading = stream.plain_split(nums[0], width)
+                if reading is not None:
+                    self.add(key, [str(v) for v in reading], range(width))
+                else:
+                    self.add(key, [None] * width)
+
+    def result(self) -> ActiveTable | None:
+        if not self.found:
+            return None
+        out: dict = {}
+        cells: dict[str, str] = {}
+        for key, _label, cols in self.spec:
+            vals = self.found.get(key)
+            names = cols or [None]
+            nums: list = []
+            for c, name in enumerate(names):
+                text = vals[c] if vals is not None and c < len(vals) else None
+                path = f"active.{key}" + (f".{name}" if name else "")
+                if text is None:
+                    nums.append(None)
+                    continue
+                if is_blank(text):
+                    nums.append(0)
+                    cells[path] = "blank"
+                    continue
+                if key == "procurement" and name == "amount_yuan":
+                    value = _amount(text, self.header_unit.get(key, "元"), "元")
+                elif key == "fees_wan":
+                    value = _amount(text, "万元", "万元")
+                else:
+                    value = parse_number(text)
+                nums.append(value)
+                if value is not None and c in self.split.get(key, ()):
+                    cells[path] = "split"
+            if cols:
+                out[key] = dict(zip(cols, nums, strict=True))
+            else:
+                out[key] = nums[0]
+            if key == "procurement" and vals is not None and len(vals) > 1 and vals[1] and not is_blank(vals[1]):
+                out[key]["amount_text"] = norm(vals[1])
+        return ActiveTable(out, cells)
+
+
+def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
+    reader = _ActiveReader(fmt)
+    reader.grid(tables)
+    if text is not None and len(reader.found) < len(reader.spec):
+        reader.stream(text)
+    return reader.result()
 
 
 def detect_format(text: str) -> str | None:

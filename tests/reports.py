@@ -43,6 +43,7 @@ def reports(draw, fmt: str | None = None) -> dict:
             "fees": draw(st.fixed_dictionaries({"prev_items": count, "change": st.integers(-5, 5)})),
             "procurement": draw(st.fixed_dictionaries({"items": count, "amount_yuan": st.integers(0, 10**7)})),
         }
+        active["procurement"]["amount_text"] = str(active["procurement"]["amount_yuan"])  # as printed
     else:
         triple = st.fixed_dictionaries({"issued": count, "repealed": count, "in_force": count})
         active = {

@@ -24,7 +24,7 @@ def test_2019_format_report() -> None:
         "punishment": {"prev_items": 31, "change": 0, "decisions": 58},
         "coercion": {"prev_items": 2, "change": 0, "decisions": 3},
         "fees": {"prev_items": 3, "change": -1},
-        "procurement": {"items": 7, "amount_yuan": 251000},  # printed as "251000元"
+        "procurement": {"items": 7, "amount_yuan": 251000, "amount_text": "251000元"},
     }
     req = r["requests"]
     assert "other" in req and "other_other" not in req  # 其他处理 is one row in 2019

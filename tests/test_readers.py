@@ -37,11 +37,14 @@ def test_expand_rowspan_colspan() -> None:
         [("c", 1, 1), ("d", 1, 1)],
         [("e", 1, 3)],
     ]
-    assert expand(rows) == [["A", "B", "B"], ["A", "c", "d"], ["e", "e", "e"]]
+    grid, owners = expand(rows)
+    assert grid == [["A", "B", "B"], ["A", "c", "d"], ["e", "e", "e"]]
+    # one id per physical cell: a colspan is one value, not one per grid column
+    assert owners == [[0, 1, 1], [0, 2, 3], [4, 4, 4]]
 
 
 def test_expand_bounds_hostile_spans() -> None:
-    grid = expand([[("x", 10**9, 10**9)]])
+    grid, _ = expand([[("x", 10**9, 10**9)]])
     assert len(grid) == 1 and len(grid[0]) <= 500
 
 
@@ -56,9 +59,9 @@ def test_clean_text_joins_cjk_lines_and_blanks_nbsp() -> None:
 def test_collapse_drops_phantom_columns() -> None:
     rows = [["a", "a", "b"], ["c", "c", "d"]]
     owners = [[0, 0, 1], [2, 2, 3]]
-    assert collapse(rows, owners) == [["a", "b"], ["c", "d"]]
+    assert collapse(rows, owners) == ([["a", "b"], ["c", "d"]], [[0, 1], [2, 3]])
     # a boundary in any row keeps the column
-    assert collapse(rows, [[0, 0, 1], [2, 4, 3]]) == rows
+    assert collapse(rows, [[0, 0, 1], [2, 4, 3]])[0] == rows
 
 
 # ----------------------------------------------------------------------------- sniffing

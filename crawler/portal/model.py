@@ -270,6 +270,8 @@ def gen_series(agency: Agency) -> dict[int, dict]:
                     prev = rng.randint(0, 120) if agency.kind != "town" else rng.randint(0, 10)
                     active[key] = {"prev_items": prev, "change": rng.randint(-3, 5), "decisions": rng.randint(0, 400 * big)}
                 assert [*active[key]] == cols
+            # the parse contract keeps the amount as printed too (the portal prints the bare number)
+            active["procurement"]["amount_text"] = str(active["procurement"]["amount_yuan"])
         out[year] = {
             "format": fmt,
             "sections": ["1", "2", "3", "4", "5", "6"],

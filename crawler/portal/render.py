@@ -78,6 +78,7 @@ def table_active_2021(active: dict) -> list[list[Cell]]:
 def table_active_2019(active: dict) -> list[list[Cell]]:
     h = ACTIVE_2019_HEADERS
     labels = {key: label for key, label, _ in ACTIVE_2019}
+    columns = {key: cols for key, _, cols in ACTIVE_2019}
     rows: list[list[Cell]] = []
     groups = [
         ("rules", ["rules", "normative"], h["rules"]),
@@ -93,7 +94,7 @@ def table_active_2019(active: dict) -> list[list[Cell]]:
             head[-1].cs = 2
         rows.append(head)
         for key in keys:
-            vals = [Cell(num(x)) for x in active[key].values()]
+            vals = [Cell(num(active[key][c])) for c in columns[key]]
             if len(vals) == 2:
                 vals[-1].cs = 2
             rows.append([Cell(labels[key])] + vals)

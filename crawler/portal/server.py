@@ -539,6 +539,9 @@ class Portal:
             values = v.values
             if rep.static and rep.form in self.manifest.get("files", {}):
                 values = self.manifest["files"][rep.form]["values"]
+            if values.get("published") is None and rep.form in ("html", "seed-html"):
+                # an undated page: its date is the one the portal prints at the top
+                values = {**values, "published": rep.portal_date.isoformat()}
             cols = set().union(*(self.listed_in.get(u, set()) for u in (rep.list_path(), rep.article_path, rep.alias_path) if u))
             reports.append({
                 "agency": rep.agency.name,

@@ -62,9 +62,9 @@ def read_docx(data: bytes, source: str, kind: str = "docx") -> Document:
             if text:
                 blocks.append(Paragraph(text))
         elif el.tag == W + "tbl":
-            rows = _table(el)
+            rows, owners = _table(el)
             if rows:
-                blocks.append(Table(rows))
+                blocks.append(Table(rows, owners))
         elif el.tag == W + "sdt":  # content controls wrap paragraphs/tables
             for p in el.iter(W + "p"):
                 text = clean_text(_para_text(p))
@@ -95,7 +95,7 @@ def _int(value: str | None, default: int) -> int:
         return default
 
 
-def _table(tbl) -> list[list[str]]:
+def _table(tbl) -> tuple[list[list[str]], list[list[int]]]:
     """The table's grid; gridBefore/gridAfter and vMerge handled, nested tables flattened."""
     grid: list[list[str]] = []
     owners: list[list[int]] = []  # grid position -> id of the <w:tc> covering it (-1: none)

@@ -41,15 +41,19 @@ def clean_text(text: str) -> str:
     return re.sub(r" {2,}", " ", text).strip()
 
 
-def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[list[str]]:
-    """Rows of (text, rowspan, colspan) cells, as HTML and Word store them, into a full grid.
+def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> tuple[list[list[str]], list[list[int]]]:
+    """Rows of (text, rowspan, colspan) cells, as HTML and Word store them, into a full grid,
+    and for each grid position the id of the cell covering it (-1: none).
 
     A rowspan reaching past the last row is cut at the last row; spans are bounded."""
     grid: list[list[str | None]] = []
+    ids: list[list[int]] = []
     n_rows = len(rows)
+    cell_id = 0
     for r, row in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
+            ids.append([])
         c = 0
         for text, rowspan, colspan in row:
             rowspan = max(1, min(rowspan, MAX_SPAN, n_rows - r))
@@ -60,17 +64,22 @@ def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> list[list[str]]:
             for dr in range(rowspan):
                 while len(grid) <= r + dr:
                     grid.append([])
-                target = grid[r + dr]
+                    ids.append([])
+                target, target_ids = grid[r + dr], ids[r + dr]
                 if len(target) < c + colspan:
                     target.extend([None] * (c + colspan - len(target)))
+                    target_ids.extend([-1] * (c + colspan - len(target_ids)))
                 for dc in range(colspan):
                     if target[c + dc] is None:
                         target[c + dc] = text
+                        target_ids[c + dc] = cell_id
             c += colspan
+            cell_id += 1
         if sum(len(g) for g in grid) > MAX_GRID_CELLS:
             raise ValueError(f"a table of more than {MAX_GRID_CELLS} cells")
     width = max((len(g) for g in grid), default=0)
-    return [[("" if v is None else v) for v in g] + [""] * (width - len(g)) for g in grid]
+    rows_out = [[("" if v is None else v) for v in g] + [""] * (width - len(g)) for g in grid]
+    return rows_out, [g + [-1] * (width - len(g)) for g in ids]
 
 
 def drop_empty(rows: list[list[str]]) -> list[list[str]]:
@@ -82,13 +91,14 @@ def drop_empty(rows: list[list[str]]) -> list[list[str]]:
     return [[r[j] for j in keep] for r in rows]
 
 
-def collapse(rows: list[list[str]], owners: list[list[int]]) -> list[list[str]]:
+def collapse(rows: list[list[str]], owners: list[list[int]]) -> tuple[list[list[str]], list[list[int]]]:
     """Drop phantom grid columns and rows: a grid column that no cell boundary separates from
     its left neighbour in any row (Word and LibreOffice leave such slivers after editing) is
     the same column; likewise a row that repeats the row above cell for cell."""
     if not rows or not owners:
-        return rows
+        return rows, owners
     width = len(owners[0])
     keep_cols = [0] + [j for j in range(1, width) if any(o[j] != o[j - 1] or o[j] < 0 for o in owners)]
     keep_rows = [0] + [i for i in range(1, len(owners)) if owners[i] != owners[i - 1] or -1 in owners[i]]
-    return [[rows[i][j] for j in keep_cols] for i in keep_rows]
+    return ([[rows[i][j] for j in keep_cols] for i in keep_rows],
+            [[owners[i][j] for j in keep_cols] for i in keep_rows])

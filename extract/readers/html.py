@@ -239,9 +239,9 @@ def _blocks(root: etree._Element) -> Iterator[Paragraph | Table]:
                 if child.xpath(".//table"):  # a layout table: its cells hold the content
                     yield from walk(child)
                 else:
-                    rows = _table(child)
+                    rows, owners = _table(child)
                     if rows and not _is_meta_table(rows):
-                        yield Table(rows)
+                        yield Table(rows, owners)
             elif child.tag == "br":
                 yield from flush()
             elif child.tag in BLOCK_TAGS:
@@ -263,7 +263,7 @@ def _blocks(root: etree._Element) -> Iterator[Paragraph | Table]:
     yield from flush()
 
 
-def _table(table: etree._Element) -> list[list[str]]:
+def _table(table: etree._Element) -> tuple[list[list[str]], list[list[int]]]:
     rows: list[list[tuple[str, int, int]]] = []
     for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
         cells = []
@@ -273,7 +273,7 @@ def _table(table: etree._Element) -> list[list[str]]:
     try:
         return expand(rows)
     except ValueError:
-        return []
+        return [], []
 
 
 def _cell_text(td: etree._Element) -> str:

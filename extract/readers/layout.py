@@ -210,9 +210,9 @@ def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
     for _, it in items:
         if isinstance(it, TableItem):
             flush()
-            rows = _drop_blank(collapse(it.rows, it.owners))
+            rows, owners = _drop_blank(*collapse(it.rows, it.owners))
             if rows:
-                blocks.append(Table(rows))
+                blocks.append(Table(rows, owners))
             prev = None
             continue
         new = (
@@ -235,6 +235,7 @@ def _mode(values: list[int]) -> int:
     return Counter(values).most_common(1)[0][0]
 
 
-def _drop_blank(rows: list[list[str]]) -> list[list[str]]:
+def _drop_blank(rows: list[list[str]], owners: list[list[int]]) -> tuple[list[list[str]], list[list[int]]]:
     """Rows with no text at all are ruling artefacts (a cell cut by a page break)."""
-    return [r for r in rows if any(c.strip() for c in r)]
+    keep = [i for i, r in enumerate(rows) if any(c.strip() for c in r)]
+    return [rows[i] for i in keep], [owners[i] for i in keep]

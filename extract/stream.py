@@ -1,0 +1,236 @@
+"""Text whose tables lost their structure, read as a stream of label text and numbers.
+
+Web-page text copied or archived (a whole report on one line), PDF text dumps (a label's
+characters one per line, its numbers on the next line) and OCR markdown with broken rows all
+keep the order of a table's cells. Read as a stream, each run of numbers closes a row whose
+label is the text before it. Numbers of the prose (21件, 2024年, dates, document numbers,
+telephone numbers) are not cells and stay text.
+
+Cells whose separators were lost (`801000081` for 80 1 0 0 0 0 81) are split only where the
+form's own sums leave exactly one reading (`split_readings`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from math import comb
+
+# Text that holds digits but no cell: masked before numbers are looked for.
+_NOT_CELLS = re.compile(
+    r"https?://\S+|www\.[\w./-]+|[\w.-]+@[\w.-]+"  # addresses
+    r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"  # dates
+    r"|\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?"  # times
+    r"|[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d*\s*号?"  # document numbers 〔2021〕30号
+    r"|\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)"  # telephone numbers
+    r"|第\s*\d+|\d+(?:\.\d+)?\s*[%％‰]"  # ordinals, percentages
+)
+NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
+# A number followed by one of these counts something in the prose (21件, 2024年, 3.5万元).
+UNITS = "件条个项次人户家起份篇期场年月日号天万亿元余多名位页册倍周时分秒亩米"
+AMOUNT_UNITS = ("万元", "元")
+# "1.属于国家秘密": a row's own numbering, not a cell (its digit may be glued to the last cell)
+_NUMBERING = re.compile(r"\s*[.、]\s*[\u4e00-\u9fff（(“\"]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SEPARATORS = re.compile(r"[\s|]+")
+BLANK_MARKS = {"—", "——", "-", "－", "/", "／", "\\", "–"}
+MAX_SPLIT_DIGITS = 40
+MAX_COMPOSITIONS = 200_000
+
+
+@dataclass
+class StreamRow:
+    """The text before a run of numbers, and the run (as printed: "251000元" keeps its unit)."""
+
+    label: str
+    numbers: list[str] = field(default_factory=list)
+
+
+def _mask(text: str) -> str:
+    return _NOT_CELLS.sub(lambda m: "〓" * len(m.group(0)), text)
+
+
+def _unit_after(text: str, end: int) -> str:
+    """The unit right after a number ("21件", "21 件", "251000元"), or ""."""
+    rest = text[end : end + 4].lstrip(" ")
+    for unit in AMOUNT_UNITS:
+        if rest.startswith(unit):
+            return unit
+    return rest[0] if rest and rest[0] in UNITS else ""
+
+
+def rows(text: str, amounts: bool = False) -> list[StreamRow]:
+    """The stream of `text` as rows: each maximal run of numbers with the text before it; the
+    text after the last run is a row without numbers.
+
+    `amounts`: numbers in 元/万元 are cells (table 二's fees and procurement), not prose."""
+    text = unicodedata.normalize("NFKC", text)
+    masked = _mask(text)
+    out: list[StreamRow] = []
+    label: list[str] = []
+    run: list[str] = []
+    pos = 0
+
+    def close() -> None:
+        if run:
+            out.append(StreamRow("".join(label), list(run)))
+            label.clear()
+            run.clear()
+
+    def text_before(between: str) -> None:
+        """Text between numbers ends the run, unless it is only separators or blank marks."""
+        parts = [p for p in _SEPARATORS.split(between) if p]
+        if parts and all(p in BLANK_MARKS for p in parts):
+            run.extend([""] * len(parts))  # "| 0 | — | 5 |": a blank cell, printed
+        elif parts:
+            close()
+            label.append(between)
+
+    for m in NUMBER.finditer(masked):
+        start, end = m.span()
+        token = m.group(0)
+        between = text[pos:start]
+        if _NUMBERING.match(text, end) and token.isdigit():
+            # a row's own numbering ("1.属于国家秘密"); "01.属于…": the 0 is the last cell before it
+            text_before(between)
+            glued = len(token) >= 2 and bool(run)
+            if glued:
+                run.append(token[:-1])
+            close()
+            label.append(token[-1] if glued else token)
+            pos = end
+            continue
+        unit = _unit_after(text, end)
+        if unit and not (amounts and unit in AMOUNT_UNITS):
+            close()  # prose (21件, 2024年) is text: it ends the run before it
+            label.append(between + token)
+            pos = end
+            continue
+        text_before(between)
+        if amounts and unit in AMOUNT_UNITS:
+            run.append(token + unit)
+            pos = text.index(unit, end) + len(unit)
+        else:
+            run.append(token)
+            pos = end
+    tail = text[pos:]
+    close()
+    if tail.strip(" |\t\n"):
+        out.append(StreamRow("".join(label) + tail, []))
+    return out
+
+
+def iter_labels(stream: list[StreamRow]) -> Iterator[tuple[str, list[str]]]:
+    for r in stream:
+        yield r.label, r.numbers
+
+
+# ----------------------------------------------------------------------------- run-together cells
+
+
+def _digits(token: str) -> str | None:
+    t = token.replace(",", "")
+    return t if t.isdigit() else None
+
+
+def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[list[int]]:
+    """Readings of number tokens whose separators were lost as groups of `sizes` numbers, each
+    group's last number the sum of the others (a row of table 三: [7]; table 四: [5, 5, 5]).
+
+    A token is split only inside itself, never into a part with a leading zero ("081"); up to
+    `limit` readings are returned (one means the form's sums leave exactly one)."""
+    digits = [_digits(t) for t in tokens]
+    if any(d is None for d in digits):
+        return []
+    parts_needed = sum(sizes)
+    n_digits = sum(len(d) for d in digits)  # type: ignore[arg-type]
+    if len(tokens) > parts_needed or n_digits < parts_needed or n_digits > MAX_SPLIT_DIGITS:
+        return []
+    free_cuts = n_digits - len(tokens)
+    if comb(free_cuts, parts_needed - len(tokens)) > MAX_COMPOSITIONS:
+        return []
+    # the digit string and, for each position, where the token holding it ends
+    s = "".join(digits)  # type: ignore[arg-type]
+    token_end: list[int] = []
+    at = 0
+    for d in digits:
+        at += len(d)  # type: ignore[arg-type]
+        token_end += [at] * len(d)  # type: ignore[arg-type]
+    found: list[list[int]] = []
+
+    def parts_from(i: int) -> Iterator[tuple[int, int]]:
+        """(value, end) of each part that may start at i."""
+        stop = token_end[i]
+        if s[i] == "0":
+            yield 0, i + 1
+            return
+        for j in range(i + 1, stop + 1):
+            yield int(s[i:j]), j
+
+    def group(i: int, g: int, acc: list[int]) -> None:
+        if len(found) >= limit:
+            return
+        if g == len(sizes):
+            if i == len(s):
+                found.append(list(acc))
+            return
+        size = sizes[g]
+
+        def rec(k: int, j: int, vals: list[int]) -> None:
+            if len(found) >= limit or j >= len(s):
+                return
+            # every part must start at a token start unless it continues a token
+            if k == size - 1:
+                total = sum(vals)
+                for v, e in parts_from(j):
+                    if v == total:
+                        acc.extend([*vals, v])
+                        group(e, g + 1, acc)
+                        del acc[-size:]
+                    elif v > total:
+                        break
+                return
+            for v, e in parts_from(j):
+                rec(k + 1, e, [*vals, v])
+
+        rec(0, i, [])
+
+    # a group may not straddle two tokens unless the digits force it: no constraint needed,
+    # parts never cross a token boundary (parts_from stops at the token's end)
+    group(0, 0, [])
+    return found
+
+
+def unique_split(tokens: list[str], sizes: list[int]) -> list[int] | None:
+    readings = split_readings(tokens, sizes, limit=2)
+    return readings[0] if len(readings) == 1 else None
+
+
+def plain_split(token: str, n: int, check: Callable[[list[int]], bool] | None = None) -> list[int] | None:
+    """One token into n numbers where that can be done in exactly one way ("000" → 0 0 0)."""
+    d = _digits(token)
+    if d is None or not (n <= len(d) <= MAX_SPLIT_DIGITS):
+        return None
+    out: list[list[int]] = []
+
+    def rec(i: int, vals: list[int]) -> None:
+        if len(out) > 1:
+            return
+        if len(vals) == n:
+            if i == len(d) and (check is None or check(vals)):
+                out.append(vals)
+            return
+        if d[i] == "0":
+            rec(i + 1, [*vals, 0])
+            return
+        for j in range(i + 1, len(d) - (n - len(vals) - 1) + 1):
+            rec(j, [*vals, int(d[i:j])])
+
+    rec(0, [])
+    return out[0] if len(out) == 1 else None
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))
