@@ -50,6 +50,8 @@ TOP_DATE_LABEL = re.compile(
     rf"(?:(?P<iso>(?:19|20)\d{{2}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}})|(?P<cn>(?:{YEAR})\s*年[^日]{{1,8}}日))"
 )
 META_DATE_KEYS = ("发布日期", "生成日期", "发文日期", "成文日期", "日期")
+# a note after the date: （填报人：王荣，电话：…）, （此件公开发布）
+_NOTE = re.compile(r"^\s*[（(][^（()）]{0,60}[)）]\s*$")
 SIGNATURE_MAX = 30
 MAX_AGENCY = 40
 TOP_BLOCKS = 12
@@ -64,17 +66,21 @@ class Meta:
 
 
 def _title_match(text: str) -> tuple[str | None, int] | None:
-    """(agency or None, year) named by a title-like text."""
+    """(agency or None, year) named by a title-like text: the first title in it (a preamble
+    that cites 《关于做好2024年度…年度报告…的通知》 comes after the title)."""
     t = _HEADER_PREFIX.sub("", squeeze(text).lstrip("#"))
-    for pattern in TITLE_PATTERNS:
-        m = pattern.search(t)
-        if not m:
-            continue
+    found = [m for m in (p.search(t) for p in TITLE_PATTERNS) if m]
+    for m in sorted(found, key=lambda m: m.start()):
         agency = _clean_agency(m.group("agency"))
-        if agency is not None and len(agency) > MAX_AGENCY:
-            continue  # a sentence, not a title
+        if agency is not None and (len(agency) > MAX_AGENCY or not _is_name(agency)):
+            continue  # a sentence or a verb (关于做好…), not a body's name
         return agency, cn_year(m.group("year"))
     return None
+
+
+def _is_name(text: str) -> bool:
+    """A body's name ends like one: 人民政府, 局, 办公室, 镇, 街道 …"""
+    return bool(INSTITUTION.search(text) or PLACE.search(text))
 
 
 def _clean_agency(raw: str) -> str | None:
@@ -136,7 +142,7 @@ def _end_date(paras: list[str]) -> tuple[str | None, str | None]:
                     m = m_
         if m is None:
             continue
-        after = text[m.end():].strip(" 　）)")
+        after = _NOTE.sub("", text[m.end():]).strip(" 　）)")
         if after and (len(after) > 16 or re.search(r"[。；;]", after)):
             continue  # a date inside a sentence, not under the signature
         before = text[: m.start()].strip()

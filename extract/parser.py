@@ -162,7 +162,9 @@ def _requests(grid: list[Table], text: str, fmt: str) -> Requests:
     if table is not None and len(table.rows) == len(keys) and _known(table) == 7 * len(keys):
         return best  # the grid read every cell
     other = _read_requests(stream_request_rows(text), fmt)
-    return other if _known(other[0]) > _known(table) else best
+    if other[0] is not None and (table is None or _known(other[0]) > _known(table)):
+        return other
+    return best
 
 
 def parse_document(doc: Document) -> dict[str, Any]:

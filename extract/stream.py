@@ -95,7 +95,8 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
         if _NUMBERING.match(text, end) and token.isdigit():
             # a row's own numbering ("1.属于国家秘密"); "01.属于…": the 0 is the last cell before it
             text_before(between)
-            glued = len(token) >= 2 and bool(run)
+            # (a lone "10、" in the prose numbers a list item: glued only after cells, or with 2+ digits)
+            glued = len(token) >= 2 and (bool(run) or len(token) >= 3)
             if glued:
                 run.append(token[:-1])
             close()

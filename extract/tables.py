@@ -165,6 +165,7 @@ class Row:
 
 
 REQUEST_HEADERS = [[lab] for lab in form.REQUEST_COLUMN_LABELS[:-1]] + [["总计", "合计"]]
+ROW_LEAVES = {norm(lab) for _, lab, _ in form.REQUEST_ROWS}
 REQUEST_PARENTS = ("申请人情况", "法人或其他组织")
 
 
@@ -216,7 +217,12 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
             texts = [s.text for s in row]
             joined = norm("".join(texts))
             numbers = any(is_number(t) for t in texts)
-            if any(word in joined for word in HEADER_WORDS) or (in_header and not numbers):
+            header_row = any(word in joined for word in HEADER_WORDS)
+            if not header_row and in_header and not numbers:
+                # a header over several rows (商业 / 企业) goes on until a row of the form
+                found = _request_columns(header)
+                header_row = not (found and _blank_row(row, found)) and leaf(" ".join(texts)) not in ROW_LEAVES
+            if header_row:
                 if not numbers:
                     header.append(row)
                     in_header = True
@@ -227,7 +233,7 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 if found:
                     columns, width = found, w
                 header, in_header = [], False
-            if not numbers:
+            if not numbers and not (columns and _blank_row(row, columns)):
                 label = " ".join(_dedupe(t for t in texts if t.strip()))
                 if label:
                     pending.append(label)
@@ -248,6 +254,14 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
             out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok))
             pending = []
     return out
+
+
+def _blank_row(row: list[Span], columns: list[tuple[int, int]]) -> bool:
+    """A printed row whose cells are all blank (a row of zeros printed as &nbsp;)."""
+    first = columns[0][0]
+    label = [s for s in row if s.hi < first and s.text.strip()]
+    cells = [s for s in row if s.hi >= first]
+    return bool(label) and bool(cells) and all(is_blank(s.text) for s in cells)
 
 
 def stream_request_rows(text: str) -> list[Row]:
@@ -429,9 +443,12 @@ def grid_appeal_rows(tables: list[Table]) -> list[list[str]]:
     """The value cells of each row of table 四 that holds numbers."""
     out: list[list[str]] = []
     for table in tables:
+        after_header = False
         for row in table_spans(table):
             texts = [s.text for s in row]
-            if not any(is_number(t) for t in texts):
+            blank_row = after_header and len(texts) == 15 and all(is_blank(t) for t in texts)
+            after_header = "尚未审结" in norm("".join(texts))
+            if not any(is_number(t) for t in texts) and not blank_row:
                 continue
             cells = list(texts)
             if cells and cells[0].strip() and not is_number(cells[0]) and not is_blank(cells[0]):
@@ -573,7 +590,7 @@ class _ActiveReader:
     def add(self, key: str, vals: list[str | None], split: Iterable[int] = ()) -> None:
         if key not in self.found:
             self.found[key] = vals
-            self.split[key] = set(split)
+            self.split.setdefault(key, set()).update(split)
 
     def grid(self, tables: list[Table]) -> None:
         spec_keys = [k for k, _, _ in self.spec]
@@ -624,12 +641,16 @@ class _ActiveReader:
                 return [by[c] for c in cols]
         if len(cells) >= width:
             return [s.text for s in cells[:width]]
+        numbers = [s.text for s in cells if is_number(s.text)]
+        if len(numbers) == 1 and (reading := stream.plain_split(numbers[0], width)) is not None:
+            self.split.setdefault(key, set()).update(range(width))  # "000": cells run together
+            return [str(v) for v in reading]
         return [None] * width  # fewer cells than columns: the places of the others are unknown
 
     def stream(self, text: str) -> None:
         spec_keys = [k for k, _, _ in self.spec]
         for r in stream.rows(text, amounts=True):
-            key = _active_key(norm(r.label), spec_keys)
+            key = _active_key(norm(r.label).strip("|"), spec_keys)
             if key is None or key in self.found or not r.numbers:
                 continue
             width = self.width(key)

@@ -44,12 +44,37 @@ def decode(data: bytes) -> str:
 
 def read_text(data: bytes, source: str) -> Document:
     text = decode(data).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
-    lines = text.split("\n")
+    lines = _join_broken_headings(text.split("\n"))
     blocks = list(_blocks(lines))
     doc = Document(source=source, kind="text", blocks=blocks)
     first = next((b.text for b in blocks if isinstance(b, Paragraph) and b.text.strip()), None)
     doc.title = first
     return doc
+
+
+def _join_broken_headings(lines: list[str]) -> list[str]:
+    """A heading that a PDF dump broke into short lines ("三" / "、" / "收到和处理…情况") is
+    one line again: inside a table's rows it would be taken for a label."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and 0 < len(lines[j].strip()) <= 2:
+            j += 1
+        if j > i:
+            run = "".join(ln.strip() for ln in lines[i:j])
+            nxt = lines[j].strip() if j < len(lines) else ""
+            if nxt and SECTION_HEADING.match(run + nxt):
+                out.append(run + nxt)
+                i = j + 1
+                continue
+            if SECTION_HEADING.match(run):
+                out.append(run)
+                i = j
+                continue
+        out.append(lines[i])
+        i += 1
+    return out
 
 
 def _blocks(lines: list[str]):

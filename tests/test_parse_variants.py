@@ -1,0 +1,97 @@
+"""Random consistent reports in the shapes real bodies publish (tests/variants.py) parse back:
+every value exactly, blank cells as 0, and `cells` saying which numbers were not read as printed.
+Cells run together are split where the sums allow exactly one reading, else null: never wrong."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from gold import differences
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from reports import reports
+from test_parse_properties import _never_wrong
+from variants import (
+    DATE_STYLES,
+    TITLE_STYLES,
+    expected,
+    html_page,
+    markdown_broken,
+    one_line,
+    pdf_dump,
+    run_together,
+)
+
+from extract import form, parse_bytes
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+styles = st.tuples(st.sampled_from(TITLE_STYLES), st.sampled_from(DATE_STYLES))
+
+
+def _parse(text: str, name: str) -> dict[str, Any]:
+    return parse_bytes(text.encode("utf-8"), name)
+
+
+def _meta_ok(result: dict, want: dict) -> None:
+    for key in ("agency", "year", "published", "published_from", "format"):
+        assert result[key] == want[key], (key, result[key], want[key])
+
+
+@pytest.mark.parametrize("layout", ["one_line", "pdf_dump"])
+@SETTINGS
+@given(report=reports(), style=styles)
+def test_text_without_line_structure_round_trips(layout: str, report: dict, style: tuple[str, str]) -> None:
+    title, date = style
+    text = (one_line if layout == "one_line" else pdf_dump)(report, title, date)
+    result = _parse(text, f"{layout}.txt")
+    want = expected(report, date)
+    _meta_ok(result, want)
+    assert differences(result, want) == []
+    assert result["cells"] == {}
+
+
+@SETTINGS
+@given(report=reports(), style=styles, blanks=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_portal_page_maps_cells_by_the_header(report: dict, style: tuple[str, str], blanks: tuple) -> None:
+    title, date = style
+    blank_zeros, blank_totals, extra_column = blanks
+    page, blanked = html_page(report, blank_zeros, blank_totals, extra_column, title, date)
+    result = _parse(page, "page.html")
+    want = expected(report, date)
+    if report["format"] == "2019":
+        want["active"] = {**report["active"], "procurement": {
+            **report["active"]["procurement"], "amount_text": f"{report['active']['procurement']['amount_yuan']}元"}}
+    _meta_ok(result, want)
+    assert differences(result, want) == []
+    # exactly the blanked cells are listed: 0 as printed blank, or fixed by the totals
+    assert set(result["cells"]) == set(blanked)
+    for path, how in blanked.items():
+        assert result["cells"][path] == how or (how == "blank" and result["cells"][path] == "inferred"), path
+
+
+@SETTINGS
+@given(report=reports(), data=st.data())
+def test_ocr_markdown_rows_broken_in_two_join_again(report: dict, data: st.DataObject) -> None:
+    keys = form.request_keys(report["format"], split_other="other" not in report["requests"])
+    broken = set(data.draw(st.lists(st.sampled_from(keys), max_size=6)))
+    result = _parse(markdown_broken(report, broken), "ocr.md")
+    assert differences(result, expected(report, "end")) == []
+
+
+@SETTINGS
+@given(report=reports(), data=st.data())
+def test_cells_run_together_are_split_or_null_never_wrong(report: dict, data: st.DataObject) -> None:
+    keys = form.request_keys(report["format"], split_other="other" not in report["requests"])
+    glued = set(data.draw(st.lists(st.sampled_from(keys), min_size=1, max_size=4)))
+    result = _parse(run_together(report, glued), "glued.txt")
+    errors: list[str] = []
+    _never_wrong(result["requests"], report["requests"], "requests", errors)
+    assert errors == []
+    for key in glued:
+        vec = (result["requests"] or {}).get(key)
+        if vec and all(v is not None for v in vec) and any(len(str(v)) > 0 for v in report["requests"][key]):
+            # a row read back from its glued digits says so, unless it needed no splitting
+            digits_per_cell = [len(str(v)) for v in report["requests"][key]]
+            if sum(digits_per_cell) > 7:
+                assert any(result["cells"].get(f"requests.{key}.{c}") in ("split", "inferred") for c in range(7))
