@@ -85,6 +85,8 @@ def _blanks_to_zero(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[
                     is_total: Callable[[CellRef], bool]) -> dict[CellRef, str]:
     """Printed blanks the totals left open: parts are 0, then totals are the sum of their parts."""
     how: dict[CellRef, str] = {}
+    if not any(values.get(r) is None for r in blank):
+        return how
     for ref in sorted(r for r in blank if values.get(r) is None and not is_total(r)):
         values[ref] = 0
         how[ref] = "blank"

@@ -104,6 +104,7 @@ def _bigrams(s: str) -> frozenset[str]:
     return frozenset(s[i : i + 2] for i in range(len(s) - 1)) or (frozenset({s}) if s else frozenset())
 
 
+@lru_cache(maxsize=65536)  # the same labels come back in every report
 def label_score(observed: str, canonical: str) -> float:
     """How well an observed (possibly cut, wrapped or garbled) label matches a form label, 0..1.
 

@@ -44,6 +44,8 @@ class Span:
 
 
 def spans(row: list[str], owners: list[int] | None) -> list[Span]:
+    if owners is None:
+        return [Span(text, j, j) for j, text in enumerate(row)]
     out: list[Span] = []
     prev = -1
     for j, text in enumerate(row):
@@ -220,8 +222,10 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
             header_row = any(word in joined for word in HEADER_WORDS)
             if not header_row and in_header and not numbers:
                 # a header over several rows (商业 / 企业) goes on until a row of the form
-                found = _request_columns(header)
-                header_row = not (found and _blank_row(row, found)) and leaf(" ".join(texts)) not in ROW_LEAVES
+                header_row = leaf(" ".join(texts)) not in ROW_LEAVES
+                if header_row and any(is_blank(t) for t in texts):
+                    found = _request_columns(header)
+                    header_row = not (found and _blank_row(row, found))
             if header_row:
                 if not numbers:
                     header.append(row)

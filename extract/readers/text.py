@@ -29,7 +29,9 @@ BR = re.compile(r"<br\s*/?>", re.I)
 TAG = re.compile(r"<[^>]+>")
 MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 TITLE_END = re.compile(r"(报告|年报)\s*$")
-MAX_LABEL_LINE = 40  # longer untabbed lines inside a PDF table are prose, not labels
+MAX_LABEL_LINE = 40
+_NUMERAL_LINES = set("一二三四五六七八九十")
+_SPACES = re.compile(r"\s+")  # longer untabbed lines inside a PDF table are prose, not labels
 
 
 def decode(data: bytes) -> str:
@@ -55,6 +57,8 @@ def read_text(data: bytes, source: str) -> Document:
 def _join_broken_headings(lines: list[str]) -> list[str]:
     """A heading that a PDF dump broke into short lines ("三" / "、" / "收到和处理…情况") is
     one line again: inside a table's rows it would be taken for a label."""
+    if not any(ln.strip() in _NUMERAL_LINES for ln in lines):
+        return lines
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -173,9 +177,9 @@ def _starts_new(paragraphs: list[str], line: str) -> bool:
 
 
 def _cell(text: str) -> str:
-    text = BR.sub("", text)
-    text = TAG.sub("", text)
-    return re.sub(r"\s+", " ", text).strip()
+    if "<" in text:
+        text = TAG.sub("", BR.sub("", text))
+    return _SPACES.sub(" ", text).strip()
 
 
 def _markdown_table(lines: list[str]) -> Table:
