@@ -24,37 +24,45 @@ Equation = list[tuple[CellRef, int]]  # sum of coef * value == 0
 MAX_COMBINATIONS = 4096
 
 
-def request_equations(keys: list[str], present: set[str]) -> list[Equation]:
-    eqs: list[Equation] = []
+def request_equations(keys: list[str], present: set[str]) -> tuple[list[Equation], list[Equation]]:
+    """(row and column sums, the balance) of table 三. The balance is the rule real reports break
+    most: it fills a number lost in extraction, never a cell printed blank (that is 0)."""
+    sums: list[Equation] = []
+    balance: list[Equation] = []
     for key in keys:
         if key in present:
-            eqs.append([((key, c), 1) for c in range(6)] + [((key, 6), -1)])
+            sums.append([((key, c), 1) for c in range(6)] + [((key, 6), -1)])
     results = [k for k in keys if k in form.RESULT_KEYS or k == "other"]
     for c in range(7):
         if all(k in present for k in results) and "total_processed" in present:
-            eqs.append([((k, c), 1) for k in results] + [(("total_processed", c), -1)])
+            sums.append([((k, c), 1) for k in results] + [(("total_processed", c), -1)])
         if all(k in present for k in ("new_received", "carried_over_in", "total_processed", "carried_over_out")):
-            eqs.append([
+            balance.append([
                 (("new_received", c), 1), (("carried_over_in", c), 1),
                 (("total_processed", c), -1), (("carried_over_out", c), -1),
             ])
-    return eqs
+    return sums, balance
 
 
 def appeal_equations(present: set[str]) -> list[Equation]:
     return [[((g, c), 1) for c in range(4)] + [((g, 4), -1)] for g, _ in form.APPEAL_GROUPS if g in present]
 
 
-def solve(values: dict[CellRef, Cell], eqs: list[Equation]) -> tuple[dict[CellRef, Cell], set[CellRef]] | None:
-    """Propagate the equations; None when a fill would contradict the table."""
+def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: list[Equation] = (),  # type: ignore[assignment]
+          blank: set[CellRef] = frozenset()) -> tuple[dict[CellRef, Cell], set[CellRef]] | None:  # type: ignore[assignment]
+    """Propagate the equations; None when a fill would contradict the table.
+
+    `weak` equations fill only cells not in `blank`, and are checked only where they filled."""
     values = dict(values)
     filled: set[CellRef] = set()
+    by_weak: set[CellRef] = set()
+    tagged = [(eq, False) for eq in eqs] + [(eq, True) for eq in weak]
     changed = True
     while changed:
         changed = False
-        for eq in eqs:
+        for eq, is_weak in tagged:
             unknown = [(ref, k) for ref, k in eq if values.get(ref) is None]
-            if not unknown:
+            if not unknown or (is_weak and any(ref in blank for ref, _ in unknown)):
                 continue
             residual = sum(k * values[ref] for ref, k in eq if values.get(ref) is not None)
             if len(unknown) == 1:
@@ -63,15 +71,20 @@ def solve(values: dict[CellRef, Cell], eqs: list[Equation]) -> tuple[dict[CellRe
                 if x < 0 or x != int(x):
                     return None
                 values[ref] = int(x)
-                filled.add(ref)
-                changed = True
+                fills = [ref]
             elif len({k for _, k in unknown}) == 1 and residual == 0:
-                for ref, _ in unknown:  # non-negative numbers that sum to zero are all zero
+                fills = [ref for ref, _ in unknown]  # non-negative numbers that sum to zero are all zero
+                for ref in fills:
                     values[ref] = 0
-                    filled.add(ref)
-                changed = True
-    for eq in eqs:
-        if any(ref in filled for ref, _ in eq) and all(values.get(ref) is not None for ref, _ in eq):
+            else:
+                continue
+            filled.update(fills)
+            if is_weak:
+                by_weak.update(fills)
+            changed = True
+    for eq, is_weak in tagged:
+        check = by_weak if is_weak else filled
+        if any(ref in check for ref, _ in eq) and all(values.get(ref) is not None for ref, _ in eq):
             if sum(k * values[ref] for ref, k in eq) != 0:
                 return None
     return values, filled
@@ -81,29 +94,37 @@ def _flatten(rows: dict[str, list[Cell]]) -> dict[CellRef, Cell]:
     return {(key, c): v for key, vec in rows.items() for c, v in enumerate(vec)}
 
 
-def _blanks_to_zero(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[Equation],
-                    is_total: Callable[[CellRef], bool]) -> dict[CellRef, str]:
-    """Printed blanks the totals left open: parts are 0, then totals are the sum of their parts."""
+def _settle_blanks(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[Equation],
+                   is_total: Callable[[CellRef], bool]) -> dict[CellRef, str]:
+    """Printed blanks the totals left open: a part is 0 as printed; a total printed blank is the
+    sum of its parts, where they are known (else it stays null: no total is guessed)."""
     how: dict[CellRef, str] = {}
-    if not any(values.get(r) is None for r in blank):
+    open_ = {r for r in blank if values.get(r) is None}
+    if not open_:
         return how
-    for ref in sorted(r for r in blank if values.get(r) is None and not is_total(r)):
+    for ref in sorted(r for r in open_ if not is_total(r)):
         values[ref] = 0
         how[ref] = "blank"
-    solved = solve(values, eqs)
-    if solved is not None:
-        values.update(solved[0])
-        how.update({ref: "inferred" for ref in solved[1]})
-    for ref in sorted(r for r in blank if values.get(r) is None):
-        values[ref] = 0
-        how[ref] = "blank"
+    changed = True
+    while changed:
+        changed = False
+        for eq in eqs:
+            unknown = [(ref, k) for ref, k in eq if values.get(ref) is None]
+            if len(unknown) != 1 or unknown[0][0] not in open_:
+                continue
+            ref, k = unknown[0]
+            x = -sum(c * values[r] for r, c in eq if values.get(r) is not None) / k
+            if x >= 0 and x == int(x):
+                values[ref] = int(x)
+                how[ref] = "inferred"
+                changed = True
     return how
 
 
 def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
     """Fill table.rows in place; returns how each cell not read as printed got its value
     ("inferred", "blank", "split")."""
-    eqs = request_equations(keys, set(table.rows))
+    eqs, balance = request_equations(keys, set(table.rows))
     base = _flatten(table.rows)
     short = [k for k in table.candidates if table.candidates[k]]
     combos = 1
@@ -117,7 +138,7 @@ def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
             for key, (vec, cols) in zip(short, choice, strict=True):
                 trial.update({(key, c): v for c, v in enumerate(vec)})
                 split.update((key, c) for c in cols)
-            solved = solve(trial, eqs)
+            solved = solve(trial, eqs, balance, table.blank)
             if solved is None:
                 continue
             vals, filled = solved
@@ -135,10 +156,10 @@ def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
         how.update({ref: "inferred" for ref in filled})
         how.update({ref: "split" for ref in split if all(ref in o[2] for o in outcomes)})
     else:
-        solved = solve(base, eqs)
+        solved = solve(base, eqs, balance, table.blank)
         values, filled = solved if solved is not None else (dict(base), set())
         how.update({ref: "inferred" for ref in filled})
-    how.update(_blanks_to_zero(values, table.blank, eqs, lambda r: r[1] == 6 or r[0] == "total_processed"))
+    how.update(_settle_blanks(values, table.blank, eqs, lambda r: r[1] == 6 or r[0] == "total_processed"))
     for (key, c), v in values.items():
         if key in table.rows:
             table.rows[key][c] = v
@@ -151,7 +172,7 @@ def infer_appeals(table: AppealTable) -> dict[CellRef, str]:
     values, filled = solved if solved is not None else (_flatten(table.groups), set())
     how: dict[CellRef, str] = {ref: "inferred" for ref in filled}
     how.update({ref: "split" for ref in table.split})
-    how.update(_blanks_to_zero(values, table.blank, eqs, lambda r: r[1] == 4))
+    how.update(_settle_blanks(values, table.blank, eqs, lambda r: r[1] == 4))
     for (key, c), v in values.items():
         table.groups[key][c] = v
     return how

@@ -1,0 +1,142 @@
+"""The five real seed reports rewritten into the shapes other real reports take (issue 11).
+
+    .venv/bin/python tests/real/rewritten/make_rewrites.py
+
+Writes docs/<seed>-<variant>.<ext> and gold/<seed>-<variant>.json. The gold is the seed's own
+hand-checked gold (tests/seeds/gold), with what the rewrite changes: the date's provenance, and
+blank cells (0, listed as blank or inferred) where a rewrite prints zeros as blanks.
+
+Variants (each a class seen in real reports):
+- header-lines  a portal's or an archiver's header before the title (当前位置, 标题：, 来源：, 发布时间：)
+- year-first    2024年伊宁市人民政府政府信息公开工作年度报告
+- split-title   the body's name and the year on two lines
+- one-line      web-page text as copied: the whole report on one line
+- run-together  PDF text whose table cells lost their separators
+- date-cn       the date under the signature in Chinese numerals (二〇二五年一月二十日)
+- colspan       a portal page whose tables carry the form's merges, zeros printed blank and the
+                总计 column left blank (tests/variants.py html_page, with the seed's values)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TESTS = HERE.parent.parent
+sys.path.insert(0, str(TESTS))
+
+from variants import html_page  # noqa: E402
+
+SEEDS = TESTS / "seeds"
+CN = "〇一二三四五六七八九"
+DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def _cn(n: int, digits: bool = False) -> str:
+    if digits or n < 10:
+        return "".join(CN[int(c)] for c in str(n))
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CN[tens]) + "十" + (CN[ones] if ones else "")
+
+
+def _title(text: str) -> tuple[int, int]:
+    """The span of the title: the first line (two when the seed wraps it) before the preamble."""
+    lines = text.split("\n")
+    first = next(i for i, ln in enumerate(lines) if ln.strip())
+    end = first + 1
+    if not lines[first].strip().lstrip("#").strip().endswith("报告"):
+        end = next(i for i in range(first + 1, len(lines)) if lines[i].strip()) + 1
+    return first, end
+
+
+def header_lines(text: str, gold: dict) -> tuple[str, dict]:
+    first, end = _title(text)
+    lines = text.split("\n")
+    title = "".join(ln.strip().lstrip("#").strip() for ln in lines[first:end])
+    head = ["当前位置：首页 > 政务公开 > 政府信息公开 > 政府信息公开年报", f"标题：{title}",
+            f"来源：{gold['agency']}    发布时间：{gold['year'] + 1}-01-26 10:12    浏览次数：87", ""]
+    out = dict(gold)
+    if gold["published"] is None:
+        out["published"], out["published_from"] = f"{gold['year'] + 1}-01-26", "top"
+    return "\n".join(head + lines), out
+
+
+def year_first(text: str, gold: dict) -> tuple[str, dict]:
+    first, end = _title(text)
+    lines = text.split("\n")
+    lines[first:end] = [f"{gold['year']}年{gold['agency']}政府信息公开工作年度报告"]
+    return "\n".join(lines), gold
+
+
+def split_title(text: str, gold: dict) -> tuple[str, dict]:
+    first, end = _title(text)
+    lines = text.split("\n")
+    lines[first:end] = [gold["agency"], "", f"{gold['year']} 年政府信息公开工作年度报告"]
+    return "\n".join(lines), gold
+
+
+def one_line(text: str, gold: dict) -> tuple[str, dict]:
+    return re.sub(r"\s+", " ", text).strip() + "\n", gold
+
+
+def run_together(text: str, gold: dict) -> tuple[str, dict]:
+    """Table rows (a label, then numbers) lose the spaces between their numbers."""
+    out = []
+    for line in text.split("\n"):
+        m = re.match(r"^(.*[\u4e00-\u9fff）)])\s*((?:\d+\s+){2,}\d+)\s*$", line)
+        out.append(m.group(1) + re.sub(r"\s+", "", m.group(2)) if m else line)
+    return "\n".join(out), gold
+
+
+def date_cn(text: str, gold: dict) -> tuple[str, dict]:
+    lines = text.rstrip().split("\n")
+    i = max(j for j, ln in enumerate(lines) if DATE.search(ln.strip()))
+    y, m, d = (int(g) for g in DATE.search(lines[i].strip()).groups())
+    lines[i] = DATE.sub(f"{_cn(y, True)}年{_cn(m)}月{_cn(d)}日", lines[i].strip())
+    return "\n".join(lines) + "\n", gold
+
+
+TEXT_VARIANTS = {
+    "header-lines": (header_lines, ["000", "001", "002", "003", "004"]),
+    "year-first": (year_first, ["000", "001", "003"]),
+    "split-title": (split_title, ["001", "002", "003", "004"]),
+    "one-line": (one_line, ["000", "001", "003"]),
+    "run-together": (run_together, ["000", "001"]),
+    "date-cn": (date_cn, ["000", "003", "004"]),
+}
+
+
+def main() -> None:
+    (HERE / "docs").mkdir(exist_ok=True)
+    (HERE / "gold").mkdir(exist_ok=True)
+    for path in sorted(SEEDS.glob("*.txt")):
+        stem = path.stem[:3]
+        gold = json.loads((SEEDS / "gold" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        base = {k: gold[k] for k in ("agency", "year", "published", "format", "sections", "active", "requests", "appeals")}
+        base["published_from"] = "end" if gold["published"] else None
+        text = path.read_text(encoding="utf-8")
+        made: list[tuple[str, str, str, dict, str]] = []
+        for variant, (fn, seeds) in TEXT_VARIANTS.items():
+            if stem in seeds:
+                doc, want = fn(text, dict(base))
+                made.append((variant, "txt", doc, want, "archived-text" if variant == "one-line" else "pdf-text"))
+        if base["requests"] and all(v is not None for vec in base["requests"].values() if vec for v in vec) \
+                and base["appeals"] and base["published"]:
+            page, blanked = html_page(base, blank_zeros=True, blank_totals=True, extra_column=True)
+            want = dict(base, cells=blanked)
+            made.append(("colspan", "html", page, want, "html"))
+        for variant, ext, doc, want, kind in made:
+            name = f"{stem}-{variant}"
+            (HERE / "docs" / f"{name}.{ext}").write_text(doc, encoding="utf-8")
+            gold_out = {"source": f"tests/seeds/{path.name} rewritten by make_rewrites.py ({variant})",
+                        "origin": "rewritten-seed", "kind": kind, "variants": [variant], **want}
+            (HERE / "gold" / f"{name}.json").write_text(
+                json.dumps(gold_out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(name)
+
+
+if __name__ == "__main__":
+    main()
