@@ -17,7 +17,7 @@ from extract.document import Document, Paragraph
 from extract.normalize import DATE, DATE_ISO, cn_year, squeeze, to_date
 
 YEAR = r"(?:19|20)\d{2}|[〇○零一二三四五六七八九OoΟ]{4}"
-_REPORT = r"(?:的)?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:年度)?(?:报告|年报)"
+_REPORT = r"(?:的)?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:的)?(?:年度)?(?:报告|年报)"
 _NAME = r"[^:;,，。；：、\"“”《》【】\[\]|>]"
 TITLE_PATTERNS = [
     # 淮安市洪泽区人民政府2023年政府信息公开工作年度报告 (squeeze() removed the spaces)

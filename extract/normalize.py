@@ -47,7 +47,7 @@ def norm(text: str) -> str:
 @lru_cache(maxsize=8192)
 def parse_number(cell: str) -> int | float | None:
     """A cell's number, or None when the cell holds no number ("", text, garbage)."""
-    s = norm(cell).replace("，", ",")
+    s = norm(cell).replace("，", ",").replace("−", "-").replace("–", "-")
     s = _UNIT.sub("", s)
     if not s or not _NUMBER.match(s):
         return None

@@ -46,32 +46,25 @@ MAX_HEADING = 40
 # alone is too common a phrase).
 UNNUMBERED = {sec: norm(title) for sec, title in form.SECTIONS.items() if sec != "1"}
 NUMERALS = dict(zip("一二三四五六", "123456", strict=True))
-# The section titles real reports print, for headings found inside a longer line.
-INLINE_TITLES: dict[str, list[str]] = {
-    "1": ["总体情况", "概述"],
-    "2": ["主动公开政府信息情况", "主动公开政府信息", "主动公开情况"],
-    "3": ["收到和处理政府信息公开申请情况", "依申请公开政府信息情况", "依申请公开情况"],
-    "4": ["政府信息公开行政复议、行政诉讼情况", "政府信息公开行政复议和行政诉讼情况",
-          "政府信息公开行政复议行政诉讼情况", "因政府信息公开工作被申请行政复议和提起行政诉讼情况",
-          "因政府信息公开工作被申请行政复议、提起行政诉讼情况", "政府信息公开行政复议、诉讼情况",
-          "行政复议、行政诉讼情况", "行政复议和行政诉讼情况"],
-    "5": ["政府信息公开工作存在的主要问题及改进情况", "存在的主要问题及改进情况", "存在的主要问题和改进情况",
-          "存在问题及改进情况", "存在的主要问题及改进措施", "存在的主要问题和改进措施", "主要问题及改进情况"],
-    "6": ["其他需要报告的事项"],
+# The section titles real reports print (typos included), for headings inside a longer line;
+# matched on the text without whitespace (PDF and OCR text put spaces between characters).
+INLINE_TITLES: dict[str, str] = {
+    "1": r"总体情况|概述|基本情况",
+    "2": r"主动公开政府信息(?:的)?情况|主动公开政府信息|主动公开(?:工作)?情况",
+    "3": r"收到和处理政府信息公开申请(?:的)?情况|依申请公开(?:政府信息)?(?:工作)?(?:情况)?",
+    "4": r"(?:因政府信息公开(?:工作)?被申请)?(?:政府信息公开)?(?:行政)?法?复议[、,，和及与]?(?:提起)?(?:行政)?诉讼(?:的)?情况",
+    "5": r"(?:政府信息公开(?:工作)?)?存在的?(?:主要)?问题(?:及|和|与)(?:改进|整改)(?:情况|措施|计划)?",
+    "6": r"其他需要报告的事项|其他需报告的事项|其他事项",
 }
-
-
-def _loose(title: str) -> str:
-    """A title as a pattern that allows whitespace between its characters (PDF and OCR text)."""
-    return r"\s*".join(re.escape(c) for c in title)
-
-
 INLINE_HEADING = re.compile(
-    r"(?P<num>[一二三四五六])\s*[、.．]\s*(?:"
-    + "|".join(f"(?P<s{sec}_{i}>{_loose(t)})" for sec, titles in INLINE_TITLES.items()
-               for i, t in enumerate(sorted(titles, key=len, reverse=True)))
-    + r")"
+    r"(?P<num>[一二三四五六])[、.．]" + "(?:" + "|".join(f"(?P<s{sec}>{t})" for sec, t in INLINE_TITLES.items()) + ")"
 )
+
+
+def _squeezed(text: str) -> tuple[str, list[int]]:
+    """The text without whitespace, and for each of its characters the index in `text`."""
+    keep = [i for i, ch in enumerate(text) if not ch.isspace()]
+    return "".join(text[i] for i in keep), keep
 
 
 def split_inline_headings(blocks: list[Paragraph | Table]) -> list[Paragraph | Table]:
@@ -84,13 +77,16 @@ def split_inline_headings(blocks: list[Paragraph | Table]) -> list[Paragraph | T
         if not isinstance(block, Paragraph) or len(block.text) <= MAX_HEADING:
             out.append(block)
             continue
-        text, cuts = block.text, []
-        for m in INLINE_HEADING.finditer(text):
+        text = block.text
+        flat, index = _squeezed(text)
+        cuts = []
+        for m in INLINE_HEADING.finditer(flat):
             sec = next(k[1] for k, v in m.groupdict().items() if v and k.startswith("s"))
-            after = text[m.end():].lstrip()
-            if NUMERALS[m.group("num")] != sec or (after and after[0] in "；;，,、。"):
+            after = flat[m.end():m.end() + 1]
+            if NUMERALS[m.group("num")] != sec or (after and after in "；;，,、。"):
                 continue
-            cuts.append((m.start(), m.end()))
+            end = index[m.end() - 1] + 1
+            cuts.append((index[m.start()], end))
         if not cuts:
             out.append(block)
             continue
