@@ -29,10 +29,28 @@ DATE = re.compile(
 DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./]\s*(?P<m>\d{1,2})\s*[-./]\s*(?P<d>\d{1,2})")
 
 
+# PDFs (WPS, Quartz) often map glyphs to radicals rather than characters: 国⼟ for 国土. NFKC turns
+# the Kangxi radicals (U+2F00–) into characters; these CJK radical supplement forms it leaves.
+RADICALS = str.maketrans({
+    "⺠": "民", "⻓": "长", "⻔": "门", "⻅": "见", "⻋": "车", "⻛": "风", "⻜": "飞", "⻝": "食", "⻢": "马",
+    "⻥": "鱼", "⻚": "页", "⻉": "贝", "⻆": "角", "⻄": "西", "⻘": "青", "⻩": "黄", "⻬": "齐", "⻰": "龙",
+    "⻦": "鸟", "⻨": "麦", "⻭": "齿", "⻗": "雨", "⻙": "韦", "⻊": "足", "⺗": "心", "⺮": "竹", "⺌": "小",
+    "⻣": "骨", "⻤": "鬼", "⻧": "卤", "⻪": "黾", "⻲": "龟",
+})
+
+
+def unify(text: str) -> str:
+    """Radical code points as the characters they stand for, in document text (search finds 国土)."""
+    if not any("\u2e80" <= ch <= "\u2fdf" for ch in text):
+        return text
+    return "".join(unicodedata.normalize("NFKC", ch) if "\u2f00" <= ch <= "\u2fdf" else ch
+                   for ch in text).translate(RADICALS)
+
+
 @lru_cache(maxsize=8192)
 def squeeze(text: str) -> str:
-    """NFKC (full-width brackets and digits to half-width), no whitespace."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    """NFKC (full-width brackets and digits to half-width, radicals to characters), no whitespace."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(RADICALS))
 
 
 @lru_cache(maxsize=8192)

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from math import comb
 
+from extract.normalize import RADICALS
+
 # Text that holds digits but no cell: masked before numbers are looked for.
 _NOT_CELLS = re.compile(
     r"https?://\S+|www\.[\w./-]+|[\w.-]+@[\w.-]+"  # addresses
@@ -66,7 +68,7 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
     text after the last run is a row without numbers.
 
     `amounts`: numbers in 元/万元 are cells (table 二's fees and procurement), not prose."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(RADICALS)
     masked = _mask(text)
     out: list[StreamRow] = []
     label: list[str] = []

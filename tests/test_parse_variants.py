@@ -95,3 +95,20 @@ def test_cells_run_together_are_split_or_null_never_wrong(report: dict, data: st
             digits_per_cell = [len(str(v)) for v in report["requests"][key]]
             if sum(digits_per_cell) > 7:
                 assert any(result["cells"].get(f"requests.{key}.{c}") in ("split", "inferred") for c in range(7))
+
+
+def test_radical_code_points_read_as_characters() -> None:
+    """PDFs (WPS, Quartz) map glyphs to Kangxi and supplement radicals: 国⼟, ⼀、本年新收… ⻓."""
+    import json
+    import unicodedata
+    from pathlib import Path
+
+    seeds = Path(__file__).parent / "seeds"
+    kangxi = {unicodedata.normalize("NFKC", chr(c)): chr(c) for c in range(0x2F00, 0x2FD6)}
+    kangxi.update({"长": "⻓", "门": "⻔", "见": "⻅", "马": "⻢"})
+    text = (seeds / "001_70dbf32ff745fb63.txt").read_text(encoding="utf-8")
+    radicals = "".join(kangxi.get(ch, ch) for ch in text)
+    assert sum(a != b for a, b in zip(text, radicals, strict=True)) > 100
+    result = _parse(radicals, "radicals.txt")
+    gold = json.loads((seeds / "gold" / "001_70dbf32ff745fb63.json").read_text(encoding="utf-8"))
+    assert differences(result, gold) == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from extract.normalize import unify
+
 # Bounds that keep a hostile document from blowing up memory (a colspan of 10^9…).
 MAX_SPAN = 500
 MAX_GRID_CELLS = 200_000
@@ -35,7 +37,7 @@ def join_lines(lines: Iterable[str]) -> str:
 def clean_text(text: str) -> str:
     """Normalise a cell's or a paragraph's text: no-break spaces are spaces, line breaks
     inside CJK text vanish, runs of spaces collapse. A cell of only &nbsp; becomes ""."""
-    text = _SPACE.sub(" ", text)
+    text = _SPACE.sub(" ", unify(text))
     text = join_lines(text.splitlines())
     text = _CJK_GAP.sub("", text)
     return re.sub(r" {2,}", " ", text).strip()

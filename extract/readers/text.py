@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from extract.document import Document, Paragraph, Table
+from extract.normalize import unify
 
 NUMBER = r"[-+]?\d[\d,]*(?:\.\d+)?"
 # A PDF-text table row: an optional label, then whitespace-separated numbers to the end.
@@ -45,7 +46,7 @@ def decode(data: bytes) -> str:
 
 
 def read_text(data: bytes, source: str) -> Document:
-    text = decode(data).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = unify(decode(data)).replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     lines = _join_broken_headings(text.split("\n"))
     blocks = list(_blocks(lines))
     doc = Document(source=source, kind="text", blocks=blocks)
