@@ -164,6 +164,7 @@ class Row:
     label: str
     values: list[str | None]  # value cells as printed: "" blank, None not read
     width_ok: bool  # exactly 7 value cells placed by the header or by count
+    missing: int = 0  # cells the row stops short of (an OCR row broken in two goes on below)
 
 
 REQUEST_HEADERS = [[lab] for lab in form.REQUEST_COLUMN_LABELS[:-1]] + [["总计", "合计"]]
@@ -242,6 +243,16 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 if label:
                     pending.append(label)
                 continue
+            prev = out[-1] if out else None
+            if prev and prev.missing and not any(stream.has_cjk(t) for t in texts):
+                # the rest of a row an OCR markdown table broke in two
+                rest = [t for t in texts if is_number(t)]
+                if len(rest) <= prev.missing:
+                    keep = len(prev.values) - prev.missing
+                    prev.values = prev.values[:keep] + rest + [None] * (prev.missing - len(rest))
+                    prev.width_ok = len(prev.values) == 7
+                    prev.missing = 0
+                    continue
             if columns:
                 label_spans, raw = _values_by_columns(row, columns)
                 label_cells = [s.text for s in label_spans]
@@ -251,11 +262,13 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 label = " ".join(_dedupe(label_cells))
                 vals = [_as_value(v) for v in raw]
                 width_ok = True
+                short = sum(1 for lo, _ in columns if lo > row[-1].hi)
             else:
                 label, trailing = _trailing_values(texts)
                 vals = list(trailing)
                 width_ok = len(vals) == 7
-            out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok))
+                short = max(0, 7 - len(vals)) if vals else 0
+            out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok, short))
             pending = []
     return out
 
