@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extract import form, stream
 from extract.document import Table
@@ -46,10 +47,12 @@ class Span:
 def spans(row: list[str], owners: list[int] | None) -> list[Span]:
     if owners is None:
         return [Span(text, j, j) for j, text in enumerate(row)]
+    if len(set(owners)) == len(owners) == len(row):
+        return [Span(text, j, j) for j, text in enumerate(row)]  # no merged cell in this row
     out: list[Span] = []
     prev = -1
     for j, text in enumerate(row):
-        oid = owners[j] if owners is not None and j < len(owners) else -1
+        oid = owners[j] if j < len(owners) else -1
         if out and oid >= 0 and oid == prev:
             out[-1].hi = j
         else:
@@ -287,30 +290,36 @@ def stream_request_rows(text: str) -> list[Row]:
 
 def _align(rows: list[Row], keys: list[str], labels: dict[str, str]) -> dict[int, int]:
     """Monotonic best match of observed rows to form rows by label (dynamic programming)."""
-    n, m = len(rows), len(keys)
-    leaves = [leaf(r.label) if r.label else "" for r in rows]
+    leaves = tuple(leaf(r.label) if r.label else "" for r in rows)
+    return dict(_align_leaves(leaves, tuple(labels[k] for k in keys)))
+
+
+@lru_cache(maxsize=1024)
+def _align_leaves(leaves: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    # cached: most reports print the form's labels exactly, so the same alignment recurs
+    n, m = len(leaves), len(wanted)
     score = [[0.0] * m for _ in range(n)]
     for i in range(n):
         for j in range(m):
-            s = label_score(leaves[i], labels[keys[j]])
+            s = label_score(leaves[i], wanted[j])
             score[i][j] = s if s >= LABEL_THRESHOLD else 0.0
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             take = score[i][j] + best[i + 1][j + 1] if score[i][j] > 0 else -1.0
             best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
-    match: dict[int, int] = {}
+    match: list[tuple[int, int]] = []
     i = j = 0
     while i < n and j < m:
         if score[i][j] > 0 and best[i][j] == score[i][j] + best[i + 1][j + 1]:
-            match[i] = j
+            match.append((i, j))
             i += 1
             j += 1
         elif best[i][j] == best[i + 1][j]:
             i += 1
         else:
             j += 1
-    return match
+    return tuple(match)
 
 
 def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
