@@ -171,7 +171,7 @@ class Row:
 
 
 REQUEST_HEADERS = [[lab] for lab in form.REQUEST_COLUMN_LABELS[:-1]] + [["总计", "合计"]]
-ROW_LEAVES = {norm(lab) for _, lab, _ in form.REQUEST_ROWS}
+ROW_LEAVES = {norm(lab) for _, lab, _ in [*form.REQUEST_ROWS, form.OTHER_SINGLE]}
 REQUEST_PARENTS = ("申请人情况", "法人或其他组织")
 
 
@@ -200,6 +200,12 @@ def _value_run(cells: list[str]) -> tuple[int, list[str]]:
 
 def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
     """Split a row without a usable header into its label and its trailing value cells."""
+    end = len(cells)
+    while end > 0 and (is_number(cells[end - 1]) or is_blank(cells[end - 1])):
+        end -= 1
+    if len(cells) - end == 7 and end > 0:
+        # exactly the form's seven cells after the label: blank ones at the end are cells too
+        return " ".join(_dedupe(cells[:end])), cells[end:]
     i, values = _value_run(cells)
     # leading blanks of a long run belong to the label area (merged label cells)
     while len(values) > 7 and not values[0].strip():
@@ -241,6 +247,11 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 if found:
                     columns, width = found, w
                 header, in_header = [], False
+            if not numbers and not columns and _blank_form_row(texts):
+                label, trailing = _trailing_values(texts)
+                out.append(Row(" ".join([*pending, label]).strip(), trailing, True))
+                pending = []
+                continue
             if not numbers and not (columns and _blank_row(row, columns)):
                 label = " ".join(_dedupe(t for t in texts if t.strip()))
                 if label:
@@ -282,6 +293,12 @@ def _blank_row(row: list[Span], columns: list[tuple[int, int]]) -> bool:
     label = [s for s in row if s.hi < first and s.text.strip()]
     cells = [s for s in row if s.hi >= first]
     return bool(label) and bool(cells) and all(is_blank(s.text) for s in cells)
+
+
+def _blank_form_row(texts: list[str]) -> bool:
+    """A row of the form (by its label) followed by exactly its seven cells, all blank."""
+    label, values = _trailing_values(texts)
+    return len(values) == 7 and all(is_blank(v) for v in values) and leaf(label) in ROW_LEAVES
 
 
 def stream_request_rows(text: str) -> list[Row]:
