@@ -389,9 +389,15 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
         gap_keys = keys[j0 + 1 : j1]
         if not gap_rows or not gap_keys:
             continue
-        if len(gap_rows) == len(gap_keys) and all(r.width_ok for r in gap_rows):
-            for key, row in zip(gap_keys, gap_rows, strict=True):
+        full = [r for r in gap_rows if r.width_ok]
+        fragments = [r for r in gap_rows if not r.width_ok]
+        if len(full) == len(gap_keys) and all(not r.label for r in fragments):
+            # one full row for each form row between the anchors; an unlabelled fragment beside
+            # them (a numbering mark a dump left on a line of its own) belongs to none of them
+            for key, row in zip(gap_keys, full, strict=True):
                 place(key, row.values)
+            if fragments:
+                table.notes.append(f"{len(fragments)} stray number line(s) between rows {gap_keys[0]}…{gap_keys[-1]} left out")
             continue
         flat = [v for r in gap_rows for v in r.values if v is not None and is_number(v)]
         if len(flat) == 7 * len(gap_keys):
