@@ -46,6 +46,8 @@ PREAMBLE_NAME = [
 ]
 OFFICE = re.compile(r"(?:党政办公室|综合办公室|办公室|办公厅|党政办|政务公开办公室|政务公开办)$")
 TOP_DATE_LABEL = re.compile(
+    # not the time an archiver captured the page, or a reader opened or printed it
+    r"(?<!采集)(?<!抓取)(?<!访问)(?<!打印)(?<!下载)(?<!存档)(?<!归档)(?<!当前)(?<!浏览)"
     r"(?:发布日期|发布时间|发文日期|成文日期|生成日期|印发日期|公开日期|日期|时间)\s*[:：]\s*"
     rf"(?:(?P<iso>(?:19|20)\d{{2}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}})|(?P<cn>(?:{YEAR})\s*年[^日]{{1,8}}日))"
 )

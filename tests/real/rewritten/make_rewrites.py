@@ -20,6 +20,8 @@ The public HTML pages of ../public/ are rewritten too, into the texts users keep
 - page-copy     the page's text as a browser copies it: a line per table row, a tab between cells
                 (blank cells stay empty between two tabs)
 - trafilatura   the page's text as trafilatura extracts it (tables as rows of | cells)
+- print         the page printed to PDF by headless Chromium (a table that runs over a page
+                break, cells with their own borders), for pages listed in PRINTED
 """
 
 from __future__ import annotations
@@ -135,6 +137,21 @@ def trafilatura_text(html: str) -> str:
 
 
 PUBLIC_VARIANTS = {"page-copy": page_copy, "trafilatura": trafilatura_text}
+# a print of a page with a site's layout around it is a picture of the site, not a report
+PRINTED = ["sh-gov-office-2019"]
+
+
+def print_pdf(path: Path, out: Path) -> bool:
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        print("chromium not found: print variant not made", file=sys.stderr)
+        return False
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={out}", path.as_uri()], check=True, capture_output=True, timeout=120)
+    return out.exists()
 
 
 def rewrite_public() -> None:
@@ -142,12 +159,17 @@ def rewrite_public() -> None:
     for path in sorted((public / "docs").glob("*.html")):
         gold = json.loads((public / "gold" / f"{path.stem}.json").read_text(encoding="utf-8"))
         html = path.read_text(encoding="utf-8")
+        made = []
         for variant, fn in PUBLIC_VARIANTS.items():
+            (HERE / "docs" / f"{path.stem}-{variant}.txt").write_text(fn(html), encoding="utf-8")
+            made.append((variant, "archived-text"))
+        if path.stem in PRINTED and print_pdf(path, HERE / "docs" / f"{path.stem}-print.pdf"):
+            made.append(("print", "pdf"))
+        for variant, kind in made:
             name = f"{path.stem}-{variant}"
-            (HERE / "docs" / f"{name}.txt").write_text(fn(html), encoding="utf-8")
             want = {k: v for k, v in gold.items() if k not in ("source", "origin", "kind", "variants", "notes")}
             gold_out = {"source": f"tests/real/public/docs/{path.name} rewritten by make_rewrites.py ({variant})",
-                        "origin": "rewritten-public", "kind": "archived-text", "variants": [variant], **want}
+                        "origin": "rewritten-public", "kind": kind, "variants": [variant], **want}
             (HERE / "gold" / f"{name}.json").write_text(
                 json.dumps(gold_out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(name)
