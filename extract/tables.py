@@ -637,9 +637,13 @@ class _ActiveReader:
         return max(len(self.columns[key]), 1)
 
     def add(self, key: str, vals: list[str | None], split: Iterable[int] = ()) -> None:
-        if key not in self.found:
+        # the first reading of a row stands, unless it left cells unread and this one reads them all
+        if key not in self.found or (None in self.found[key] and None not in vals):
             self.found[key] = vals
-            self.split.setdefault(key, set()).update(split)
+            self.split[key] = set(split)
+
+    def complete(self) -> bool:
+        return len(self.found) == len(self.spec) and not any(None in v for v in self.found.values())
 
     def grid(self, tables: list[Table]) -> None:
         spec_keys = [k for k, _, _ in self.spec]
@@ -700,7 +704,7 @@ class _ActiveReader:
         spec_keys = [k for k, _, _ in self.spec]
         for r in stream.rows(text, amounts=True):
             key = _active_key(norm(r.label).strip("|"), spec_keys)
-            if key is None or key in self.found or not r.numbers:
+            if key is None or (key in self.found and None not in self.found[key]) or not r.numbers:
                 continue
             width = self.width(key)
             nums = r.numbers
@@ -753,7 +757,7 @@ class _ActiveReader:
 def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
     reader = _ActiveReader(fmt)
     reader.grid(tables)
-    if text is not None and len(reader.found) < len(reader.spec):
+    if text is not None and not reader.complete():
         reader.stream(text)
     return reader.result()
 
