@@ -150,11 +150,6 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
     return out
 
 
-def iter_labels(stream: list[StreamRow]) -> Iterator[tuple[str, list[str]]]:
-    for r in stream:
-        yield r.label, r.numbers
-
-
 # ----------------------------------------------------------------------------- run-together cells
 
 
