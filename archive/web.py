@@ -140,7 +140,7 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "status": "判定结果",
                 "due": "截止日期",
                 "published": "公开日期",
-                "published_source": "公开日期依据（门户发布日期 > 落款日期 > HTTP Last-Modified > 首次抓取）",
+                "published_source": "公开日期依据（门户发布日期：文章元数据 portal_date > 列表日期 list_date > 网址日期 url_date；> 落款日期 published > HTTP Last-Modified > 首次抓取 first_seen）",
                 "days_late": "逾期天数（天）",
                 "flags": "标记（backdated? = 落款/发布日期早于一次未见该报告的抓取）",
                 "report_id": "所依据的年报",
