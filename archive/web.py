@@ -106,10 +106,12 @@ QUERIES: dict[str, dict[str, Any]] = {
     "health": {
         "title": "栏目抓取健康",
         "description": "各机关年报栏目近两周的抓取情况：unreachable 多数抓取失败（不判定“逾期未公开”），"
-        "broken 栏目能打开却不再列出年报（栏目被清空或改版），reachable 正常。",
+        "broken 栏目能打开却不再列出年报（栏目被清空或改版），partial 栏目只抓到一部分（如 reached 10 of 20 listed："
+        "列表声明 20 条只取得 10 条，或列表接口失败；不判定“逾期未公开”），reachable 正常。",
         "sql": "select agency, status, reach_share, crawls, reached, last_crawl, last_reached, "
         "last_reports_seen, before_reports_seen, reason, last_error from crawl_health "
-        "order by case status when 'unreachable' then 0 when 'broken' then 1 when 'unknown' then 2 else 3 end, "
+        "order by case status when 'unreachable' then 0 when 'broken' then 1 when 'partial' then 2 when 'unknown' then 3 "
+        "else 4 end, "
         "reach_share, agency",
     },
     "search": {
@@ -276,7 +278,8 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
         },
         "crawl_health": {
             "title": "栏目抓取健康（archive/health.py）",
-            "description": "近两周抓取到年报栏目的比例；多数抓取失败才判为 unreachable，栏目不再列出年报为 broken。",
+            "description": "近两周抓取到年报栏目的比例；多数抓取失败才判为 unreachable，栏目不再列出年报为 broken，"
+            "只抓到列表声明的一部分为 partial。",
             "facets": ["status"],
             "columns": {
                 "status": "状态",
