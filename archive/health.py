@@ -111,35 +111,71 @@ def _looks(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[s
     return out
 
 
+def _runs(db: sqlite_utils.Database) -> dict[int, int]:
+    """crawl id -> run id: crawls whose [started, finished] overlap are one run (the processes of a
+    shared crawl, merged from several machines' archives); crawls one after another are not."""
+    if "crawls" not in db.table_names():
+        return {}
+    rows = db.execute("SELECT id, started, coalesce(finished, started) FROM crawls ORDER BY started, id").fetchall()
+    out: dict[int, int] = {}
+    run, end = None, ""
+    for cid, started, finished in rows:
+        if run is None or (started or "") >= end:  # one after the other (same second included): two runs
+            run, end = cid, finished or started or ""
+        else:
+            end = max(end, finished or "")
+        out[cid] = run
+    return out
+
+
 def _partial(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[tuple[str, int], str]:
-    """(agency, crawl key) -> why that crawl reached the body's column(s) only in part: what the
-    lists declared against the records and pages reached, and list requests that failed."""
+    """(agency, crawl key) -> why that crawl reached the body's column(s) only in part: the records
+    reached (distinct record keys, over every page and list API answer of the column and every
+    process of the run) against what the lists declared, pages against the pager, failed list calls."""
     if "column_root" not in db["column_captures"].columns_dict:
         return {}
+    runs = _runs(db)
     sql = (
-        "SELECT agency, coalesce(crawl_id, -id) AS k, column_root, max(declared_records), max(items_seen),"
-        " max(declared_pages), max(pages_seen), sum(reached = 0), max(reached),"
-        " min(CASE WHEN reached = 0 THEN column_url || ': ' || coalesce(error, 'no answer') END)"
-        " FROM column_captures WHERE column_root IS NOT NULL AND substr(time, 1, 10) <= ?"
+        "SELECT agency, crawl_id, id, column_root, column_url, reached, declared_records, declared_pages,"
+        " items_seen, pages_seen, records, error FROM column_captures"
+        " WHERE column_root IS NOT NULL AND substr(time, 1, 10) <= ?"
     )
     params: list[Any] = [until.isoformat()]
     if agency is not None:
         sql += " AND agency = ?"
         params.append(agency)
-    sql += " GROUP BY agency, k, column_root ORDER BY agency, k, column_root"
+    groups: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for name, cid, rid, root, url, reached, recs, pages, items, pages_seen, records, error in db.execute(sql, params):
+        key = cid if cid is not None else -rid
+        run = runs.get(cid, key) if cid is not None else key
+        g = groups.setdefault((name, run, root), {"keys": set(), "crawls": set(), "recs": 0, "pages": 0, "items": 0,
+                                                  "pages_seen": 0, "urls": set(), "failed": [], "reached": False})
+        g["crawls"].add(key)
+        g["recs"], g["pages"] = max(g["recs"], recs or 0), max(g["pages"], pages or 0)
+        if reached:
+            g["reached"] = True
+            g["urls"].add(url)
+            g["items"], g["pages_seen"] = max(g["items"], items or 0), max(g["pages_seen"], pages_seen or 0)
+            if records:
+                g["keys"].update(json.loads(records))
+        else:
+            g["failed"].append(f"{url}: {error or 'no answer'}")
     out: dict[tuple[str, int], list[str]] = defaultdict(list)
-    for name, key, root, recs, items, pages, pages_seen, failed, reached, first_fail in db.execute(sql, params):
-        if not reached:
+    for (name, _run, root), g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        if not g["reached"]:
             continue  # the column itself never answered: unreachable, not partial
+        items = max(len(g["keys"]), g["items"])
+        pages_seen = max(len(g["urls"]), g["pages_seen"])
         why = []
-        if recs and (items or 0) < recs:
-            why.append(f"reached {items or 0} of {recs} listed")
-        if pages and (pages_seen or 0) < pages:
-            why.append(f"reached {pages_seen or 0} of {pages} list pages")
-        if failed:
-            why.append(f"{failed} list request(s) failed ({first_fail})")
+        if g["recs"] and items < g["recs"]:
+            why.append(f"reached {items} of {g['recs']} listed")
+        if g["pages"] and pages_seen < g["pages"]:
+            why.append(f"reached {pages_seen} of {g['pages']} list pages")
+        if g["failed"]:
+            why.append(f"{len(g['failed'])} list request(s) failed ({min(g['failed'])})")
         if why:
-            out[(name, key)].append(f"{root}: {'; '.join(why)}")
+            for key in g["crawls"]:
+                out[(name, key)].append(f"{root}: {'; '.join(why)}")
     return {k: " | ".join(v) for k, v in out.items()}
 
 

@@ -345,7 +345,7 @@ def _v10(db: sqlite_utils.Database) -> None:
     # reached of its column, so that a column only half seen is `partial`, not complete
     cols = db["column_captures"].columns_dict
     for name, typ in (("column_root", str), ("declared_records", int), ("declared_pages", int),
-                      ("items_seen", int), ("pages_seen", int)):
+                      ("items_seen", int), ("pages_seen", int), ("records", str)):
         if name not in cols:
             db["column_captures"].add_column(name, typ)
     db["column_captures"].create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)

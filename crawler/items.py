@@ -43,3 +43,4 @@ class ColumnCaptureItem:
     declared_pages: int | None = None
     items_seen: int | None = None  # … and the distinct records / list pages the crawl reached of it
     pages_seen: int | None = None
+    records: list[str] | None = None  # short keys of the records on this page (see spiders.base.record_keys)

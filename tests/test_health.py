@@ -186,3 +186,31 @@ def test_calendar_unverified_on_a_partial_column_unless_seen_whole_after_the_due
     counted_crawl(arc, date(2026, 2, 7), 20)
     v = {(r["agency"], r["year"]): r for r in run_check(arc, date(2026, 2, 8), progress=False)["verdicts"]}
     assert v[(BODY, 2025)]["status"] == "missing"  # the whole list, after the due date, without it
+
+
+def test_the_processes_of_a_shared_crawl_see_a_column_together(arc):
+    """Two processes (overlapping crawls, merged archives) that each read half of a column reached
+    it whole; two crawls one after the other that each read the same half did not."""
+    day = date(2026, 2, 5)
+    stamp = f"{day.isoformat()}T03:00:00Z"
+    halves = [[f"{i:010x}" for i in range(10)], [f"{i:010x}" for i in range(10, 20)]]
+    ids = []
+    for keys in halves:
+        cid = arc.start_crawl()
+        arc.record_column_capture(cid, BODY, COL + f"p{len(ids)}", PAGE, 200, 1, captured_at=stamp, column_root=COL,
+                                  declared_records=20, items_seen=10, pages_seen=1, records=keys)
+        ids.append(cid)
+    with arc.db.conn:  # both ran 03:00–03:10
+        arc.db.execute("UPDATE crawls SET started = ?, finished = ? WHERE id IN (?, ?)",
+                       [stamp, f"{day.isoformat()}T03:10:00Z", *ids])
+    assert health_status(arc, BODY, day) == "reachable"
+    later = date(2026, 2, 6)
+    for hour in (3, 4):  # one after the other, the same ten records each time
+        cid = arc.start_crawl()
+        t = f"{later.isoformat()}T0{hour}:00:00Z"
+        arc.record_column_capture(cid, BODY, COL, PAGE, 200, 1, captured_at=t, column_root=COL,
+                                  declared_records=20, items_seen=10, pages_seen=1, records=halves[0])
+        with arc.db.conn:
+            arc.db.execute("UPDATE crawls SET started = ?, finished = ? WHERE id = ?", [t, t.replace(":00:00", ":05:00"), cid])
+    (h,) = [h for h in crawl_health(arc, later) if h.agency == BODY]
+    assert h.status == "partial" and "reached 10 of 20 listed" in h.reason

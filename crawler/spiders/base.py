@@ -10,6 +10,7 @@ provenance to the pipeline.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -51,6 +52,12 @@ def fmt_date(text: str | None) -> str | None:
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def record_keys(urls: set[str]) -> list[str]:
+    """Short keys of a list page's record URLs: crawl health unions them over the pages of a column
+    (and over the processes of a shared crawl) to count the distinct records reached."""
+    return sorted(hashlib.sha1(u.encode()).hexdigest()[:10] for u in urls)
 
 
 def clean(text: str | None) -> str:
@@ -158,6 +165,10 @@ class ReportSpider(scrapy.Spider):
             return
         summary = gk.summary()
         summary["reason"] = reason
+        if "scrapy_redis" in str(self.crawler.settings.get("SCHEDULER") or ""):
+            # a shared crawl: this process saw only its share of each column; crawl health, which
+            # unions every process's records, says which columns were seen in part
+            summary["partial"] = []
         if reason == "finished":
             gk.archive.finish_crawl(gk.crawl_id, summary)
             # done: the next crawl is a new one, not a resumption of this
@@ -276,7 +287,7 @@ class ReportSpider(scrapy.Spider):
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
-                                    **counts)
+                                    records=record_keys(records), **counts)
         yield from requests
 
     def api_request(self, call: ApiCall, names: list[str], column: str, referer: str) -> Request:
@@ -322,7 +333,7 @@ class ReportSpider(scrapy.Spider):
         counts = self.gk.tally(meta["column"], call.label(), records, total, None)
         for n in names:
             yield ColumnCaptureItem(n, call.label(), response.body, response.status, seen_here, column=meta["column"],
-                                    **counts)
+                                    records=record_keys(records), **counts)
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
                        names: list[str]) -> Request | None:
