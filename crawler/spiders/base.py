@@ -264,9 +264,14 @@ class ReportSpider(scrapy.Spider):
         seen_here = 0
         requests: list[Request] = []
         records: set[str] = set()
+        undated: set[str] = set()  # article-shaped links, the records of a list that prints no dates
+        article_re = re.compile(conf["article"], re.I)
         for url, text, date in self.list_entries(response):
-            if date and not is_document_url(url) and self.same_site(url, response.url):
-                records.add(url)  # a dated row of the list: one of the records the page declares
+            if self.same_site(url, response.url):
+                if date:
+                    records.add(url)  # a dated row of the list: one of the records the page declares
+                elif article_re.search(urlsplit(url).path) or report_year(text) or is_document_url(url):
+                    undated.add(url)
             year = report_year(text)
             if year:
                 seen_here += 1
@@ -284,6 +289,7 @@ class ReportSpider(scrapy.Spider):
         for call in script_calls(response.text, response.url):
             requests.append(self.api_request(call, names, meta["column"], response.url))
         recs, pages = declared(response.text)
+        records = records or undated
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
