@@ -274,6 +274,12 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "reached": "是否抓取成功",
                 "reports_seen": "页面上看到的年报数",
                 "sha256": "页面存档",
+                "column_root": "所属年报栏目",
+                "declared_records": "列表声明的条数（recordCount、共N条、totalRecord）",
+                "declared_pages": "列表声明的页数（countPage、共N页、页次）",
+                "items_seen": "本次抓取已取得的条数",
+                "pages_seen": "本次抓取已取得的列表页数",
+                "records": "本页条目（网址摘要）",
             },
         },
         "crawl_health": {

@@ -6,6 +6,10 @@
   `createPageHTML(count, current, "index", "html")`, no plain next link.
 - Hanweb JCMS (武陟县): `/col/col<id>/index.html` embeds the first records in a `<datastore>`
   block; later pages come from `dataproxy.jsp?columnid=<id>&currpage=N` as XML.
+- Lists drawn by script (crawler/families.py LIST_APIS), one column each: TRS "trt" (奎屯经济技术开发区:
+  10 static, listModel + list2.trsapi for the rest), Hanweb jpage (仙居县: the first group embedded,
+  POST dataproxy.jsp?startrecord=…), getFileListByCodeId JSON (阿勒泰市: nothing static) and 集约化
+  createPageHTML('page_div', …) with 共N条 (塔城市).
 """
 
 from __future__ import annotations

@@ -670,7 +670,10 @@ class Portal:
         - edited: the report replaced at the same URL, with each version's values;
         - backdated: reports whose portal date is earlier than the day they appeared;
         - traps: robots_disallowed, calendar, login, login_protected_columns, dead_links,
-          redirect_chains, slow, flaky, large, gbk_sites, js_pagination.
+          redirect_chains, slow, flaky, large, gbk_sites, js_pagination, script_lists (the columns a
+          script draws: family, column, api, listed = what the list declares, static = what shows
+          without the script's API; with fail_api those APIs answer 500);
+        - options.fail_api: whether the list APIs fail.
         """
         w = self.world
         reports = []
