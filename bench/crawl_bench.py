@@ -11,7 +11,7 @@ Prints
   overhead (process start, robots.txt, depth: a list page must arrive before its reports are known).
 
 Usage: python bench/crawl_bench.py [--scale 2000] [--clients 16] [--data DIR] [--json]
-       python bench/crawl_bench.py --script-lists [--json]
+       python bench/crawl_bench.py --script-lists [--fail-api] [--json]
          one crawl per script-drawn column of the sample portal (one per CMS family): requests made
          against the minimum (list pages and list API calls + report pages + attachments)
 """
@@ -110,14 +110,14 @@ def script_list_minimum(col: str, n: int) -> list[str]:
     return [col] + [col + f"common_list_{k}.shtml" for k in range(2, math.ceil(n / S.JYH_PAGE) + 1)]
 
 
-def script_lists_bench(as_json: bool) -> int:
+def script_lists_bench(as_json: bool, fail_api: bool = False) -> int:
     """Per family: a crawl of the bodies of its script-drawn column, requests against the minimum."""
     import sqlite3
 
     from crawler.portal import server as S
 
     out = []
-    with S.start_portal() as p:
+    with S.start_portal(fail_api=fail_api) as p:
         truth = p.truth()
         for col in truth["traps"]["script_lists"]:
             with tempfile.TemporaryDirectory(prefix="gongkai-lists-") as tmp:
@@ -141,7 +141,8 @@ def script_lists_bench(as_json: bool) -> int:
             print(f"{r['family']:13} {r['column']:40} requests {r['requests']} (robots.txt {r['robots_txt']}, "
                   f"list {r['list_requests']}) vs minimum {r['minimum']} (list {r['minimum_list']} + "
                   f"{r['report_pages_and_attachments']} report pages/attachments); listed {r['listed']}, "
-                  f"static {r['static']}, reports {r['reports']}")
+                  f"static {r['static']}, reports {r['reports']}"
+                  + "".join(f"; partial: {x['reason'][:60]}" for x in r["partial"]))
     return 0
 
 
@@ -183,9 +184,10 @@ def main() -> int:
     ap.add_argument("--data", default=None, help="archive directory (default: a fresh temporary one)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--script-lists", action="store_true", help="per-family crawls of the script-drawn columns")
+    ap.add_argument("--fail-api", action="store_true", help="with --script-lists: the list APIs answer 500")
     args = ap.parse_args()
     if args.script_lists:
-        return script_lists_bench(args.json)
+        return script_lists_bench(args.json, args.fail_api)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
