@@ -112,8 +112,10 @@ def _int(value: str | None, text: str = "") -> int | None:
 # -- the calls each family's script makes ----------------------------------------------------------
 
 
-def script_calls(text: str, base: str) -> list[ApiCall]:
-    """The API requests the list scripts on this page make (first calls; see `follow_ups`)."""
+def script_calls(text: str, base: str, static_records: int | None = None) -> list[ApiCall]:
+    """The API requests the list scripts on this page make (first calls; see `follow_ups`).
+    `static_records`: the records the page itself lists (where a script's own count of static
+    pages is unclear, what the page holds decides: no listed record is skipped)."""
     calls: list[ApiCall] = []
     for family, spec in LIST_APIS.items():
         if spec.get("answer") == "html":
@@ -122,7 +124,7 @@ def script_calls(text: str, base: str) -> list[ApiCall]:
         if not m:
             continue
         if family == "trs_trt":
-            calls += _trt_calls(text, m.start(), base, spec)
+            calls += _trt_calls(text, m.start(), base, spec, static_records)
         elif family == "hanweb_jpage":
             calls += _jpage_calls(text, m.start(), base, spec)
         elif family == "json_codeid":
@@ -130,10 +132,11 @@ def script_calls(text: str, base: str) -> list[ApiCall]:
     return calls[:_MAX_CALLS]
 
 
-def _trt_calls(text: str, at: int, base: str, spec: dict[str, Any]) -> list[ApiCall]:
+def _trt_calls(text: str, at: int, base: str, spec: dict[str, Any], static_records: int | None) -> list[ApiCall]:
     obj = js_object(text, at)
     records = _int(js_value(obj, "recordCount"))
-    static = _int(js_value(obj, spec["static_pages"])) or 1
+    static = _int(js_value(obj, spec["static_pages"]))
+    static = 1 if static is None else static
     args_at = obj.find(spec["args"])
     args = js_flat(js_object(obj, args_at)) if args_at >= 0 else {}
     size = _int(args.get(spec["size_param"])) or _int(js_value(obj, spec["size_param"])) or 10
@@ -141,6 +144,10 @@ def _trt_calls(text: str, at: int, base: str, spec: dict[str, Any]) -> list[ApiC
     if records is None:
         return []
     pages = math.ceil(records / size)
+    if static_records is not None:
+        # maxStaticIndex counts static pages (1: the first); a page holding fewer records than
+        # that many pages would is read by what it holds
+        static = min(static, static_records // size)
     out = []
     for n in range(static + 1, pages + 1):
         q = {**args, spec["page_param"]: str(n), spec["size_param"]: str(size)}

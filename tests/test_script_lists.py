@@ -179,6 +179,9 @@ def test_script_calls_and_answers() -> None:
     calls = script_calls(trt, base)
     assert [c.page for c in calls] == [2, 3] and all(c.method == "GET" for c in calls)
     assert calls[0].url.startswith("http://h/trsapi/search/list2.trsapi?") and "classsql=chnlid%3D9" in calls[0].url
+    # a page that holds fewer records than maxStaticIndex pages would (a template only): ask for them all
+    assert [c.page for c in script_calls(trt, base, static_records=0)] == [1, 2, 3]
+    assert [c.page for c in script_calls(trt, base, static_records=10)] == [2, 3]
     jpage = ("<record><![CDATA[<li>a</li>]]></record>" * 3 + "$('#1').jpage({proxyUrl: '/module/web/jpage/dataproxy.jsp',"
              " perPage: 2, groupSize: 2, totalRecord: 9, ajaxParam: {col: 1, webid: 7, columnid: 55, unitid: '8'}});")
     calls = script_calls(jpage, base)

@@ -285,11 +285,11 @@ class ReportSpider(scrapy.Spider):
         for url in self.pagination(response, conf):
             requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
                                               page_of=meta["column"]))
+        records = records or undated
         # lists drawn by script (crawler/families.py LIST_APIS): the calls the page's script makes
-        for call in script_calls(response.text, response.url):
+        for call in script_calls(response.text, response.url, static_records=len(records)):
             requests.append(self.api_request(call, names, meta["column"], response.url))
         recs, pages = declared(response.text)
-        records = records or undated
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
