@@ -154,6 +154,7 @@ DECLARED_RECORDS = (
 )
 DECLARED_PAGES = (
     r"""\bcountPage['"]?\s*[:=]\s*['"]?(\d+)""",
+    r"""\b(?:totalpage|totalPage|pageCount|pagecount)['"]?\s*[:=]\s*['"]?(\d+)""",  # Hanweb search.jsp pagers
     r"<totalpage>\s*(\d+)\s*</totalpage>",
     r"共\s*(\d+)\s*页",
     r"页次\s*[:：]?\s*\d+\s*/\s*(\d+)",

@@ -167,6 +167,7 @@ def test_declared_counts_in_every_form() -> None:
     assert declared("<span>共14条</span> createPageHTML('page_div', 3, 1, 'common_list', 'shtml', 14);") == (14, 3)
     assert declared('createPageHTML(4, 0, "index", "html");') == (None, 4)
     assert declared("页次：1/3 每页15条") == (None, 3)
+    assert declared("var columnid = 1001, totalpage = 4;") == (None, 4)
     assert declared("<totalrecord>19</totalrecord><totalpage>4</totalpage>") == (19, 4)
     assert declared("jpage({totalRecord: 40, perPage: 15})") == (40, None)
     assert declared("<p>一共有3个部门</p>") == (None, None)
