@@ -340,6 +340,17 @@ def _v8(db: sqlite_utils.Database) -> None:
         db["reports"].create_index([col], if_not_exists=True)
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    # issue 13: what a list page declares (recordCount, 共N条, countPage …) against what the crawl
+    # reached of its column, so that a column only half seen is `partial`, not complete
+    cols = db["column_captures"].columns_dict
+    for name, typ in (("column_root", str), ("declared_records", int), ("declared_pages", int),
+                      ("items_seen", int), ("pages_seen", int), ("records", str)):
+        if name not in cols:
+            db["column_captures"].add_column(name, typ)
+    db["column_captures"].create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -349,6 +360,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "state", _v6),
     (7, "worst-first indexes", _v7),
     (8, "report facet indexes", _v8),
+    (10, "declared list counts on column captures", _v10),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
