@@ -63,13 +63,15 @@ def js_object(text: str, start: int) -> str:
     i = text.find("{", start)
     if i < 0:
         return ""
-    depth, quote = 0, ""
+    depth, quote, escaped = 0, "", False
     for j in range(i, min(len(text), i + 20000)):
         ch = text[j]
         if quote:
-            if ch == "\\":
-                continue
-            if ch == quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True  # the next character is part of the string: 'it\'s'
+            elif ch == quote:
                 quote = ""
         elif ch in "'\"":
             quote = ch
