@@ -39,9 +39,12 @@ RADICALS = str.maketrans({
 })
 
 
+_RADICAL = re.compile("[\u2e80-\u2fdf]")
+
+
 def unify(text: str) -> str:
     """Radical code points as the characters they stand for, in document text (search finds 国土)."""
-    if not any("\u2e80" <= ch <= "\u2fdf" for ch in text):
+    if not _RADICAL.search(text):
         return text
     return "".join(unicodedata.normalize("NFKC", ch) if "\u2f00" <= ch <= "\u2fdf" else ch
                    for ch in text).translate(RADICALS)

@@ -35,7 +35,7 @@ def is_blank(text: str | None) -> bool:
     return text is not None and norm(text) in BLANKS
 
 
-@dataclass
+@dataclass(slots=True)
 class Span:
     """One physical cell of a row: its text and the grid columns it covers."""
 

@@ -16,6 +16,8 @@ MAX_SPAN = 500
 MAX_GRID_CELLS = 200_000
 
 _SPACE = re.compile(r"[ \t\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_ANY_SPACE = re.compile(r"[\s\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]")
+_SPACES = re.compile(r" {2,}")
 _CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 
@@ -37,10 +39,12 @@ def join_lines(lines: Iterable[str]) -> str:
 def clean_text(text: str) -> str:
     """Normalise a cell's or a paragraph's text: no-break spaces are spaces, line breaks
     inside CJK text vanish, runs of spaces collapse. A cell of only &nbsp; becomes ""."""
+    if not _ANY_SPACE.search(text):
+        return unify(text)  # most cells: one word or number, nothing to normalise
     text = _SPACE.sub(" ", unify(text))
     text = join_lines(text.splitlines())
     text = _CJK_GAP.sub("", text)
-    return re.sub(r" {2,}", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> tuple[list[list[str]], list[list[int]]]:
