@@ -26,6 +26,7 @@ class Score:
     doc: str
     kind: str
     variants: list[str]
+    origin: str = "?"
     right: int = 0
     missed: int = 0
     wrong: list[str] = field(default_factory=list)
@@ -78,7 +79,7 @@ def _value(result: dict, path: str) -> Any:
 
 
 def score(doc: Path, gold: dict[str, Any], result: dict[str, Any]) -> Score:
-    s = Score(doc.name, gold.get("kind", "?"), list(gold.get("variants", [])))
+    s = Score(doc.name, gold.get("kind", "?"), list(gold.get("variants", [])), gold.get("origin", "?"))
     for key in META_KEYS:
         if key not in gold:
             continue
@@ -122,6 +123,7 @@ def summary(scores: list[Score]) -> list[tuple[str, int, int, int, int, float, f
         for v in s.variants or ["(none)"]:
             classes.setdefault(v, []).append(s)
         classes.setdefault(f"kind:{s.kind}", []).append(s)
+        classes.setdefault(f"origin:{s.origin}", []).append(s)
     out = []
     for name, group in sorted(classes.items()):
         cells = sum(s.cells for s in group)
