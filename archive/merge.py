@@ -74,7 +74,7 @@ class Merger:
         stats = {"blobs": self._blobs(src)}
         sdb = src.db.conn
         skipped = sorted(t for t in src.db.table_names()
-                         if t not in MERGED and t not in DERIVED and not t.startswith(("report_text_fts", "sqlite_")))
+                         if t not in MERGED and t not in DERIVED and not t.startswith(("report_text_fts", "report_text_grams", "_search_digits", "sqlite_")))
         with self.db:  # one transaction per input
             common = {t: [c for c in _cols(sdb, t) if c in set(_cols(self.db, t))]
                       for t in MERGED if t in src.db.table_names()}

@@ -3,7 +3,7 @@
 Routes:
   /-/gongkai                    the compliance dashboard (?year= ?kind= ?region= filter it)
   /-/gongkai/report/<id>        one report: verdict, checks, its tables with Chinese labels, provenance
-  /-/gongkai/search?q=          full-text search (trigram FTS5; LIKE for one or two characters)
+  /-/gongkai/search?q=          full-text search, any length (archive/search.py)
   /-/blob/<sha256>              the stored copy, served from the blob store (sandboxed, never executed)
 Charts are inline SVG drawn here: the machine that serves them may have no internet (no CDN).
 """
@@ -20,7 +20,8 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive.columns import REQUEST_ROW_KEYS, column_labels
-from archive.web import DB_NAME, KIND_LABELS, PARSE_STATUS_LABELS, SEARCH_SQL, STATUS_LABELS
+from archive.search import SEARCH_SQL, table_filter
+from archive.web import DB_NAME, KIND_LABELS, PARSE_STATUS_LABELS, STATUS_LABELS
 
 SOURCE_LABELS = {
     "portal_date": "门户发布日期",
@@ -366,6 +367,32 @@ async def blob(datasette: Any, request: Any) -> Response:
             "X-Content-Type-Options": "nosniff",
             "Content-Disposition": f'inline; filename="{sha[:16]}.{kind or "bin"}"',
         },
+    )
+
+
+# tables whose table page and JSON API answer `_search=` with archive/search.py
+SEARCHABLE = {"report_text"}
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` on report_text (the table page's search box and the JSON API): the same search as
+    /-/gongkai/search, for every query length. The table declares no fts_table, so Datasette's own
+    search (a trigram MATCH, blind to one or two characters) stays out; trylast so that our
+    `supports_search` wins over the default hook's False."""
+    if database != DB_NAME or table not in SEARCHABLE:
+        return None
+    from datasette.filters import FilterArguments
+
+    q = (request.args.get("_search") or "").strip()
+    if not q:
+        return FilterArguments([], extra_context={"supports_search": True, "search": ""})
+    where, params = table_filter(q)
+    return FilterArguments(
+        [where],
+        params,
+        [f'全文包含 "{q}"（当前版本的年报）'],
+        extra_context={"supports_search": True, "search": q},
     )
 
 

@@ -16,7 +16,7 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - column_captures the report column pages as a crawl read them: the evidence of `missing`
 - reports         one per document and extractor version: agency, year, format, dates, parse status
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
-- report_text     the report's text (FTS5 trigram index report_text_fts)
+- report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
 - check_results   failed and passed checks, per report and across reports
 - compliance      verdicts: agency × year
 """
@@ -340,6 +340,13 @@ def _v8(db: sqlite_utils.Database) -> None:
         db["reports"].create_index([col], if_not_exists=True)
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    # one- and two-character search (伊宁, 公开): a bigram index kept with report_text (archive/search.py)
+    from archive.search import create_gram_index
+
+    create_gram_index(db)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -349,6 +356,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "state", _v6),
     (7, "worst-first indexes", _v7),
     (8, "report facet indexes", _v8),
+    # 9 and 11 (13): issue 12 (search, WARC); 10 and 12 (14): issue 13
+    (9, "short-query search index", _v9),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
