@@ -17,6 +17,7 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - reports         one per document and extractor version: agency, year, format, dates, parse status
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
 - report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
+- warc_payloads   sha256 → the WARC response record holding that payload (archive/warc.py)
 - check_results   failed and passed checks, per report and across reports
 - compliance      verdicts: agency × year
 """
@@ -347,6 +348,34 @@ def _v9(db: sqlite_utils.Database) -> None:
     create_gram_index(db)
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    # WARC captures (archive/warc.py): where each fetch's and capture's record lies, and which
+    # record holds each payload (sha256, the blob's name) so that a payload is written only once
+    for table in ("fetches", "column_captures"):
+        cols = db[table].columns_dict
+        for name, typ in (("warc_file", str), ("warc_offset", int), ("warc_length", int)):
+            if name not in cols:
+                db[table].add_column(name, typ)
+    if "warc_type" not in db["fetches"].columns_dict:
+        db["fetches"].add_column("warc_type", str)
+    db["fetches"].create_index(["sha256"], if_not_exists=True)
+    db["warc_payloads"].create(
+        {
+            "sha256": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "record_id": str,
+            "url": str,
+            "date": str,
+        },
+        pk="sha256",
+        if_not_exists=True,
+    )
+    if "warc" not in db["compliance"].columns_dict:
+        db["compliance"].add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -358,6 +387,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (8, "report facet indexes", _v8),
     # 9 and 11 (13): issue 12 (search, WARC); 10 and 12 (14): issue 13
     (9, "short-query search index", _v9),
+    (11, "WARC records", _v11),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

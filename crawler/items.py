@@ -38,3 +38,4 @@ class ColumnCaptureItem:
     status: int | None
     reports_seen: int
     error: str | None = None
+    warc: dict[str, Any] | None = None  # the page's WARC record (archive/warc.py)

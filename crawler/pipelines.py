@@ -42,7 +42,7 @@ class ArchivePipeline:
         arc = gk.archive
         if isinstance(item, ColumnCaptureItem):
             arc.record_column_capture(gk.crawl_id, item.agency, item.column_url, item.body, item.status,
-                                      item.reports_seen, error=item.error)
+                                      item.reports_seen, error=item.error, warc=item.warc)
             if item.body is not None and item.status == 200 and item.error is None:
                 gk.reached.add(item.agency)
             gk.save()

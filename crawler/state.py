@@ -51,6 +51,7 @@ class CrawlState:
         self.tried: set[str] = set(saved.get("tried", []) if saved else [])
         self.documents: dict[str, str] = dict(saved.get("documents", {}) if saved else {})
         self.running = True
+        self.warc: Any = None  # the crawl's WARC file (archive/warc.py CrawlWarc), set by the spider
         self.save(force=True)
 
     def _load(self) -> dict[str, Any] | None:
@@ -113,4 +114,7 @@ class CrawlState:
             "list_pages": self.counts["list_pages"],
             "failures": dict(sorted(self.failures.items())),
             "resumed": self.resumed,
+            # this run's WARC file and its records by type (archive/warc.py)
+            "warc": ({"file": self.warc.name, "records": dict(sorted(self.warc.counts.items()))}
+                     if self.warc is not None and self.warc.name else None),
         }

@@ -147,6 +147,12 @@ class ReportSpider(scrapy.Spider):
         jobdir = Path(s.get("JOBDIR") or data / "jobs" / "adhoc")
         options = {"registry": reg.source, "agencies": self.agency_names, "family": self.only_family}
         self.gk = CrawlState(archive, jobdir, options)
+        if s.getbool("GONGKAI_WARC", True):
+            from archive.warc import CrawlWarc
+
+            # one WARC file per crawl run; a resumed run (same crawl id) writes a new one
+            self.gk.warc = CrawlWarc(archive, self.gk.crawl_id, {
+                "operator": s.get("USER_AGENT"), "http-header-user-agent": s.get("USER_AGENT")})
         self.logger.info("crawl %s%s: %d agencies from %s", self.gk.crawl_id,
                          " (resumed)" if self.gk.resumed else "", len(reg.agencies), reg.source)
 
@@ -154,6 +160,8 @@ class ReportSpider(scrapy.Spider):
         gk = self.gk
         if gk is None:
             return
+        if gk.warc is not None:
+            gk.warc.close()
         summary = gk.summary()
         summary["reason"] = reason
         if reason == "finished":
@@ -238,14 +246,16 @@ class ReportSpider(scrapy.Spider):
         self.gk.counts["list_pages"] += 1
         if not isinstance(response, TextResponse):
             for n in names:
-                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page")
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page",
+                                        warc=meta.get("warc"))
             return
         wall = login_wall(response)
         if wall:
             # a column behind a login cannot be judged: keep the page as evidence, but not as reached
             self.gk.fail("login")
             for n in names:
-                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, wall)
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, wall,
+                                        warc=meta.get("warc"))
             return
         conf = self.conf(names, response.url)
         seen_here = 0
@@ -265,7 +275,8 @@ class ReportSpider(scrapy.Spider):
             requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
                                               page_of=meta["column"]))
         for n in names:
-            yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here)
+            yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here,
+                                    warc=meta.get("warc"))
         yield from requests
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
@@ -559,7 +570,8 @@ class ReportSpider(scrapy.Spider):
         if meta.get("kind") == "list":
             status = getattr(getattr(failure.value, "response", None), "status", None)
             for n in meta.get("agencies") or []:
-                yield ColumnCaptureItem(n, request.url, None, status, 0, f"{kind}: {failure.getErrorMessage()}")
+                yield ColumnCaptureItem(n, request.url, None, status, 0, f"{kind}: {failure.getErrorMessage()}",
+                                        warc=meta.get("warc") if status is not None else None)
         self.gk.save()
 
 
