@@ -91,7 +91,8 @@ def match_sql(param: str = ":q") -> str:
 
 
 MATCH_SQL = match_sql(":q")
-CURRENT_SQL = "select id from reports where current = 1"
+# per candidate row (a primary-key lookup), not a list of every current report built up front
+CURRENT_SQL = "(select current from reports where reports.id = report_text.report_id) = 1"
 
 # the canned query `search` and /-/gongkai/search (newest report first, like the table page)
 SEARCH_SQL = f"""
@@ -110,6 +111,6 @@ TABLE_SORT_DESC = "report_id"
 def table_filter(q: str, param: str = "gk_search") -> tuple[str, dict[str, str]]:
     """The where clause (and its parameters) the table page adds for `_search=q`."""
     return (
-        f"report_id in ({match_sql(':' + param)}) and report_id in ({CURRENT_SQL})",
+        f"report_id in ({match_sql(':' + param)}) and {CURRENT_SQL}",
         {param: q},
     )

@@ -377,11 +377,13 @@ def urlsplit_path(url: str) -> tuple[str, str]:
     return u.netloc, (u.path or "/") + (f"?{u.query}" if u.query else "")
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """(offset, record) of every record of a WARC file (warcio's ArchiveIterator)."""
+def iter_records(path: Path) -> Iterator[tuple[int, Any, bytes]]:
+    """(offset, record, payload) of every record of a WARC file (warcio's ArchiveIterator; the
+    payload is read first: asking for the offset reads the record to its end)."""
     from warcio.archiveiterator import ArchiveIterator
 
     with open(path, "rb") as f:
         it = ArchiveIterator(f)
         for rec in it:
-            yield it.get_record_offset(), rec
+            payload = rec.content_stream().read()
+            yield it.get_record_offset(), rec, payload

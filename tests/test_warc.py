@@ -1,0 +1,217 @@
+"""WARC captures: what `gongkai demo --no-serve` leaves under <data>/warc/ passes warcio's own checker
+and index, holds one response record per stored payload (documents and column pages) with the blob's
+sha256 as payload digest, and a second run writes revisits only. A crawl killed with SIGKILL leaves
+its file readable up to the last complete record; the next run seals it and writes a new one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archive.store import Archive
+from archive.warc import CrawlWarc, complete_length, iter_records, read_member, seal_stale
+
+WARCIO = str(Path(sys.executable).parent / "warcio")
+FIELDS = "warc-type,warc-target-uri,warc-payload-digest,warc-refers-to,warc-record-id,warc-profile,offset,length"
+
+
+def warcio_check(*files: Path) -> None:
+    res = subprocess.run([WARCIO, "check", *map(str, files)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def warcio_index(path: Path) -> list[dict]:
+    res = subprocess.run([WARCIO, "index", "-f", FIELDS, str(path)], capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in res.stdout.splitlines()]
+
+
+def warcs(data: Path) -> list[Path]:
+    return sorted((data / "warc").glob("*.warc.gz"))
+
+
+def test_demo_warcs_pass_warcio_and_hold_every_payload_once(demo_data: Path) -> None:
+    files = warcs(demo_data)
+    assert len(files) == 1 and not list((demo_data / "warc").glob("*.open"))  # one crawl, one file, sealed
+    warcio_check(*files)
+    index = warcio_index(files[0])
+    by_offset = {int(r["offset"]): r for r in index}
+    responses = [r for r in index if r["warc-type"] == "response"]
+    digests = [r["warc-payload-digest"] for r in responses]
+    assert len(digests) == len(set(digests)), "a payload written twice"
+    assert all(d.startswith("sha256:") and len(d) == 71 for d in digests)
+    db = sqlite3.connect(demo_data / "archive.db")
+    # every stored document: a response record whose payload digest is its blob's name
+    docs = [r[0] for r in db.execute("SELECT sha256 FROM documents")]
+    assert docs and {f"sha256:{s}" for s in docs} <= set(digests)
+    for sha, name, off, length in db.execute(
+            "SELECT sha256, warc_file, warc_offset, warc_length FROM warc_payloads"):
+        rec = by_offset[off]
+        assert name == files[0].name and rec["warc-type"] == "response" and int(rec["length"]) == length
+        assert rec["warc-payload-digest"] == f"sha256:{sha}"
+    # the record's payload is the blob's bytes
+    arc = Archive(demo_data)
+    sha = docs[0]
+    off = db.execute("SELECT warc_offset FROM warc_payloads WHERE sha256 = ?", [sha]).fetchone()[0]
+    for o, _, payload in iter_records(files[0]):
+        if o == off:
+            assert payload == arc.read_blob(sha)
+            break
+    else:
+        pytest.fail("record not found")
+    arc.close()
+    # every column capture: its own record of its column page, and its payload in a response record
+    caps = db.execute("SELECT column_url, sha256, warc_file, warc_offset FROM column_captures").fetchall()
+    assert caps and all(c[2] == files[0].name for c in caps)
+    redirected = {u for (u,) in db.execute("SELECT url FROM fetches WHERE status BETWEEN 300 AND 399")}
+    for url, sha, _, off in caps:
+        rec = by_offset[off]
+        assert rec["warc-type"] in ("response", "revisit")
+        assert rec["warc-target-uri"] == url or url in redirected  # a redirect: the page it led to
+        if sha:
+            assert f"sha256:{sha}" in digests
+    # robots.txt, and every fetch that got an answer, has its record
+    assert any(r["warc-target-uri"].endswith("/robots.txt") for r in responses)
+    rows = db.execute("SELECT warc_offset, warc_type, sha256 FROM fetches WHERE status IS NOT NULL").fetchall()
+    assert rows and all(by_offset[o]["warc-type"] == t for o, t, _ in rows)
+    # each response/revisit is followed by its request record
+    reqs = {r["warc-record-id"] for r in index if r["warc-type"] == "request"}
+    assert len(reqs) == len(rows)
+
+
+def test_second_demo_run_writes_only_revisits(demo_data: Path, tmp_path: Path) -> None:
+    from crawler.commands import run_demo
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_data, data)
+    first = warcs(data)
+    s = run_demo(str(data), progress=False)
+    assert s["reason"] == "finished" and s["documents_new"] == 0
+    new = [p for p in warcs(data) if p not in first]
+    assert len(new) == 1 and s["warc"]["file"] == new[0].name
+    warcio_check(*warcs(data))
+    index = warcio_index(new[0])
+    types = {r["warc-type"] for r in index}
+    assert types == {"warcinfo", "revisit", "request"}, types
+    assert s["warc"]["records"].get("response", 0) == 0
+    # every revisit names the record holding its payload, in the first file
+    first_ids = {r["warc-record-id"] for r in warcio_index(first[0]) if r["warc-type"] == "response"}
+    revisits = [r for r in index if r["warc-type"] == "revisit"]
+    assert all(r.get("warc-refers-to") in first_ids for r in revisits)
+    profiles = {r["warc-profile"].rsplit("/", 1)[1] for r in revisits}
+    assert profiles == {"server-not-modified", "identical-payload-digest"}  # 304s and unchanged pages
+
+
+class _Payloads:
+    """A stand-in for the archive's warc_payloads (CrawlWarc's only use of it)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.known: dict[str, dict] = {}
+
+    def warc_payload(self, sha: str) -> dict | None:
+        return self.known.get(sha)
+
+    def add_warc_payload(self, sha, name, offset, length, rid, url, date) -> None:  # noqa: ANN001
+        self.known[sha] = {"record_id": rid, "url": url, "date": date}
+
+
+def exchange(w: CrawlWarc, n: int, body: bytes) -> dict:
+    return w.write_exchange(url=f"http://127.0.0.1:9/{n}", method="GET", request_headers=[("Accept", "*/*")],
+                            request_body=b"", status=200, body=body,
+                            response_headers=[("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")])
+
+
+def test_a_torn_record_is_cut_and_the_file_sealed(tmp_path: Path) -> None:
+    w = CrawlWarc(_Payloads(tmp_path), 7)
+    recs = [exchange(w, i, f"<p>{i}</p>".encode() * 50) for i in range(3)]
+    assert exchange(w, 9, b"<p>0</p>" * 50)["type"] == "revisit"  # the same payload again
+    open_file = w.path
+    assert open_file is not None and open_file.name.endswith(".warc.gz.open")
+    # a write cut short by SIGKILL: half of a record's bytes at the end
+    part = read_member(open_file, recs[1]["offset"])
+    with open(open_file, "ab") as f:
+        f.write(part[: len(part) // 2])
+    good, n = complete_length(open_file)
+    assert n == 1 + 2 * 4 and good == open_file.stat().st_size - len(part) // 2
+    assert seal_stale(tmp_path) == []  # the writer is alive (it holds the lock): not touched
+    w.f.close()  # the writer dies without closing
+    (sealed,) = seal_stale(tmp_path)
+    assert sealed.name == recs[0]["file"] and not open_file.exists()
+    warcio_check(sealed)
+    types = [r["warc-type"] for r in warcio_index(sealed)]
+    assert types == ["warcinfo"] + ["response", "request"] * 3 + ["revisit", "request"]
+    # the record at a row's offset is readable alone: a one-record WARC
+    one = tmp_path / "one.warc.gz"
+    one.write_bytes(read_member(sealed, recs[2]["offset"], recs[2]["length"]))
+    warcio_check(one)
+    assert [r["warc-type"] for r in warcio_index(one)] == ["response"]
+    # the recorded headers say what the recorded body is: de-chunked, its own Content-Length
+    (_, rec, _), = list(iter_records(one))
+    assert rec.http_headers.get_header("Transfer-Encoding") is None
+    assert rec.http_headers.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    assert rec.http_headers.get_header("Content-Length") == str(len(b"<p>2</p>" * 50))
+
+
+portal_server = pytest.importorskip("crawler.portal.server")
+
+
+def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path: Path) -> None:
+    from crawler.commands import write_registry
+    from crawler.runner import prepare_crawl, run_crawl
+
+    with portal_server.start_portal() as portal:
+        truth = portal.truth()
+        reg = write_registry(truth, tmp_path / "registry.yaml")
+        data = tmp_path / "data"
+        cmd = prepare_crawl(data, reg, progress=False, today=truth["today"],
+                            settings={"CONCURRENT_REQUESTS": 2, "DOWNLOAD_DELAY": 0.02})
+        proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                n = sqlite3.connect(data / "archive.db").execute(
+                    "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL").fetchone()[0]
+            except sqlite3.OperationalError:
+                n = 0
+            if n >= 40:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, "the crawl finished before it could be killed"
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        (killed,) = list((data / "warc").glob("*.warc.gz.open"))
+        db = sqlite3.connect(data / "archive.db")
+        rows = db.execute("SELECT warc_offset FROM fetches WHERE warc_file IS NOT NULL").fetchall()
+        # every record a row names is there, complete, and ArchiveIterator reads them all
+        good, n_records = complete_length(killed)
+        cut = tmp_path / "complete.warc.gz"
+        cut.write_bytes(killed.read_bytes()[:good])
+        offsets = {o for o, _, _ in iter_records(cut)}
+        assert len(offsets) == n_records and {o for (o,) in rows} <= offsets
+        warcio_check(cut)
+        # the next run (the same crawl, resumed) seals the killed file and writes its own
+        s = run_crawl(data, reg, progress=False, today=truth["today"])
+    assert s["reason"] == "finished" and s["resumed"]
+    files = warcs(data)
+    assert len(files) == 2 and not list((data / "warc").glob("*.open"))
+    assert killed.name[: -len(".open")] in {p.name for p in files} and s["warc"]["file"] in {p.name for p in files}
+    warcio_check(*files)
+    # every row's record is where it says, in either file
+    for name, off, typ in db.execute("SELECT warc_file, warc_offset, warc_type FROM fetches"
+                                     " WHERE warc_file IS NOT NULL"):
+        assert typ in ("response", "revisit")
+        rec = read_member(data / "warc" / name, off)
+        assert rec[:2] == b"\x1f\x8b"
+    # no payload is in two response records (one may be, if the kill fell between a record's write
+    # and the commit of its row: the record is complete, the archive just does not know it)
+    digests = [r["warc-payload-digest"] for p in files for r in warcio_index(p) if r["warc-type"] == "response"]
+    assert len(digests) - len(set(digests)) <= 1
