@@ -43,8 +43,8 @@ PARSE_STATUS_LABELS = {
 QUERIES: dict[str, dict[str, Any]] = {
     "missing": {
         "title": "逾期未公开",
-        "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档证据）。",
-        "sql": "select agency, year, region, kind, due, url as column_url, sha256 as capture, evidence "
+        "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档副本与 WARC 记录）。",
+        "sql": "select agency, year, region, kind, due, url as column_url, sha256 as capture, warc, evidence "
         "from compliance where status = 'missing' order by year desc, region, agency",
     },
     "late": {
@@ -128,6 +128,7 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "report_id": "所依据的年报",
                 "url": "原文或栏目地址",
                 "sha256": "存档副本（sha256）",
+                "warc": "栏目页面的 WARC 记录（文件:偏移）",
                 "evidence": "证据（JSON）",
                 "as_of": "判定基准日",
             },
@@ -231,6 +232,9 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "size": "字节数",
                 "elapsed": "耗时（秒）",
                 "error": "错误",
+                "warc_file": "WARC 文件",
+                "warc_offset": "WARC 记录偏移（点击下载该记录）",
+                "warc_type": "WARC 记录类型（response / revisit）",
             },
         },
         "documents": {
@@ -248,10 +252,16 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
             },
         },
         "document_urls": {"title": "文档出现过的地址（同一地址的各个版本）"},
+        "warc_payloads": {
+            "title": "WARC 中的内容（每个 sha256 只写一次，其余为 revisit 记录）",
+            "columns": {"warc_offset": "WARC 记录偏移（点击下载该记录）"},
+        },
         "column_captures": {
             "title": "栏目页面存档（“逾期未公开”的证据）",
             "facets": ["reached", "agency"],
             "columns": {
+                "warc_file": "WARC 文件",
+                "warc_offset": "WARC 记录偏移（点击下载该记录）",
                 "reached": "是否抓取成功",
                 "reports_seen": "页面上看到的年报数",
                 "sha256": "页面存档",

@@ -215,3 +215,56 @@ def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path:
     # and the commit of its row: the record is complete, the archive just does not know it)
     digests = [r["warc-payload-digest"] for p in files for r in warcio_index(p) if r["warc-type"] == "response"]
     assert len(digests) - len(set(digests)) <= 1
+
+
+def test_datasette_links_every_report_and_missing_verdict_to_its_warc_record(demo_data: Path,
+                                                                              tmp_path: Path) -> None:
+    import asyncio
+    import re
+
+    from archive.web import make_datasette
+
+    ds = make_datasette(demo_data)
+
+    def get(path: str):
+        async def go():
+            return await ds.client.get(path)
+
+        return asyncio.run(go())
+
+    def fetch_record(href: str, name: str) -> dict:
+        r = get(href.replace("&amp;", "&"))
+        assert r.status_code == 200 and r.headers["content-type"] == "application/warc"
+        f = tmp_path / name
+        f.write_bytes(r.content)
+        warcio_check(f)
+        (rec,) = [x for x in warcio_index(f)]
+        return rec
+
+    # a report's page: the record holding its bytes (payload digest = the stored copy's sha256)
+    rid, sha = sqlite3.connect(demo_data / "archive.db").execute(
+        "SELECT id, sha256 FROM reports WHERE current = 1 AND parse_status = 'ok' LIMIT 1").fetchone()
+    page = get(f"/-/gongkai/report/{rid}").text
+    assert f"/-/blob/{sha}" in page
+    href = re.search(r'id="gk-warc" href="([^"]+)"', page).group(1)
+    rec = fetch_record(href, "report.warc.gz")
+    assert rec["warc-type"] == "response" and rec["warc-payload-digest"] == f"sha256:{sha}"
+    assert "gk-url-warc" in page
+    head = get(href.replace("&amp;", "&") + "&view=headers").text
+    assert "WARC-Type: response" in head and f"sha256:{sha}" in head
+    # each `missing` verdict: its column capture's record, in the canned query, the table, the dashboard
+    rows = get("/archive/missing.json?_shape=array").json()
+    assert rows and all(r["warc"] for r in rows)
+    for i, r in enumerate(rows):
+        name, _, off = r["warc"].rpartition(":")
+        rec = fetch_record(f"/-/gongkai/warc/{name}?offset={off}", f"missing-{i}.warc.gz")
+        assert rec["warc-type"] in ("response", "revisit") and rec["warc-target-uri"] == r["column_url"]
+    html = get("/archive/missing").text
+    assert html.count("WARC 记录</a>") == len(rows)
+    assert "gk-problem-warc" in get("/-/gongkai").text
+    table = get("/archive/compliance?status=missing").text
+    assert "/-/gongkai/warc/" in table
+    # only records the archive names are served
+    name = rows[0]["warc"].rpartition(":")[0]
+    assert get(f"/-/gongkai/warc/{name}?offset=1").status_code == 404
+    assert get("/-/gongkai/warc/nothing.warc.gz?offset=0").status_code == 404
