@@ -268,3 +268,17 @@ def test_datasette_links_every_report_and_missing_verdict_to_its_warc_record(dem
     name = rows[0]["warc"].rpartition(":")[0]
     assert get(f"/-/gongkai/warc/{name}?offset=1").status_code == 404
     assert get("/-/gongkai/warc/nothing.warc.gz?offset=0").status_code == 404
+
+
+def test_merge_copies_the_warcs(demo_data: Path, tmp_path: Path) -> None:
+    from archive.merge import merge_archives
+
+    out = tmp_path / "merged"
+    s = merge_archives(out, [demo_data], progress=False)
+    assert s["added"]["warc_files"] == len(warcs(demo_data))
+    assert [p.name for p in warcs(out)] == [p.name for p in warcs(demo_data)]
+    q = "SELECT sha256, warc_file, warc_offset FROM warc_payloads ORDER BY sha256"
+    assert sqlite3.connect(out / "archive.db").execute(q).fetchall() == \
+        sqlite3.connect(demo_data / "archive.db").execute(q).fetchall()
+    again = merge_archives(out, [demo_data], progress=False)["added"]
+    assert again.get("warc_files") == 0 and again.get("warc_payloads") == 0
