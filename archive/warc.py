@@ -249,7 +249,7 @@ class CrawlWarc:
         self.f = open(self.path, "xb", buffering=0)  # noqa: SIM115 - held open for the whole crawl
         fcntl.flock(self.f.fileno(), fcntl.LOCK_EX)  # tells seal_stale this file is alive
         self.pos = 0
-        w, buf = self._buffer()
+        w = self._writer()
         fields = {
             "software": SOFTWARE,
             "format": "WARC File Format 1.1",
@@ -261,13 +261,21 @@ class CrawlWarc:
         }
         rec = w.create_warcinfo_record(self.name, fields)
         rec.rec_headers.replace_header("WARC-Date", _now())
-        w.write_record(rec)
-        self._append(buf.getvalue())
+        self._append(self._gzip(w, rec))
         self.counts["warcinfo"] = 1
 
-    def _buffer(self) -> tuple[_Writer, io.BytesIO]:
+    @staticmethod
+    def _writer() -> _Writer:
+        return _Writer(io.BytesIO(), gzip=False, warc_version="1.1")
+
+    @staticmethod
+    def _gzip(w: _Writer, rec: Any) -> bytes:
+        """One record as its own gzip member (level 6: warcio's own gzip uses 9, slow on big PDFs)."""
         buf = io.BytesIO()
-        return _Writer(buf, gzip=True, warc_version="1.1"), buf
+        w.out = buf
+        w.write_record(rec)
+        z = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        return z.compress(buf.getvalue()) + z.flush()
 
     def _append(self, data: bytes) -> int:
         assert self.f is not None
@@ -313,7 +321,7 @@ class CrawlWarc:
         if self.f is None:
             self._open()
         date = _now()
-        w, buf = self._buffer()
+        w = self._writer()
         http = StatusAndHeaders(_status_line(status, reason), [], protocol=protocol or "HTTP/1.1")
         if status == 304 and not_modified_sha:
             sha = not_modified_sha
@@ -332,8 +340,8 @@ class CrawlWarc:
                     extra["WARC-IP-Address"] = ip
                 rec = w.create_warc_record(url, "response", payload=io.BytesIO(body), length=len(body),
                                            http_headers=http, warc_headers_dict=extra)
-        w.write_record(rec)
-        rec_len = buf.tell()
+        member = self._gzip(w, rec)
+        rec_len = len(member)
         rec_id = rec.rec_headers.get_header("WARC-Record-ID")
         parts = urlsplit_path(url)
         req_http = StatusAndHeaders(f"{method} {parts[1]} HTTP/1.1", [], protocol="", is_http_request=True)
@@ -344,8 +352,7 @@ class CrawlWarc:
         req = w.create_warc_record(url, "request", payload=io.BytesIO(request_body or b""),
                                    length=len(request_body or b""), http_headers=req_http,
                                    warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": rec_id})
-        w.write_record(req)
-        offset = self._append(buf.getvalue())
+        offset = self._append(member + self._gzip(w, req))
         kind = rec.rec_type
         self.counts[kind] = self.counts.get(kind, 0) + 1
         self.counts["request"] = self.counts.get("request", 0) + 1
