@@ -121,6 +121,10 @@ class ConditionalRequestMiddleware(_Base):
         if gk is None or not request.meta.get("revalidate") or request.meta.get("validators_sent"):
             return None
         v = gk.archive.validators(request.url) or {}
+        if v.get("sha256") and getattr(gk, "warc", None) is not None and gk.archive.warc_payload(v["sha256"]) is None:
+            # stored before the archive kept WARCs: fetch it whole once, so that a WARC holds a real
+            # capture of these bytes (a 304 would leave a revisit referring to nothing)
+            v = {}
         if v.get("sha256") and (v.get("etag") or v.get("last_modified")):
             if v.get("etag"):
                 request.headers["If-None-Match"] = v["etag"]

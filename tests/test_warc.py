@@ -282,3 +282,27 @@ def test_merge_copies_the_warcs(demo_data: Path, tmp_path: Path) -> None:
         sqlite3.connect(demo_data / "archive.db").execute(q).fetchall()
     again = merge_archives(out, [demo_data], progress=False)["added"]
     assert again.get("warc_files") == 0 and again.get("warc_payloads") == 0
+
+
+def test_documents_stored_before_warcs_are_captured_whole_once(tmp_path: Path) -> None:
+    """An archive from before WARCs: the first crawl with them fetches each stored document whole
+    (no validators) so a WARC holds a real capture; the next one revalidates (304 revisits)."""
+    from crawler.commands import write_registry
+    from crawler.runner import run_crawl
+
+    with portal_server.start_portal() as portal:
+        truth = portal.truth()
+        reg = write_registry(truth, tmp_path / "registry.yaml")
+        data = tmp_path / "data"
+        agency = "伊宁市潘津镇人民政府"
+        kw = {"progress": False, "today": truth["today"]}
+        s0 = run_crawl(data, reg, [agency], settings={"GONGKAI_WARC": False}, **kw)
+        assert s0["documents_new"] > 0 and not (data / "warc").exists()
+        s1 = run_crawl(data, reg, [agency], **kw)
+        s2 = run_crawl(data, reg, [agency], **kw)
+    db = sqlite3.connect(data / "archive.db")
+    docs = {r[0] for r in db.execute("SELECT sha256 FROM documents")}
+    assert docs <= {r[0] for r in db.execute("SELECT sha256 FROM warc_payloads")}
+    assert s1["warc"]["records"].get("response", 0) >= len(docs) and s1["documents_new"] == 0
+    assert s2["warc"]["records"].get("response", 0) == 0  # everything known: revisits only
+    warcio_check(*warcs(data))
