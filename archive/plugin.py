@@ -333,10 +333,13 @@ async def report_page(datasette: Any, request: Any) -> Response:
     payload = await one("select warc_file, warc_offset, date from warc_payloads where sha256 = ?", [rep["sha256"]])
     url_warc = {}
     for u in urls:
+        # the fetch log names the URL each request asked for: after redirects, the final one
+        final = (await one("select final_url from document_urls where url = ? and sha256 = ?",
+                           [u[0], rep["sha256"]])).get("final_url") or u[0]
         rec = await one(
-            "select warc_file, warc_offset, warc_type from fetches where (url = ? or final_url = ?)"
+            "select warc_file, warc_offset, warc_type from fetches where url in (?, ?)"
             " and sha256 = ? and warc_file is not null order by id desc limit 1",
-            [u[0], u[0], rep["sha256"]],
+            [u[0], final, rep["sha256"]],
         )
         if rec:
             url_warc[u[0]] = (warc_href(datasette, rec["warc_file"], rec["warc_offset"]), rec["warc_type"])

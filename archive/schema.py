@@ -359,6 +359,9 @@ def _v11(db: sqlite_utils.Database) -> None:
     if "warc_type" not in db["fetches"].columns_dict:
         db["fetches"].add_column("warc_type", str)
     db["fetches"].create_index(["sha256"], if_not_exists=True)
+    # /-/gongkai/warc/<file>?offset=N serves only records the archive names: found by these
+    for table in ("fetches", "column_captures"):
+        db[table].create_index(["warc_file", "warc_offset"], if_not_exists=True)
     db["warc_payloads"].create(
         {
             "sha256": str,
@@ -372,6 +375,7 @@ def _v11(db: sqlite_utils.Database) -> None:
         pk="sha256",
         if_not_exists=True,
     )
+    db["warc_payloads"].create_index(["warc_file", "warc_offset"], if_not_exists=True)
     if "warc" not in db["compliance"].columns_dict:
         db["compliance"].add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
 
