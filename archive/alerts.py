@@ -4,7 +4,8 @@ What is alertable (an "item": a key and its state):
 
 - a compliance verdict `late` or `missing`           key verdict|<agency>|<year>     state = status
 - a failed check of a judged report (or across reports) key check|<agency>|<year>|<check>  state = detail
-- a body whose crawl health is `unreachable` or `broken` key health|<agency>        state = status
+- a body whose crawl health is `unreachable`, `broken` or `partial`
+                                                  key health|<agency>        state = status
 
 The state last *delivered* is kept in the `alert_state` table; an item alerts when its key is new or
 its state differs (a body that recovers and breaks again alerts again; the same state never alerts
@@ -75,10 +76,10 @@ def current_items(db: Any) -> list[Item]:
                               f"{agency} {year}: check {check} failed: {detail}"))
     if "crawl_health" in tables:
         for agency, status, reason in d.execute(
-            "SELECT agency, status, reason FROM crawl_health WHERE status IN ('unreachable', 'broken')"
+            "SELECT agency, status, reason FROM crawl_health WHERE status IN ('unreachable', 'broken', 'partial')"
             " ORDER BY agency"
         ):
-            label = "无法访问" if status == "unreachable" else "栏目异常"
+            label = {"unreachable": "无法访问", "partial": "仅部分可见"}.get(status, "栏目异常")
             items.append(Item(f"health|{agency}", status, "health", agency, None,
                               f"{agency} 年报栏目{label} ({status}: {reason})"))
     # one item per key (two failing checks may share a truncated key: keep the first)
@@ -115,7 +116,7 @@ def digest(items: list[Item], as_of: str | None) -> tuple[str, str]:
     if missing:
         counts.append(f"{missing} missing")
     if by_kind["health"]:
-        counts.append(f"{len(by_kind['health'])} unreachable/broken columns")
+        counts.append(f"{len(by_kind['health'])} unreachable/broken/partial columns")
     if by_kind["check"]:
         counts.append(f"{len(by_kind['check'])} failed checks")
     title = f"gongkai: {', '.join(counts)}" + (f" (as of {as_of})" if as_of else "")

@@ -3,13 +3,20 @@
 Verdict per registry agency × report year:
 
 - on_time / late (days_late) — a report was found; its publication date is the strongest evidence
-  available: the portal's own date for the article (documents.portal_date), the report's printed
-  date (parse `published`), HTTP Last-Modified, the time gongkai first saw it.
+  available (DESIGN.md): the portal's own date for the article — strongest its metadata block
+  (documents.portal_date: 发布日期 …), then the date its list displays (document_urls.list_date),
+  then the date in its URL (t20260313_…, /art/2026/3/13/, P020260313…) —, the report's printed
+  date (parse `published`), HTTP Last-Modified, the time gongkai first saw it. `published_source`
+  names the one used (portal_date | list_date | url_date | published | last_modified |
+  first_seen); when they disagree the evidence keeps them all (`dates`).
 - missing     — due date passed, no report, and a crawl that reached the agency's report column
                after the due date stored a capture of it (column_captures.reached = 1).
 - unreachable — due date passed, no report, and every capture after the due date failed.
 - unverified  — due date passed, no report, and no crawl looked at the column after the due date
-               (for instance an archive filled by `ingest` only): absence is not evidence.
+               (for instance an archive filled by `ingest` only): absence is not evidence. Also
+               when every crawl after the due date reached the column only in part (crawl health
+               `partial`: a list declaring 20 of which 10 were reached, a list API that failed):
+               the evidence names the reason.
 - pending     — not yet due and not yet published.
 - undated     — a report was found but nothing dates its publication (an ingested file without
                a printed date, portal date or Last-Modified).
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from collections import defaultdict
 from datetime import date
@@ -111,7 +119,11 @@ def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
     by_key: dict[tuple[str, int], list[dict]] = defaultdict(list)
     cur = arc.db.execute(
         "SELECT r.id, r.agency, r.year, r.published, r.portal_date, r.sha256, r.url, r.parse_status, r.format,"
-        " d.first_seen, d.last_modified, d.crawl_id FROM reports r JOIN documents d ON d.sha256 = r.sha256"
+        " d.first_seen, d.last_modified, d.crawl_id,"
+        " (SELECT min(u.list_date) FROM document_urls u WHERE u.sha256 = r.sha256) AS list_date,"
+        " (SELECT group_concat(u.url || ' ' || coalesce(json_extract(u.meta, '$.report_url'), ''), ' ')"
+        "  FROM document_urls u WHERE u.sha256 = r.sha256) AS seen_urls"
+        " FROM reports r JOIN documents d ON d.sha256 = r.sha256"
         f" WHERE r.current = 1 AND r.agency IS NOT NULL AND r.year IS NOT NULL"
         f" AND r.parse_status IN ({','.join('?' * len(USABLE))})",
         USABLE,
@@ -119,8 +131,26 @@ def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
     cols = [c[0] for c in cur.description]
     for row in cur:
         r = dict(zip(cols, row, strict=True))
+        r["url_date"] = url_date(f"{r['url'] or ''} {r.pop('seen_urls') or ''}")
         by_key[(r["agency"], r["year"])].append(r)
     return by_key
+
+
+# Dates CMSs write into article and attachment URLs: TRS t20260313_123.html and P020260313….pdf,
+# Hanweb /art/2026/3/13/art_….html.
+_URL_DATES = (re.compile(r"/t(20\d\d)(\d\d)(\d\d)_\d+"), re.compile(r"/P0(20\d\d)(\d\d)(\d\d)\d+\.\w+"),
+              re.compile(r"/art/(20\d\d)/(\d{1,2})/(\d{1,2})/art_"))
+
+
+def url_date(urls: str) -> str | None:
+    """The date a CMS wrote into the report's URL (article first, then attachments), or None."""
+    for rx in _URL_DATES:
+        for y, m, d in rx.findall(urls or ""):
+            try:
+                return date(int(y), int(m), int(d)).isoformat()
+            except ValueError:
+                continue
+    return None
 
 
 def _load_captures(arc: Archive) -> dict[str, list[dict]]:
@@ -141,7 +171,7 @@ def _publication(rep: dict, year: int) -> tuple[date | None, str | None]:
     report ended are not evidence of publishing a report on it). The time a local file was
     ingested says nothing about when it was published: only a crawl's first sighting counts."""
     floor = date(year, 12, 1)
-    sources = ["portal_date", "published", "last_modified"]
+    sources = ["portal_date", "list_date", "url_date", "published", "last_modified"]
     if rep.get("crawl_id") is not None:
         sources.append("first_seen")
     for source in sources:
@@ -180,6 +210,8 @@ def verdict(
     reports: list[dict],
     caps: list[dict],
     health: str | None = None,
+    partial_crawls: set[int] | None = None,
+    health_reason: str | None = None,
 ) -> dict:
     row: dict[str, Any] = {
         "agency": agency["name"],
@@ -205,7 +237,7 @@ def verdict(
         pub, source = _publication(rep, year)
         flags = []
         first_seen = _day(rep["first_seen"])
-        claimed = _day(rep.get("portal_date")) or _day(rep.get("published"))
+        claimed = _day(rep.get("portal_date")) or _day(rep.get("list_date")) or _day(rep.get("published"))
         missed = (
             # the crawl that first stored the report saw it: only an earlier crawl can have missed it
             [c for c in caps if c["reached"] and claimed < _day(c["time"]) and c["time"] < rep["first_seen"]
@@ -228,6 +260,11 @@ def verdict(
             best = cand
     if best is not None:
         pub, _, source, flags, rep = best
+        dates = {k: rep.get(k) for k in ("portal_date", "list_date", "url_date")}
+        if len({str(v)[:10] for v in dates.values() if v}) > 1:
+            # the evidence disagrees (a URL made on another day than the list shows): keep it all
+            evidence["dates"] = {**{k: v for k, v in dates.items() if v}, "published": rep.get("published"),
+                                 "used": source}
         late = (pub - due).days
         row.update(
             status="late" if late > 0 else "on_time",
@@ -275,6 +312,14 @@ def verdict(
             row["flags"] = "broken" if health == "broken" else None
             evidence["health"] = health
             evidence["captures"] = [_cap_brief(c) for c in after[-3:]]
+        elif reached and partial_crawls and all(c["crawl_id"] in partial_crawls for c in reached):
+            # every crawl after the due date saw the column only in part (an API that failed, a
+            # list declaring more than was reached): the report may be in the part not seen
+            row["status"] = "unverified"
+            evidence["health"] = "partial"
+            evidence["reason"] = ("no crawl after the due date reached the whole list: "
+                                  + (health_reason or "the column was reached only in part"))
+            evidence["captures"] = [_cap_brief(c) for c in reached[-3:]]
         elif reached:
             row["status"] = "missing"
             row["sha256"] = reached[-1]["sha256"]
@@ -565,13 +610,16 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     healths = crawl_health(arc, as_of)
     write_health(arc, healths)  # the crawl_health table Datasette shows
     health = {h.agency: h.status for h in healths}
+    partial = {h.agency: set(h.partial_crawls) - set(h.complete_crawls) for h in healths}
+    reasons = {h.agency: h.reason for h in healths}
     verdicts = []
     for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
         a_caps = caps.get(a["name"], [])
         for y, due in years_to_judge(a, as_of):
             verdicts.append(
                 verdict(
-                    a, y, due, as_of, reports.get((a["name"], y), []), a_caps, health=health.get(a["name"])
+                    a, y, due, as_of, reports.get((a["name"], y), []), a_caps, health=health.get(a["name"]),
+                    partial_crawls=partial.get(a["name"]), health_reason=reasons.get(a["name"]),
                 )
             )
     # the report each agency-year is judged on (best parse, then the one the verdict used)

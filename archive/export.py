@@ -3,6 +3,7 @@ captures packaged as WACZ (`export_wacz`), for ReplayWeb.page, pywb and other we
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import json
@@ -121,30 +122,60 @@ def _rfc3339(warc_date: str) -> str:
     return warc_date[:19] + "Z" if len(warc_date) >= 19 else warc_date
 
 
+def _post_query(body: bytes, ctype: str) -> str:
+    """A POST's body as the query string web-archive replay looks it up by (pywb, wabac.js):
+    `__wb_method=post&<form fields>`, or the body in base64 when it is not a form."""
+    if "x-www-form-urlencoded" in ctype.lower():
+        return "__wb_method=post&" + body.decode("utf-8", "replace")
+    return "__wb_method=post&__wb_post_data=" + base64.b64encode(body).decode("ascii")
+
+
 def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
     """A CDXJ line (pywb's format) for every response and revisit record of one WARC file, and the
-    record's fields (for pages.jsonl)."""
+    record's fields (for pages.jsonl). A POST (list APIs) is keyed with its body, as replay tools
+    look it up."""
     from warcio.archiveiterator import ArchiveIterator
+
+    pending: dict | None = None
+
+    def emit(entry: dict) -> tuple[str, dict]:
+        key_url = entry["url"]
+        fields = {k: entry[k] for k in ("url", "mime", "status", "digest", "length", "offset", "filename")}
+        if entry.get("post") is not None:
+            query = entry["post"]
+            key_url += ("&" if "?" in key_url else "?") + query
+            fields.update(method="POST", requestBody=query)
+        line = f"{surt(key_url)} {_ts14(entry['date'])} {json.dumps(fields, ensure_ascii=False)}"
+        return line, {**fields, "date": entry["date"]}
 
     with open(path, "rb") as f:
         it = ArchiveIterator(f)
         for rec in it:
             kind = rec.rec_type
+            h = rec.rec_headers
+            if kind == "request":
+                body = rec.content_stream().read()
+                if pending is not None and h.get_header("WARC-Concurrent-To") == pending["id"]:
+                    method = rec.http_headers.protocol if rec.http_headers else "GET"
+                    if method.upper() == "POST":
+                        ctype = (rec.http_headers.get_header("Content-Type") or "") if rec.http_headers else ""
+                        pending["post"] = _post_query(body, ctype)
+                continue
             if kind not in ("response", "revisit"):
                 continue
-            h = rec.rec_headers
-            url = h.get_header("WARC-Target-URI")
-            date = h.get_header("WARC-Date")
+            if pending is not None:
+                yield emit(pending)
             http = rec.http_headers
-            status = http.get_statuscode() if http else None
             mime = "warc/revisit" if kind == "revisit" else (
                 ((http.get_header("Content-Type") if http else None) or "unk").split(";")[0].strip().lower())
             it.read_to_end()
-            fields = {"url": url, "mime": mime, "status": status,
-                      "digest": h.get_header("WARC-Payload-Digest"),
-                      "length": str(it.get_record_length()), "offset": str(it.get_record_offset()),
-                      "filename": name}
-            yield f"{surt(url)} {_ts14(date)} {json.dumps(fields, ensure_ascii=False)}", {**fields, "date": date}
+            pending = {"id": h.get_header("WARC-Record-ID"), "url": h.get_header("WARC-Target-URI"),
+                       "date": h.get_header("WARC-Date"), "mime": mime,
+                       "status": http.get_statuscode() if http else None,
+                       "digest": h.get_header("WARC-Payload-Digest"), "length": str(it.get_record_length()),
+                       "offset": str(it.get_record_offset()), "filename": name, "post": None}
+    if pending is not None:
+        yield emit(pending)
 
 
 def _wacz_files(arc: Archive, crawl_id: int | None) -> list[str]:

@@ -13,6 +13,11 @@ Status, as of a day (never flapping on one bad crawl):
 - `broken`      — the column is reached, but the latest crawl that reached it saw zero report-like
                   items where an earlier crawl saw some: the column was emptied or its layout no
                   longer matches its spider. Not evidence that reports are `missing`.
+- `partial`     — the column is reached, but the latest crawl that reached it saw only part of
+                  it: fewer records than the list declares (recordCount, 共N条, totalRecord from
+                  its pages or its list API), fewer pages than its pager names, or list pages / list
+                  API calls that failed (reason: `reached 10 of 20 listed`). The calendar then
+                  says `unverified`, not `missing`, unless a crawl after the due date saw it whole.
 - `reachable`   — otherwise, when at least one crawl looked in the window.
 - `unknown`     — no crawl looked at the body in the window (absence of evidence).
 
@@ -31,7 +36,7 @@ from typing import Any
 import sqlite_utils
 
 WINDOW_DAYS = 14
-STATUSES = ("reachable", "unreachable", "broken", "unknown")
+STATUSES = ("reachable", "partial", "unreachable", "broken", "unknown")
 TABLE = "crawl_health"
 
 
@@ -44,6 +49,7 @@ class CrawlLook:
     reached: bool
     reports_seen: int
     error: str | None = None
+    partial: str | None = None  # why this crawl saw the column(s) only in part (None: whole, or not counted)
 
 
 @dataclass
@@ -61,6 +67,9 @@ class Health:
     last_error: str | None = None
     reason: str = ""
     looks: list[dict] = field(default_factory=list)  # the window's crawls, newest last (evidence)
+    # crawl ids (any time up to as_of) that reached the column(s) whole / only in part; for the calendar
+    complete_crawls: list[int] = field(default_factory=list)
+    partial_crawls: list[int] = field(default_factory=list)
 
 
 def as_database(db: Any) -> sqlite_utils.Database:
@@ -84,10 +93,11 @@ def _looks(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[s
     """Per body, one CrawlLook per crawl (captures grouped by crawl id), oldest first, up to `until`."""
     if "column_captures" not in db.table_names():
         return {}
+    partial = _partial(db, agency, until)
     sql = (
         "SELECT agency, crawl_id, min(time), max(reached), sum(coalesce(reports_seen, 0)),"
         " max(CASE WHEN reached = 1 THEN coalesce(reports_seen, 0) END),"
-        " group_concat(error, ' | ') FROM column_captures WHERE substr(time, 1, 10) <= ?"
+        " group_concat(error, ' | '), coalesce(crawl_id, -min(id)) FROM column_captures WHERE substr(time, 1, 10) <= ?"
     )
     params: list[Any] = [until.isoformat()]
     if agency is not None:
@@ -96,9 +106,77 @@ def _looks(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[s
     # a capture without a crawl id (a replay) is its own look
     sql += " GROUP BY agency, coalesce(crawl_id, -id) ORDER BY agency, min(time), coalesce(crawl_id, -min(id))"
     out: dict[str, list[CrawlLook]] = defaultdict(list)
-    for name, crawl_id, time, reached, seen_all, _seen_reached, errors in db.execute(sql, params):
-        out[name].append(CrawlLook(crawl_id, time, bool(reached), int(seen_all or 0), errors))
+    for name, crawl_id, time, reached, seen_all, _seen_reached, errors, key in db.execute(sql, params):
+        out[name].append(CrawlLook(crawl_id, time, bool(reached), int(seen_all or 0), errors, partial.get((name, key))))
     return out
+
+
+def _runs(db: sqlite_utils.Database) -> dict[int, int]:
+    """crawl id -> run id: crawls whose [started, finished] overlap are one run (the processes of a
+    shared crawl, merged from several machines' archives); crawls one after another are not."""
+    if "crawls" not in db.table_names():
+        return {}
+    rows = db.execute("SELECT id, started, coalesce(finished, started) FROM crawls ORDER BY started, id").fetchall()
+    out: dict[int, int] = {}
+    run, end = None, ""
+    for cid, started, finished in rows:
+        if run is None or (started or "") >= end:  # one after the other (same second included): two runs
+            run, end = cid, finished or started or ""
+        else:
+            end = max(end, finished or "")
+        out[cid] = run
+    return out
+
+
+def _partial(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[tuple[str, int], str]:
+    """(agency, crawl key) -> why that crawl reached the body's column(s) only in part: the records
+    reached (distinct record keys, over every page and list API answer of the column and every
+    process of the run) against what the lists declared, pages against the pager, failed list calls."""
+    if "column_root" not in db["column_captures"].columns_dict:
+        return {}
+    runs = _runs(db)
+    sql = (
+        "SELECT agency, crawl_id, id, column_root, column_url, reached, declared_records, declared_pages,"
+        " items_seen, pages_seen, records, error FROM column_captures"
+        " WHERE column_root IS NOT NULL AND substr(time, 1, 10) <= ?"
+    )
+    params: list[Any] = [until.isoformat()]
+    if agency is not None:
+        sql += " AND agency = ?"
+        params.append(agency)
+    groups: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for name, cid, rid, root, url, reached, recs, pages, items, pages_seen, records, error in db.execute(sql, params):
+        key = cid if cid is not None else -rid
+        run = runs.get(cid, key) if cid is not None else key
+        g = groups.setdefault((name, run, root), {"keys": set(), "crawls": set(), "recs": 0, "pages": 0, "items": 0,
+                                                  "pages_seen": 0, "urls": set(), "failed": [], "reached": False})
+        g["crawls"].add(key)
+        g["recs"], g["pages"] = max(g["recs"], recs or 0), max(g["pages"], pages or 0)
+        if reached:
+            g["reached"] = True
+            g["urls"].add(url)
+            g["items"], g["pages_seen"] = max(g["items"], items or 0), max(g["pages_seen"], pages_seen or 0)
+            if records:
+                g["keys"].update(json.loads(records))
+        else:
+            g["failed"].append(f"{url}: {error or 'no answer'}")
+    out: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for (name, _run, root), g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+        if not g["reached"]:
+            continue  # the column itself never answered: unreachable, not partial
+        items = max(len(g["keys"]), g["items"])
+        pages_seen = max(len(g["urls"]), g["pages_seen"])
+        why = []
+        if g["recs"] and items < g["recs"]:
+            why.append(f"reached {items} of {g['recs']} listed")
+        if g["pages"] and pages_seen < g["pages"]:
+            why.append(f"reached {pages_seen} of {g['pages']} list pages")
+        if g["failed"]:
+            why.append(f"{len(g['failed'])} list request(s) failed ({min(g['failed'])})")
+        if why:
+            for key in g["crawls"]:
+                out[(name, key)].append(f"{root}: {'; '.join(why)}")
+    return {k: " | ".join(v) for k, v in out.items()}
 
 
 def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = WINDOW_DAYS) -> Health:
@@ -115,6 +193,8 @@ def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = 
     reached_all = [lk for lk in looks if lk.reached]
     if reached_all:
         h.last_reached = reached_all[-1].time
+    h.complete_crawls = [lk.crawl_id for lk in reached_all if not lk.partial and lk.crawl_id is not None]
+    h.partial_crawls = [lk.crawl_id for lk in reached_all if lk.partial and lk.crawl_id is not None]
     if not n:
         h.reason = f"no crawl looked at the column in the {window_days} days up to {as_of}"
         return h
@@ -122,8 +202,14 @@ def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = 
         h.status = "unreachable"
         h.reason = f"{n - ok} of {n} crawls in {window_days} days failed to reach the column"
         return h
-    # broken: the latest reaching crawl lists nothing where an earlier reaching crawl listed reports
     last = [lk for lk in recent if lk.reached][-1]
+    if last.partial:
+        # before `broken`: a list whose API failed lists nothing, and the failure says why
+        h.status = "partial"
+        h.last_reports_seen = last.reports_seen
+        h.reason = f"{last.partial} (crawl {last.crawl_id}, {last.time[:10]})"
+        return h
+    # broken: the latest reaching crawl lists nothing where an earlier reaching crawl listed reports
     h.last_reports_seen = last.reports_seen
     # crawls before it in crawl order (a simulated clock may stamp two crawls with the same time)
     earlier = [lk for lk in looks[: looks.index(last)] if lk.reached and lk.reports_seen > 0]
@@ -141,7 +227,7 @@ def assess(agency: str, looks: list[CrawlLook], as_of: date, window_days: int = 
 
 
 def health_status(db: Any, agency: str, as_of: date | str | None = None, window_days: int = WINDOW_DAYS) -> str:
-    """`reachable` | `unreachable` | `broken` | `unknown` for one body as of a day.
+    """`reachable` | `partial` | `unreachable` | `broken` | `unknown` for one body as of a day.
 
     The compliance calendar calls this before giving `missing`: only a `reachable` body can be
     missing a report; `unreachable` (and `broken`) bodies get no `missing` verdict."""
@@ -174,6 +260,8 @@ def write_health(db: Any, healths: list[Health]) -> dict[str, int]:
     for h in healths:
         counts[h.status] += 1
         row = asdict(h)
+        row.pop("complete_crawls")
+        row.pop("partial_crawls")
         row["looks"] = json.dumps(row["looks"], ensure_ascii=False)
         rows.append(row)
     with d.conn:

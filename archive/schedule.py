@@ -234,7 +234,8 @@ def run_once(opts: Options) -> dict[str, Any]:
     c = stage("crawl", crawl)
     if c is not None:
         summary["crawl"] = {k: c.get(k) for k in ("crawl_id", "agencies", "agencies_unreachable", "reports_new",
-                                                    "reports_changed", "documents_new", "requests", "failures")}
+                                                    "reports_changed", "documents_new", "requests", "failures",
+                                                    "partial")}
     with Archive(opts.data) as arc:
         if opts.registry:
             from archive.agencies import load_registry_into

@@ -348,6 +348,17 @@ def _v9(db: sqlite_utils.Database) -> None:
     create_gram_index(db)
 
 
+def _v10(db: sqlite_utils.Database) -> None:
+    # issue 13: what a list page declares (recordCount, 共N条, countPage …) against what the crawl
+    # reached of its column, so that a column only half seen is `partial`, not complete
+    cols = db["column_captures"].columns_dict
+    for name, typ in (("column_root", str), ("declared_records", int), ("declared_pages", int),
+                      ("items_seen", int), ("pages_seen", int), ("records", str)):
+        if name not in cols:
+            db["column_captures"].add_column(name, typ)
+    db["column_captures"].create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)
+
+
 def _v11(db: sqlite_utils.Database) -> None:
     # WARC captures (archive/warc.py): where each fetch's and capture's record lies, and which
     # record holds each payload (sha256, the blob's name) so that a payload is written only once
@@ -391,6 +402,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (8, "report facet indexes", _v8),
     # 9 and 11 (13): issue 12 (search, WARC); 10 and 12 (14): issue 13
     (9, "short-query search index", _v9),
+    (10, "declared list counts on column captures", _v10),
     (11, "WARC records", _v11),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -406,19 +406,30 @@ class Archive:
         reports_seen: int,
         error: str | None = None,
         captured_at: str | None = None,
+        column_root: str | None = None,
+        declared_records: int | None = None,
+        declared_pages: int | None = None,
+        items_seen: int | None = None,
+        pages_seen: int | None = None,
+        records: list[str] | None = None,
         warc: dict | None = None,
     ) -> None:
         """The report column page as this crawl read it: the evidence a `missing` verdict rests on.
 
-        `captured_at` (ISO 8601 UTC) defaults to now; replaying a recorded crawl sets it."""
+        `captured_at` (ISO 8601 UTC) defaults to now; replaying a recorded crawl sets it.
+        `column_root` is the report column the page (or list API answer) belongs to; the declared
+        records/pages are what the column's pages stated so far in this crawl (recordCount,
+        共N条, totalRecord, countPage, 页次 1/3), items/pages_seen what the crawl had reached of it;
+        `records` are short keys of the records on this page (health unions them per column)."""
         sha = self.put_blob(data) if data else None
         reached = int(error is None and status is not None and 200 <= status < 400 and data is not None)
         w = warc or {}
         with self.db.conn:
             self.db.execute(
                 "INSERT INTO column_captures (crawl_id, agency, column_url, time, status, sha256, size,"
-                " reports_seen, error, reached, warc_file, warc_offset, warc_length)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " reports_seen, error, reached, column_root, declared_records, declared_pages, items_seen,"
+                " pages_seen, records, warc_file, warc_offset, warc_length)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     crawl_id,
                     agency,
@@ -430,6 +441,12 @@ class Archive:
                     reports_seen,
                     error,
                     reached,
+                    column_root,
+                    declared_records,
+                    declared_pages,
+                    items_seen,
+                    pages_seen,
+                    None if records is None else json.dumps(records),
                     w.get("file"),
                     w.get("offset"),
                     w.get("length"),

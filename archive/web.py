@@ -87,10 +87,12 @@ QUERIES: dict[str, dict[str, Any]] = {
     "health": {
         "title": "栏目抓取健康",
         "description": "各机关年报栏目近两周的抓取情况：unreachable 多数抓取失败（不判定“逾期未公开”），"
-        "broken 栏目能打开却不再列出年报（栏目被清空或改版），reachable 正常。",
+        "broken 栏目能打开却不再列出年报（栏目被清空或改版），partial 栏目只抓到一部分（如 reached 10 of 20 listed："
+        "列表声明 20 条只取得 10 条，或列表接口失败；不判定“逾期未公开”），reachable 正常。",
         "sql": "select agency, status, reach_share, crawls, reached, last_crawl, last_reached, "
         "last_reports_seen, before_reports_seen, reason, last_error from crawl_health "
-        "order by case status when 'unreachable' then 0 when 'broken' then 1 when 'unknown' then 2 else 3 end, "
+        "order by case status when 'unreachable' then 0 when 'broken' then 1 when 'partial' then 2 when 'unknown' then 3 "
+        "else 4 end, "
         "reach_share, agency",
     },
     "search": {
@@ -122,7 +124,7 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "status": "判定结果",
                 "due": "截止日期",
                 "published": "公开日期",
-                "published_source": "公开日期依据（门户发布日期 > 落款日期 > HTTP Last-Modified > 首次抓取）",
+                "published_source": "公开日期依据（门户发布日期：文章元数据 portal_date > 列表日期 list_date > 网址日期 url_date；> 落款日期 published > HTTP Last-Modified > 首次抓取 first_seen）",
                 "days_late": "逾期天数（天）",
                 "flags": "标记（backdated? = 落款/发布日期早于一次未见该报告的抓取）",
                 "report_id": "所依据的年报",
@@ -265,11 +267,18 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "reached": "是否抓取成功",
                 "reports_seen": "页面上看到的年报数",
                 "sha256": "页面存档",
+                "column_root": "所属年报栏目",
+                "declared_records": "列表声明的条数（recordCount、共N条、totalRecord）",
+                "declared_pages": "列表声明的页数（countPage、共N页、页次）",
+                "items_seen": "本次抓取已取得的条数",
+                "pages_seen": "本次抓取已取得的列表页数",
+                "records": "本页条目（网址摘要）",
             },
         },
         "crawl_health": {
             "title": "栏目抓取健康（archive/health.py）",
-            "description": "近两周抓取到年报栏目的比例；多数抓取失败才判为 unreachable，栏目不再列出年报为 broken。",
+            "description": "近两周抓取到年报栏目的比例；多数抓取失败才判为 unreachable，栏目不再列出年报为 broken，"
+            "只抓到列表声明的一部分为 partial。",
             "facets": ["status"],
             "columns": {
                 "status": "状态",

@@ -11,6 +11,9 @@ Prints
   overhead (process start, robots.txt, depth: a list page must arrive before its reports are known).
 
 Usage: python bench/crawl_bench.py [--scale 2000] [--clients 16] [--data DIR] [--json]
+       python bench/crawl_bench.py --script-lists [--fail-api] [--json]
+         one crawl per script-drawn column of the sample portal (one per CMS family): requests made
+         against the minimum (list pages and list API calls + report pages + attachments)
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ def minimum_pages(truth: dict, scale: int) -> tuple[list[str], dict[str, int]]:
             n = len(portal.column_items.get(path, []))
             if col in login:
                 lists.append(col)
+            elif path in S.SCRIPT_COLUMNS.values():
+                lists += script_list_minimum(col, n)
             elif a["cms"] == "xj_shtml":  # landing page (first items + 更多) then the list pages
                 lists.append(col)
                 lists += [col + S.P.xj_list_name(i) for i in range(1, max(1, math.ceil(n / S.XJ_PAGE)) + 1)]
@@ -87,6 +92,58 @@ def minimum_pages(truth: dict, scale: int) -> tuple[list[str], dict[str, int]]:
     fetchable = [u for u in lists + docs if "#" not in u] + [u for u in lists if "#" in u]
     del base
     return fetchable, {"list_pages": len(lists), "report_pages_and_attachments": len(docs)}
+
+
+def script_list_minimum(col: str, n: int) -> list[str]:
+    """The list requests a script-drawn column needs: its page, then the API calls (stood in for by
+    `#api<k>` URLs) or the script-only pages, as few as the API's page size allows."""
+    from crawler.portal import server as S
+
+    path = urlsplit(col).path
+    if path == S.SCRIPT_COLUMNS["kfq"]:  # page 1 static, then one trsapi call per later page
+        return [col] + [f"{col}#api{k}" for k in range(2, math.ceil(n / S.TRT_PAGE) + 1)]
+    if path == S.SCRIPT_COLUMNS["xianju"]:  # the first group embedded, one POST per later group
+        group = S.JPAGE["per_page"] * S.JPAGE["group"]
+        return [col] + [f"{col}#api{k}" for k in range(1, math.ceil(max(0, n - group) / group) + 1)]
+    if path == S.SCRIPT_COLUMNS["altay"]:  # nothing on the page: every page from the JSON endpoint
+        return [col] + [f"{col}#api{k}" for k in range(1, math.ceil(n / S.CODEID["size"]) + 1)]
+    return [col] + [col + f"common_list_{k}.shtml" for k in range(2, math.ceil(n / S.JYH_PAGE) + 1)]
+
+
+def script_lists_bench(as_json: bool, fail_api: bool = False) -> int:
+    """Per family: a crawl of the bodies of its script-drawn column, requests against the minimum."""
+    import sqlite3
+
+    from crawler.portal import server as S
+
+    out = []
+    with S.start_portal(fail_api=fail_api) as p:
+        truth = p.truth()
+        for col in truth["traps"]["script_lists"]:
+            with tempfile.TemporaryDirectory(prefix="gongkai-lists-") as tmp:
+                reg = write_registry(truth, Path(tmp) / "registry.yaml")
+                s = run_crawl(Path(tmp), reg, col["agencies"], progress=False, impolite=True, today=truth["today"])
+                db = sqlite3.connect(Path(tmp) / "archive.db")
+                fetched = [u for (u,) in db.execute("SELECT url FROM fetches WHERE crawl_id = ?", [s["crawl_id"]])]
+                db.close()
+            lists = script_list_minimum(col["column"], col["listed"])
+            docs = {u for r in truth["reports"] if r["agency"] in col["agencies"] for u in r["urls"]}
+            robots = sum(1 for u in fetched if u.endswith("/robots.txt"))
+            out.append({"family": col["family"], "column": urlsplit(col["column"]).path, "listed": col["listed"],
+                        "static": col["static"], "requests": len(fetched), "robots_txt": robots,
+                        "list_requests": len(fetched) - robots - len({u for u in fetched if u in docs}),
+                        "minimum": len(lists) + len(docs), "minimum_list": len(lists),
+                        "report_pages_and_attachments": len(docs), "reports": s["reports"], "partial": s["partial"]})
+    if as_json:
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+    else:
+        for r in out:
+            print(f"{r['family']:13} {r['column']:40} requests {r['requests']} (robots.txt {r['robots_txt']}, "
+                  f"list {r['list_requests']}) vs minimum {r['minimum']} (list {r['minimum_list']} + "
+                  f"{r['report_pages_and_attachments']} report pages/attachments); listed {r['listed']}, "
+                  f"static {r['static']}, reports {r['reports']}"
+                  + "".join(f"; partial: {x['reason'][:60]}" for x in r["partial"]))
+    return 0
 
 
 def measure_throughput(urls: list[str], clients: int) -> float:
@@ -126,7 +183,11 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=16, help="parallel clients for the throughput probe")
     ap.add_argument("--data", default=None, help="archive directory (default: a fresh temporary one)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--script-lists", action="store_true", help="per-family crawls of the script-drawn columns")
+    ap.add_argument("--fail-api", action="store_true", help="with --script-lists: the list APIs answer 500")
     args = ap.parse_args()
+    if args.script_lists:
+        return script_lists_bench(args.json, args.fail_api)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"

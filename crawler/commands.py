@@ -25,7 +25,8 @@ def summary_text(s: dict[str, Any]) -> str:
             f"{s.get('agencies_unreachable', 0)} unreachable; reports {s.get('reports_new', 0)} new, "
             f"{s.get('reports_changed', 0)} changed, {s.get('reports_unchanged', 0)} unchanged; "
             f"{s.get('documents_new', 0)} documents downloaded, {s.get('requests', 0)} requests; "
-            f"failures: {fails}" + ("" if s.get("reason") == "finished" else f" [stopped: {s.get('reason')}]"))
+            f"failures: {fails}" + ("" if s.get("reason") == "finished" else f" [stopped: {s.get('reason')}]")
+            + "".join(f"\n  partial: {p['column']}: {p['reason']}" for p in s.get("partial") or []))
 
 
 def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress: bool = True,

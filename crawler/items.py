@@ -38,4 +38,10 @@ class ColumnCaptureItem:
     status: int | None
     reports_seen: int
     error: str | None = None
+    column: str | None = None  # the report column this page (or list API answer) belongs to
+    declared_records: int | None = None  # what the column's pages said so far in this crawl …
+    declared_pages: int | None = None
+    items_seen: int | None = None  # … and the distinct records / list pages the crawl reached of it
+    pages_seen: int | None = None
+    records: list[str] | None = None  # short keys of the records on this page (see spiders.base.record_keys)
     warc: dict[str, Any] | None = None  # the page's WARC record (archive/warc.py)

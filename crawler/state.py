@@ -50,6 +50,11 @@ class CrawlState:
         self.reached: set[str] = set(saved.get("reached", []) if saved else [])
         self.tried: set[str] = set(saved.get("tried", []) if saved else [])
         self.documents: dict[str, str] = dict(saved.get("documents", {}) if saved else {})
+        # per report column: what its pages declared and what this crawl reached of it (see tally)
+        self.columns: dict[str, dict[str, Any]] = {
+            c: {**v, "items": set(v.get("items", [])), "pages": set(v.get("pages", []))}
+            for c, v in (saved.get("columns", {}) if saved else {}).items()
+        }
         self.running = True
         self.warc: Any = None  # the crawl's WARC file (archive/warc.py CrawlWarc), set by the spider
         self.save(force=True)
@@ -76,6 +81,9 @@ class CrawlState:
             "reached": sorted(self.reached),
             "tried": sorted(self.tried),
             "documents": self.documents,
+            # only columns whose size is declared or whose pages failed: the rest need no counting
+            "columns": {c: {**v, "items": sorted(v["items"]), "pages": sorted(v["pages"])}
+                        for c, v in self.columns.items() if v["records"] or v["pages_declared"] or v["failed"]},
         }
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
@@ -91,6 +99,44 @@ class CrawlState:
         old = self.reports.get(report_url)
         if old is None or _RANK[status] > _RANK[old]:
             self.reports[report_url] = status
+
+    def tally(self, column: str, page: str, records: set[str], declared_records: int | None = None,
+              declared_pages: int | None = None, failed: str | None = None) -> dict[str, int | None]:
+        """Count one list page (or list API answer) of `column`: its records, what it declares.
+        Returns the column's running figures for this crawl (stored on the column capture)."""
+        c = self.columns.setdefault(column, {"items": set(), "pages": set(), "records": None, "pages_declared": None,
+                                             "failed": []})
+        if failed:
+            if len(c["failed"]) < 20:
+                c["failed"].append(f"{page}: {failed}")
+        else:
+            c["pages"].add(page)
+            c["items"] |= records
+        if declared_records:
+            c["records"] = max(c["records"] or 0, declared_records)
+        if declared_pages:
+            c["pages_declared"] = max(c["pages_declared"] or 0, declared_pages)
+        return {"declared_records": c["records"], "declared_pages": c["pages_declared"],
+                "items_seen": len(c["items"]), "pages_seen": len(c["pages"])}
+
+    def partial(self) -> list[dict[str, Any]]:
+        """Columns this crawl reached only in part: fewer records than listed, fewer pages than the
+        pager names, or list pages / API calls that failed while the column itself answered."""
+        out = []
+        for column, c in sorted(self.columns.items()):
+            if not c["pages"]:
+                continue  # never reached: unreachable, not partial
+            reasons = []
+            if c["records"] and len(c["items"]) < c["records"]:
+                reasons.append(f"reached {len(c['items'])} of {c['records']} listed")
+            if c["pages_declared"] and len(c["pages"]) < c["pages_declared"]:
+                reasons.append(f"reached {len(c['pages'])} of {c['pages_declared']} list pages")
+            if c["failed"]:
+                reasons.append(f"{len(c['failed'])} list request(s) failed: {c['failed'][0]}")
+            if reasons:
+                out.append({"column": column, "reached": len(c["items"]), "listed": c["records"],
+                            "reason": "; ".join(reasons)})
+        return out
 
     def fail(self, kind: str) -> None:
         self.failures[kind] += 1
@@ -113,6 +159,7 @@ class CrawlState:
             "bytes": self.counts["bytes"],
             "list_pages": self.counts["list_pages"],
             "failures": dict(sorted(self.failures.items())),
+            "partial": self.partial(),
             "resumed": self.resumed,
             # this run's WARC file and its records by type (archive/warc.py)
             "warc": ({"file": self.warc.name, "records": dict(sorted(self.warc.counts.items()))}

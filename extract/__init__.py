@@ -14,7 +14,7 @@ from extract.readers import MAX_BYTES, read_document
 
 # Bump when a change to readers or parser can change a report: the archive re-derives
 # reports from stored bytes for every document the current version has not seen.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 __all__ = [
     "EXTRACTOR_VERSION",

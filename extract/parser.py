@@ -61,6 +61,9 @@ INLINE_HEADING = re.compile(
 )
 
 
+_MAYBE_HEADING = re.compile(r"[一二三四五六]\s*[、.．]")
+
+
 def _squeezed(text: str) -> tuple[str, list[int]]:
     """The text without whitespace, and for each of its characters the index in `text`."""
     keep = [i for i, ch in enumerate(text) if not ch.isspace()]
@@ -78,6 +81,9 @@ def split_inline_headings(blocks: list[Paragraph | Table]) -> list[Paragraph | T
             out.append(block)
             continue
         text = block.text
+        if not _MAYBE_HEADING.search(text):
+            out.append(block)  # most paragraphs: no numeral before a 、 at all
+            continue
         flat, index = _squeezed(text)
         cuts = []
         for m in INLINE_HEADING.finditer(flat):

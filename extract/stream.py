@@ -37,6 +37,7 @@ AMOUNT_UNITS = ("万元", "元")
 _NUMBERING = re.compile(r"\s*[.、]\s*[\u4e00-\u9fff（(“\"]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SEPARATORS = re.compile(r"[\s|]+")
+MAX_BLANK_LABEL = 40  # a row printed blank has a label, not a paragraph, before its marks
 BLANK_MARKS = {"—", "——", "-", "－", "/", "／", "\\", "–"}
 MAX_SPLIT_DIGITS = 40
 MAX_COMPOSITIONS = 200_000
@@ -61,6 +62,20 @@ def _unit_after(text: str, end: int) -> str:
         if rest.startswith(unit):
             return unit
     return rest[0] if rest and rest[0] in UNITS else ""
+
+
+def _blank_rows(parts: list[str]) -> list[tuple[str, int]]:
+    """Text parts as (label, blank marks after it): 规章 / / / 行政规范性文件 → (规章, 3),
+    (行政规范性文件, 0). A label is a short text with Chinese in it; other text joins the label."""
+    groups: list[tuple[str, int]] = []
+    for p in parts:
+        if p in BLANK_MARKS and groups:
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        elif groups and (groups[-1][1] == 0 or not has_cjk(p)):
+            groups[-1] = (groups[-1][0] + " " + p, 0)
+        else:
+            groups.append((p, 0))
+    return groups or [("", 0)]
 
 
 def rows(text: str, amounts: bool = False) -> list[StreamRow]:
@@ -88,7 +103,17 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
             run.extend([""] * len(parts))  # "| 0 | — | 5 |": a blank cell, printed
         elif parts:
             close()
-            label.append(between)
+            *rows_of_blanks, (last, lead) = _blank_rows(parts)
+            for name, blanks in rows_of_blanks:
+                if len(name) > MAX_BLANK_LABEL and " " in name:
+                    text_only, name = name.rsplit(" ", 1)  # headings before the row's own label
+                    out.append(StreamRow(text_only, []))
+                out.append(StreamRow(name, [""] * blanks))  # "规章 / / /": a row printed blank
+            if rows_of_blanks or lead:
+                label.append(last)
+                run.extend([""] * lead)
+            else:
+                label.append(between)
 
     for m in NUMBER.finditer(masked):
         start, end = m.span()
@@ -123,11 +148,6 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
     if tail.strip(" |\t\n"):
         out.append(StreamRow("".join(label) + tail, []))
     return out
-
-
-def iter_labels(stream: list[StreamRow]) -> Iterator[tuple[str, list[str]]]:
-    for r in stream:
-        yield r.label, r.numbers
 
 
 # ----------------------------------------------------------------------------- run-together cells

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extract import form, stream
 from extract.document import Table
@@ -46,10 +47,12 @@ class Span:
 def spans(row: list[str], owners: list[int] | None) -> list[Span]:
     if owners is None:
         return [Span(text, j, j) for j, text in enumerate(row)]
+    if len(set(owners)) == len(owners) == len(row):
+        return [Span(text, j, j) for j, text in enumerate(row)]  # no merged cell in this row
     out: list[Span] = []
     prev = -1
     for j, text in enumerate(row):
-        oid = owners[j] if owners is not None and j < len(owners) else -1
+        oid = owners[j] if j < len(owners) else -1
         if out and oid >= 0 and oid == prev:
             out[-1].hi = j
         else:
@@ -164,10 +167,11 @@ class Row:
     label: str
     values: list[str | None]  # value cells as printed: "" blank, None not read
     width_ok: bool  # exactly 7 value cells placed by the header or by count
+    missing: int = 0  # cells the row stops short of (an OCR row broken in two goes on below)
 
 
 REQUEST_HEADERS = [[lab] for lab in form.REQUEST_COLUMN_LABELS[:-1]] + [["总计", "合计"]]
-ROW_LEAVES = {norm(lab) for _, lab, _ in form.REQUEST_ROWS}
+ROW_LEAVES = {norm(lab) for _, lab, _ in [*form.REQUEST_ROWS, form.OTHER_SINGLE]}
 REQUEST_PARENTS = ("申请人情况", "法人或其他组织")
 
 
@@ -196,6 +200,12 @@ def _value_run(cells: list[str]) -> tuple[int, list[str]]:
 
 def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
     """Split a row without a usable header into its label and its trailing value cells."""
+    end = len(cells)
+    while end > 0 and (is_number(cells[end - 1]) or is_blank(cells[end - 1])):
+        end -= 1
+    if len(cells) - end == 7 and end > 0:
+        # exactly the form's seven cells after the label: blank ones at the end are cells too
+        return " ".join(_dedupe(cells[:end])), cells[end:]
     i, values = _value_run(cells)
     # leading blanks of a long run belong to the label area (merged label cells)
     while len(values) > 7 and not values[0].strip():
@@ -237,11 +247,26 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 if found:
                     columns, width = found, w
                 header, in_header = [], False
+            if not numbers and not columns and _blank_form_row(texts):
+                label, trailing = _trailing_values(texts)
+                out.append(Row(" ".join([*pending, label]).strip(), trailing, True))
+                pending = []
+                continue
             if not numbers and not (columns and _blank_row(row, columns)):
                 label = " ".join(_dedupe(t for t in texts if t.strip()))
                 if label:
                     pending.append(label)
                 continue
+            prev = out[-1] if out else None
+            if prev and prev.missing and not any(stream.has_cjk(t) for t in texts):
+                # the rest of a row an OCR markdown table broke in two
+                rest = [t for t in texts if is_number(t)]
+                if len(rest) <= prev.missing:
+                    keep = len(prev.values) - prev.missing
+                    prev.values = prev.values[:keep] + rest + [None] * (prev.missing - len(rest))
+                    prev.width_ok = len(prev.values) == 7
+                    prev.missing = 0
+                    continue
             if columns:
                 label_spans, raw = _values_by_columns(row, columns)
                 label_cells = [s.text for s in label_spans]
@@ -251,11 +276,13 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 label = " ".join(_dedupe(label_cells))
                 vals = [_as_value(v) for v in raw]
                 width_ok = True
+                short = sum(1 for lo, _ in columns if lo > row[-1].hi)
             else:
                 label, trailing = _trailing_values(texts)
                 vals = list(trailing)
                 width_ok = len(vals) == 7
-            out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok))
+                short = max(0, 7 - len(vals)) if vals else 0
+            out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok, short))
             pending = []
     return out
 
@@ -268,36 +295,48 @@ def _blank_row(row: list[Span], columns: list[tuple[int, int]]) -> bool:
     return bool(label) and bool(cells) and all(is_blank(s.text) for s in cells)
 
 
+def _blank_form_row(texts: list[str]) -> bool:
+    """A row of the form (by its label) followed by exactly its seven cells, all blank."""
+    label, values = _trailing_values(texts)
+    return len(values) == 7 and all(is_blank(v) for v in values) and leaf(label) in ROW_LEAVES
+
+
 def stream_request_rows(text: str) -> list[Row]:
     return [Row(r.label, list(r.numbers), len(r.numbers) == 7) for r in stream.rows(text) if r.numbers]
 
 
 def _align(rows: list[Row], keys: list[str], labels: dict[str, str]) -> dict[int, int]:
     """Monotonic best match of observed rows to form rows by label (dynamic programming)."""
-    n, m = len(rows), len(keys)
-    leaves = [leaf(r.label) if r.label else "" for r in rows]
+    leaves = tuple(leaf(r.label) if r.label else "" for r in rows)
+    return dict(_align_leaves(leaves, tuple(labels[k] for k in keys)))
+
+
+@lru_cache(maxsize=1024)
+def _align_leaves(leaves: tuple[str, ...], wanted: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+    # cached: most reports print the form's labels exactly, so the same alignment recurs
+    n, m = len(leaves), len(wanted)
     score = [[0.0] * m for _ in range(n)]
     for i in range(n):
         for j in range(m):
-            s = label_score(leaves[i], labels[keys[j]])
+            s = label_score(leaves[i], wanted[j])
             score[i][j] = s if s >= LABEL_THRESHOLD else 0.0
     best = [[0.0] * (m + 1) for _ in range(n + 1)]
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             take = score[i][j] + best[i + 1][j + 1] if score[i][j] > 0 else -1.0
             best[i][j] = max(take, best[i + 1][j], best[i][j + 1])
-    match: dict[int, int] = {}
+    match: list[tuple[int, int]] = []
     i = j = 0
     while i < n and j < m:
         if score[i][j] > 0 and best[i][j] == score[i][j] + best[i + 1][j + 1]:
-            match[i] = j
+            match.append((i, j))
             i += 1
             j += 1
         elif best[i][j] == best[i + 1][j]:
             i += 1
         else:
             j += 1
-    return match
+    return tuple(match)
 
 
 def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
@@ -350,9 +389,15 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
         gap_keys = keys[j0 + 1 : j1]
         if not gap_rows or not gap_keys:
             continue
-        if len(gap_rows) == len(gap_keys) and all(r.width_ok for r in gap_rows):
-            for key, row in zip(gap_keys, gap_rows, strict=True):
+        full = [r for r in gap_rows if r.width_ok]
+        fragments = [r for r in gap_rows if not r.width_ok]
+        if len(full) == len(gap_keys) and all(not r.label for r in fragments):
+            # one full row for each form row between the anchors; an unlabelled fragment beside
+            # them (a numbering mark a dump left on a line of its own) belongs to none of them
+            for key, row in zip(gap_keys, full, strict=True):
                 place(key, row.values)
+            if fragments:
+                table.notes.append(f"{len(fragments)} stray number line(s) between rows {gap_keys[0]}…{gap_keys[-1]} left out")
             continue
         flat = [v for r in gap_rows for v in r.values if v is not None and is_number(v)]
         if len(flat) == 7 * len(gap_keys):
@@ -592,9 +637,13 @@ class _ActiveReader:
         return max(len(self.columns[key]), 1)
 
     def add(self, key: str, vals: list[str | None], split: Iterable[int] = ()) -> None:
-        if key not in self.found:
+        # the first reading of a row stands, unless it left cells unread and this one reads them all
+        if key not in self.found or (None in self.found[key] and None not in vals):
             self.found[key] = vals
-            self.split.setdefault(key, set()).update(split)
+            self.split[key] = set(split)
+
+    def complete(self) -> bool:
+        return len(self.found) == len(self.spec) and not any(None in v for v in self.found.values())
 
     def grid(self, tables: list[Table]) -> None:
         spec_keys = [k for k, _, _ in self.spec]
@@ -655,7 +704,7 @@ class _ActiveReader:
         spec_keys = [k for k, _, _ in self.spec]
         for r in stream.rows(text, amounts=True):
             key = _active_key(norm(r.label).strip("|"), spec_keys)
-            if key is None or key in self.found or not r.numbers:
+            if key is None or (key in self.found and None not in self.found[key]) or not r.numbers:
                 continue
             width = self.width(key)
             nums = r.numbers
@@ -708,7 +757,7 @@ class _ActiveReader:
 def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
     reader = _ActiveReader(fmt)
     reader.grid(tables)
-    if text is not None and len(reader.found) < len(reader.spec):
+    if text is not None and not reader.complete():
         reader.stream(text)
     return reader.result()
 

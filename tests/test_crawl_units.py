@@ -113,6 +113,10 @@ FAMILY_PAGES = {
                     '<script>var pageConf = {"total": 3, "current": 1, "first": "zfxxgk_list.shtml", '
                     '"pattern": "common_list_{n}.shtml"};</script>',
                     {"http://www.a.gov.cn/a/c101/common_list_2.shtml", "http://www.a.gov.cn/a/c101/common_list_3.shtml"}),
+    # 集约化: createPageHTML('page_div', pages, current (1-based), name, ext, records), no links at all
+    "xj_shtml/page_div": ("http://www.d.gov.cn/d/c1/common_list.shtml",
+                          "<span>共14条</span><script>createPageHTML('page_div', 3, 1, 'common_list', 'shtml', 14);</script>",
+                          {"http://www.d.gov.cn/d/c1/common_list_2.shtml", "http://www.d.gov.cn/d/c1/common_list_3.shtml"}),
     # Hanweb column page: first records in <datastore>, the rest from dataproxy.jsp?currpage=N
     "hanweb/datastore": ("http://www.c.gov.cn/col/col1001/index.html",
                          '<script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/'

@@ -147,3 +147,70 @@ def test_health_in_datasette(arc, tmp_path):
     r = asyncio.run(get("/archive/health.json?_shape=array"))
     assert r.status_code == 200, r.text
     assert [x["agency"] for x in r.json()][:1] == [OTHER]  # the canned query lists the unreachable first
+
+
+def counted_crawl(arc: Archive, day: date, items: int, listed: int = 20, api_fails: bool = False) -> int:
+    """One crawl of a column that declares `listed` records, of which `items` were reached."""
+    cid = arc.start_crawl()
+    stamp = f"{day.isoformat()}T03:00:00Z"
+    arc.record_column_capture(cid, BODY, COL, PAGE, 200, 1, captured_at=stamp, column_root=COL,
+                              declared_records=listed, items_seen=min(items, 10), pages_seen=1)
+    if api_fails:
+        arc.record_column_capture(cid, BODY, COL + "api?page=2", None, 500, 0, error="http_500: Ignoring non-200 response",
+                                  captured_at=stamp, column_root=COL)
+    elif items > 10:
+        arc.record_column_capture(cid, BODY, COL + "api?page=2", PAGE, 200, 1, captured_at=stamp, column_root=COL,
+                                  declared_records=listed, items_seen=items, pages_seen=2)
+    arc.finish_crawl(cid, {})
+    return cid
+
+
+def test_a_column_seen_in_part_is_partial_until_seen_whole(arc):
+    day = date(2026, 2, 5)
+    counted_crawl(arc, day, 10, api_fails=True)
+    (h,) = [h for h in crawl_health(arc, day) if h.agency == BODY]
+    assert h.status == "partial" and h.reason.startswith(f"{COL}: reached 10 of 20 listed; 1 list request(s) failed")
+    counted_crawl(arc, day + timedelta(days=1), 20)
+    assert health_status(arc, BODY, day + timedelta(days=1)) == "reachable"
+
+
+def test_calendar_unverified_on_a_partial_column_unless_seen_whole_after_the_due_date(arc):
+    from archive.calendar import run_check
+
+    # 伊宁市财政局 (a department) owes its 2025 report by 2026-01-31; no report was ever found
+    counted_crawl(arc, date(2026, 2, 5), 10, api_fails=True)
+    v = {(r["agency"], r["year"]): r for r in run_check(arc, date(2026, 2, 6), progress=False)["verdicts"]}
+    assert v[(BODY, 2025)]["status"] == "unverified"
+    assert "reached 10 of 20 listed" in v[(BODY, 2025)]["evidence"]
+    # then a crawl after the due date sees the whole list, and the report is not on it
+    counted_crawl(arc, date(2026, 2, 7), 20)
+    v = {(r["agency"], r["year"]): r for r in run_check(arc, date(2026, 2, 8), progress=False)["verdicts"]}
+    assert v[(BODY, 2025)]["status"] == "missing"  # the whole list, after the due date, without it
+
+
+def test_the_processes_of_a_shared_crawl_see_a_column_together(arc):
+    """Two processes (overlapping crawls, merged archives) that each read half of a column reached
+    it whole; two crawls one after the other that each read the same half did not."""
+    day = date(2026, 2, 5)
+    stamp = f"{day.isoformat()}T03:00:00Z"
+    halves = [[f"{i:010x}" for i in range(10)], [f"{i:010x}" for i in range(10, 20)]]
+    ids = []
+    for keys in halves:
+        cid = arc.start_crawl()
+        arc.record_column_capture(cid, BODY, COL + f"p{len(ids)}", PAGE, 200, 1, captured_at=stamp, column_root=COL,
+                                  declared_records=20, items_seen=10, pages_seen=1, records=keys)
+        ids.append(cid)
+    with arc.db.conn:  # both ran 03:00–03:10
+        arc.db.execute("UPDATE crawls SET started = ?, finished = ? WHERE id IN (?, ?)",
+                       [stamp, f"{day.isoformat()}T03:10:00Z", *ids])
+    assert health_status(arc, BODY, day) == "reachable"
+    later = date(2026, 2, 6)
+    for hour in (3, 4):  # one after the other, the same ten records each time
+        cid = arc.start_crawl()
+        t = f"{later.isoformat()}T0{hour}:00:00Z"
+        arc.record_column_capture(cid, BODY, COL, PAGE, 200, 1, captured_at=t, column_root=COL,
+                                  declared_records=20, items_seen=10, pages_seen=1, records=halves[0])
+        with arc.db.conn:
+            arc.db.execute("UPDATE crawls SET started = ?, finished = ? WHERE id = ?", [t, t.replace(":00:00", ":05:00"), cid])
+    (h,) = [h for h in crawl_health(arc, later) if h.agency == BODY]
+    assert h.status == "partial" and "reached 10 of 20 listed" in h.reason

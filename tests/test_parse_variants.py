@@ -4,6 +4,7 @@ Cells run together are split where the sums allow exactly one reading, else null
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -25,7 +26,7 @@ from variants import (
 
 from extract import form, parse_bytes
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("GONGKAI_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 styles = st.tuples(st.sampled_from(TITLE_STYLES), st.sampled_from(DATE_STYLES))
 
 

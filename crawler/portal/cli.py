@@ -20,13 +20,15 @@ from .model import DEFAULT_TODAY
 @click.option("--truth", "truth", is_flag=True, help="Print what a perfect crawl must find, as JSON, and exit.")
 @click.option("--base-url", default=None, help="With --truth: the base URL to write into it (default http://127.0.0.1:PORT).")
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
-def portal(port: int, today: str, scale: int, faults: float, truth: bool, base_url: str | None, verbose: bool) -> None:
+@click.option("--fail-api", is_flag=True, help="Every list API of the script-drawn columns answers 500 (only their static parts show).")
+def portal(port: int, today: str, scale: int, faults: float, truth: bool, base_url: str | None, verbose: bool,
+           fail_api: bool) -> None:
     """Serve the sample government portal on loopback (no network needed)."""
     from .server import Portal, make_server
 
     t0 = time.monotonic()
     try:
-        site = Portal(today, scale, faults)
+        site = Portal(today, scale, faults, fail_api=fail_api)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     if truth:

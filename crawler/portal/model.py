@@ -39,7 +39,28 @@ SITES: dict[str, dict[str, str]] = {
     "wusu": {"cms": "trs", "title": "乌苏市人民政府", "home": "/wusu/"},
     "wuzhi": {"cms": "hanweb", "title": "武陟县人民政府", "home": "/wuzhi/"},
     "bench": {"cms": "xj_shtml", "title": "样例州人民政府（基准测试）", "home": "/bench/"},
+    # Columns whose lists a script draws (crawler/families.py LIST_APIS), one site per family:
+    # a TRS "trt" zone site (static first page, listModel + trsapi for the rest), a Hanweb jpage
+    # county site (embedded first group, dataproxy.jsp POST for the rest), a JSON list endpoint
+    # (getFileListByCodeId) and a 集约化 site paged by createPageHTML('page_div', …) with 共N条.
+    "kfq": {"cms": "trs", "title": "奎屯经济技术开发区管理委员会", "home": "/kfq/"},
+    "xianju": {"cms": "hanweb", "title": "仙居县人民政府", "home": "/xianju/"},
+    "altay": {"cms": "generic", "title": "阿勒泰市人民政府", "home": "/altay/"},
+    "tacheng": {"cms": "xj_shtml", "title": "塔城市人民政府", "home": "/tacheng/"},
 }
+SCRIPT_SITES = ("kfq", "xianju", "altay", "tacheng")
+# The report column of each script-list site (shared by every body of the site).
+SCRIPT_COLUMNS = {
+    "kfq": "/kfq/zfxxgk/fdzdgknr/zfxxgknb/",
+    "xianju": "/xianju/col/col1229400001/index.html",
+    "altay": "/altay/zfxxgk/zfxxgknb/",
+    "tacheng": "/tacheng/c120100/",
+}
+KFQ_UNIT = "奎屯经济技术开发区管理委员会"
+# Reports on years up to 2018 (the 2008 regulation's free form) on the TRS zone column.
+LEGACY: dict[tuple[str, int], date] = {(KFQ_UNIT, 2017): date(2018, 3, 20), (KFQ_UNIT, 2018): date(2019, 3, 22)}
+# The list shows 2026-03-10, the article URL says t20260313_… (the day the document was made).
+URL_DATE_DIFFERS = (KFQ_UNIT, 2025, date(2026, 3, 10), date(2026, 3, 13))
 
 REGIONS: dict[str, dict[str, str]] = {
     # 伊宁市's open-government office asks its towns for their reports by the end of January.
@@ -120,6 +141,8 @@ class Agency:
             return [f"/{self.site}/{self.slug}/"]
         if self.site == "wusu":
             return [f"/wusu/zfxxgk/zfxxgknb/{self.slug}/"]
+        if self.site in SCRIPT_COLUMNS:
+            return [SCRIPT_COLUMNS[self.site]]
         return [f"/wuzhi/col/col{self.slug}/index.html"]
 
 
@@ -155,6 +178,16 @@ def _agencies() -> list[Agency]:
         Agency("乌苏市甘河子镇人民政府", "town", "654202", "乌苏市人民政府", "wusu", "ghzz", "甘河子镇"),
         Agency("武陟县人民政府", "government", "410823", "焦作市人民政府", "wuzhi", "1001", "武陟县", size=25),
         Agency("武陟县大封镇人民政府", "town", "410823", "武陟县人民政府", "wuzhi", "1123", "大封镇"),
+        Agency(KFQ_UNIT, "government", "654003", "奎屯市人民政府", "kfq", "gwh", "开发区管委会", size=6),
+        Agency("奎屯经济技术开发区经济发展局", "department", "654003", KFQ_UNIT, "kfq", "jfj", "经济发展局", size=2),
+        Agency("奎屯经济技术开发区社会事业局", "department", "654003", KFQ_UNIT, "kfq", "sysj", "社会事业局", size=2),
+        Agency("仙居县人民政府", "government", "331024", "台州市人民政府", "xianju", "1229400001", "仙居县", size=12),
+        Agency("仙居县横溪镇人民政府", "town", "331024", "仙居县人民政府", "xianju", "1229400002", "横溪镇"),
+        Agency("仙居县白塔镇人民政府", "town", "331024", "仙居县人民政府", "xianju", "1229400003", "白塔镇"),
+        Agency("阿勒泰市人民政府", "government", "654301", "阿勒泰地区行政公署", "altay", "szf", "阿勒泰市", size=8),
+        Agency("阿勒泰市红墩镇人民政府", "town", "654301", "阿勒泰市人民政府", "altay", "hdz", "红墩镇"),
+        Agency("塔城市人民政府", "government", "654201", "塔城地区行政公署", "tacheng", "c120101", "塔城市", size=8),
+        Agency("塔城市喀拉哈巴克乡人民政府", "town", "654201", "塔城市人民政府", "tacheng", "c120102", "喀拉哈巴克乡"),
     ]
     return out
 
@@ -378,6 +411,7 @@ class Report:
     slow: bool = False
     flaky: int = 0  # first N requests of the article answer 503
     gbk: bool = False
+    url_day: date | None = None  # the date in the article URL, when it is not the portal date
 
     @property
     def title(self) -> str:
@@ -399,6 +433,15 @@ class Report:
             return f"/{a.site}/{col}/{d:%Y%m}/{self.key}.shtml"
         if a.site == "wusu":
             return f"/wusu/zfxxgk/zfxxgknb/{a.slug}/{d:%Y%m}/t{d:%Y%m%d}_{_hint(self.key) % 900000 + 100000}.html"
+        if a.site == "kfq":  # TRS: the URL carries the day the document was made
+            u = self.url_day or d
+            return f"{SCRIPT_COLUMNS['kfq']}{u:%Y%m}/t{u:%Y%m%d}_{_hint(self.key) % 900000 + 100000}.html"
+        if a.site == "xianju":
+            return f"/xianju/art/{d.year}/{d.month}/{d.day}/art_1229400001_{_hint(self.key) % 9000000 + 1000000}.html"
+        if a.site == "altay":
+            return f"/altay/zfxxgk/zfxxgknb/{d:%Y%m}/{self.key[:24]}.html"
+        if a.site == "tacheng":
+            return f"{SCRIPT_COLUMNS['tacheng']}{d:%Y%m}/{self.key}.shtml"
         return f"/wuzhi/art/{d.year}/{d.month}/{d.day}/art_{a.slug}_{_hint(self.key) % 9000000 + 1000000}.html"
 
     @cached_property
@@ -411,8 +454,12 @@ class Report:
         if ext is None:
             return None
         a, d, k2 = self.agency, self.portal_date, _h(self.key, "file")
-        if a.site in ("yining", "bench"):
+        if a.site in ("yining", "bench", "tacheng"):
             return f"{self.article_path[:-6]}/files/{k2}.{ext}"
+        if a.site == "kfq":
+            return f"{self.article_path.rsplit('/', 1)[0]}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
+        if a.site in ("xianju", "altay"):
+            return f"/{a.site}/attach/0/{k2}.{ext}"
         if a.site == "wusu":
             return f"/wusu/zfxxgk/zfxxgknb/{a.slug}/{d:%Y%m}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
         return f"/wuzhi/attach/0/{k2}.{ext}"
@@ -514,7 +561,15 @@ PLAN: dict[tuple[str, int], date | None] = {
     ("武陟县人民政府", 2025): date(2026, 3, 30),
     ("乌苏市甘河子镇人民政府", 2025): date(2026, 2, 3),
     ("武陟县大封镇人民政府", 2025): None,
+    (URL_DATE_DIFFERS[0], URL_DATE_DIFFERS[1]): URL_DATE_DIFFERS[2],
+    ("奎屯经济技术开发区经济发展局", 2019): None,  # the zone column then lists 20
 }
+
+
+def legacy_values(a: Agency, year: int, signed: date) -> dict:
+    """The parse contract of a pre-2019 free-form report: no standard tables."""
+    return {"agency": a.name, "year": year, "published": signed.isoformat(), "format": "legacy",
+            "sections": ["1", "2", "3", "4", "5", "6"], "active": None, "requests": None, "appeals": None}
 
 
 def load_seed(stem: str) -> tuple[list[dict], dict]:
@@ -646,7 +701,15 @@ class World:
                                 Version(EDITED[3], make=make, note="edited")]
                 r = Report(a, year, form, link, day, first_seen, signed, versions, static=STATIC_FILES.get(form))
                 out.append(r)
+        for (name, year), day in LEGACY.items():
+            a = self.agency_by_name[name]
+            signed = day - timedelta(days=2)
+            vals = legacy_values(a, year, signed)
+            out.append(Report(a, year, "legacy", "inline", day, day, signed, [Version(day, vals, None)]))
         by = {(r.agency.name, r.year): r for r in out}
+        r = by.get(URL_DATE_DIFFERS[:2])
+        if r:
+            r.url_day = URL_DATE_DIFFERS[3]
         # The traps a crawler meets on the way to some reports.
         if ("伊宁市潘津镇人民政府", 2024) in by:
             by[("伊宁市潘津镇人民政府", 2024)].extra_columns.append(f"/yining/{YINING_YEAR_COLS[2024]}/")

@@ -6,6 +6,10 @@
   `createPageHTML(count, current, "index", "html")`, no plain next link.
 - Hanweb JCMS (武陟县): `/col/col<id>/index.html` embeds the first records in a `<datastore>`
   block; later pages come from `dataproxy.jsp?columnid=<id>&currpage=N` as XML.
+- Lists drawn by script (crawler/families.py LIST_APIS), one column each: TRS "trt" (奎屯经济技术开发区:
+  10 static, listModel + list2.trsapi for the rest), Hanweb jpage (仙居县: the first group embedded,
+  POST dataproxy.jsp?startrecord=…), getFileListByCodeId JSON (阿勒泰市: nothing static) and 集约化
+  createPageHTML('page_div', …) with 共N条 (塔城市).
 """
 
 from __future__ import annotations
@@ -134,3 +138,84 @@ def hanweb_meta(meta: list[tuple[str, str]]) -> str:
     return '<div class="xxgk_info"><table>' + "".join(
         f"<tr><th>{E(k)}：</th><td>{E(v)}</td></tr>" for k, v in meta
     ) + "</table></div>"
+
+
+# ---------------------------------------------------------------------------------------------- script lists
+# Columns whose lists a script draws (crawler/families.py LIST_APIS has each shape and where it was
+# learned). Each page carries exactly what the real ones do: the static part, the script call with
+# its parameters; the API answers are built in server.py.
+
+def trt_column(static: list[tuple[str, str, date]], record_count: int, prepage: int, channelid: str, chnlid: str) -> str:
+    """TRS "trt" 动静结合: the first page static, the rest drawn by listModel from list2.trsapi."""
+    lis = "".join(
+        f'<li><a href="{E(u)}" target="_blank" title="{E(t)}">{E(t)}</a><span class="date">{d.isoformat()}</span></li>'
+        for t, u, d in static
+    )
+    return (
+        f'<div class="gl-list" id="list"><ul class="gl-ul">{lis}'
+        '<li ms-repeat="list" ms-visible="list.length"><a ms-attr-href="el.docpuburl" ms-attr-title="el.doctitle" '
+        'target="_blank">{{el.doctitle}}</a><span class="date">{{el.docreltime | date("yyyy-MM-dd")}}</span></li></ul></div>\n'
+        '<div class="pagebar" id="pagebar"></div>\n'
+        '<script type="text/javascript" src="/kfq/common/js/require.js"></script>\n'
+        "<script type=\"text/javascript\">\nrequire(['list2.trsapi'], function () {\n  listModel({\n"
+        "    el: '#list',\n"
+        f"    recordCount: '{record_count}',\n"
+        '    quickMode: "动静结合",\n'
+        "    maxStaticIndex: 1,\n"
+        f"    pagebar: {{el: '#pagebar', prepage: {prepage}, recordCount: '{record_count}'}},\n"
+        f"    listArgs: {{channelid: '{channelid}', classsql: \"chnlid={chnlid}\", sortfield: \"-docreltime\", "
+        f"prepage: {prepage}, fields: \"doctitle,docpuburl,docreltime\"}}\n"
+        "  });\n});\n</script>"
+    )
+
+
+def jpage_column(unitid: str, records: list[str], total: int, per_page: int, group: int, form: dict[str, object]) -> str:
+    """Hanweb jpage: the first group of records embedded as XML, the rest from dataproxy.jsp (POST)."""
+    first = "".join(f"<record><![CDATA[{r}]]></record>" for r in records)
+    query = "&".join(f"{k}={v}" for k, v in form.items() if k not in ("col", "sourceContentType", "appid"))
+    ajax = ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}".replace('"', "'") for k, v in form.items())
+    return (
+        f'<div id="{unitid}"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/'
+        f'dataproxy.jsp?page=1&{E(query)}"></a>]]></nextgroup><recordset>{first}</recordset></datastore></script></div>\n'
+        '<script type="text/javascript" language="javascript" src="/module/jslib/jquery/jpage/jquery.page.min.js"></script>\n'
+        "<script type=\"text/javascript\">\n$(document).ready(function () {\n"
+        f"  $('#{unitid}').jpage({{\n    dataStore: dataStore,\n    proxyUrl: '/module/web/jpage/dataproxy.jsp',\n"
+        f"    perPage: {per_page},\n    groupSize: {group},\n    totalRecord: {total},\n    barPosition: 'bottom',\n"
+        f"    ajaxParam: {{{ajax}}},\n    dataBefore: '<ul class=\"list\">',\n    dataAfter: '</ul>'\n  }});\n}});\n</script>"
+    )
+
+
+def jpage_datastore(records: list[str], total: int, per_page: int, start: int, end: int) -> str:
+    """dataproxy.jsp's answer: <datastore> with the next group's link, the records, the totals."""
+    recs = "".join(f"<record><![CDATA[{r}]]></record>" for r in records)
+    pages = max(1, -(-total // per_page))
+    step = end - start + 1
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<datastore>'
+        f"<nextgroup><![CDATA[<a href=\"/module/web/jpage/dataproxy.jsp?startrecord={end + 1}&endrecord={end + step}"
+        f"&perpage={per_page}\"></a>]]></nextgroup><recordset>{recs}</recordset>"
+        f"<totalrecord>{total}</totalrecord><totalpage>{pages}</totalpage></datastore>"
+    )
+
+
+def codeid_column(api: str, code_id: str, channel_id: str, size: int) -> str:
+    """A list drawn from a JSON endpoint (getFileListByCodeId): the page holds no item at all."""
+    return (
+        '<div class="zfxxgk_list"><ul id="fileList"></ul><div id="pager"></div></div>\n'
+        "<script type=\"text/javascript\">\n"
+        f"var codeId = '{code_id}', channelId = '{channel_id}', pageSize = {size};\n"
+        "function loadList(page) {\n"
+        f"  $.ajax({{url: '{api}', type: 'POST', dataType: 'json',\n"
+        "    data: {codeId: codeId, channelId: channelId, page: page, size: pageSize},\n"
+        "    success: function (res) { render(res.results.data); }});\n"
+        "}\nloadList(1);\n</script>"
+    )
+
+
+def jyh_pager(n: int, pages: int, records: int, name: str = "common_list") -> str:
+    """集约化 pager: no links, createPageHTML('page_div', pages, current, name, ext, records)."""
+    return (
+        f'<div class="page"><span class="total">共{records}条</span><div id="page_div"></div>\n'
+        '<script type="text/javascript" src="/tacheng/js/common.js"></script>\n'
+        f"<script type=\"text/javascript\">createPageHTML('page_div', {pages}, {n}, '{name}', 'shtml', {records});</script></div>"
+    )

@@ -417,3 +417,28 @@ def _docx_table(d, rows: list[list[Cell]]) -> None:
             tcs.append(f"<w:tc><w:tcPr>{props}</w:tcPr><w:p>{run}</w:p></w:tc>")
             c += cell.cs
         t._tbl.append(parse_xml(f"<w:tr {nsdecls('w')}>{''.join(tcs)}</w:tr>"))
+
+
+def legacy_blocks(report: Report) -> list[Block]:
+    """A report on a year up to 2018: the 2008 regulation's free form, prose only (no tables)."""
+    a, y = report.agency, report.year
+    out = [
+        Block("title", f"{a.name}{y}年政府信息公开工作年度报告"),
+        Block("p", f"根据《中华人民共和国政府信息公开条例》（国务院令第492号）要求，特向社会公布{y}年度政府信息公开工作年度报告。"
+                   f"本报告中所列数据的统计期限自{y}年1月1日起至{y}年12月31日止。"),
+    ]
+    body = [
+        ("一、概述", f"{y}年，{a.short}认真贯彻落实《条例》，进一步完善工作机制，全年主动公开政府信息{120 + y % 7 * 13}条。"),
+        ("二、主动公开政府信息情况", "通过政府网站、政务公开栏等形式主动公开机构职能、政策文件、规划计划等信息。"),
+        ("三、依申请公开政府信息情况", f"{y}年共受理政府信息公开申请{y % 5}件，均已按期答复。"),
+        ("四、政府信息公开的收费及减免情况", f"{y}年未收取任何费用。"),
+        ("五、因政府信息公开申请行政复议、提起行政诉讼的情况", f"{y}年未发生因政府信息公开申请行政复议、提起行政诉讼的情况。"),
+        ("六、政府信息公开工作存在的主要问题和改进措施", "公开内容不够全面，更新不够及时。下一步将进一步加强组织领导，完善工作制度。"),
+        ("七、其他需要报告的事项", "无。"),
+    ]
+    for h, p in body:
+        out += [Block("h", h), Block("p", p)]
+    out.append(Block("sign", a.name))
+    if report.signed:
+        out.append(Block("sign", cn_date(report.signed)))
+    return out

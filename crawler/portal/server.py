@@ -30,6 +30,7 @@ from . import pages as P
 from .model import (
     DEFAULT_TODAY,
     REGIONS,
+    SCRIPT_COLUMNS,
     SITE_EPOCH,
     SITES,
     YEARS,
@@ -45,11 +46,19 @@ from .model import (
     load_seed,
     parse_day,
 )
-from .render import blocks_docx, blocks_html, blocks_pdf, cn_date, report_blocks, seed_blocks
+from .render import blocks_docx, blocks_html, blocks_pdf, cn_date, legacy_blocks, report_blocks, seed_blocks
 
 XJ_PAGE = 6
 TRS_PAGE = 5
 HANWEB_PAGE = 5
+# The script-list columns (model.SCRIPT_COLUMNS): page sizes and the ids their scripts carry.
+TRT_PAGE = 10
+TRT_API = "/trsapi/search/list2.trsapi"
+TRT_CHANNEL = ("6f0c2d8e9a4b4c1d8e7f", "41233")  # listArgs channelid, classsql chnlid=…
+JPAGE = {"per_page": 5, "group": 3, "unitid": "6800001", "webid": "3101", "columnid": "1229400001"}
+JPAGE_API = "/module/web/jpage/dataproxy.jsp"
+CODEID = {"api": "/altay/getFileListByCodeId", "codeId": "c100321", "channelId": "e3b0c44298fc1c149afbf4c8996fb924", "size": 5}
+JYH_PAGE = 6
 ROBOTS = "User-agent: *\nDisallow: /yining/search/\nDisallow: /yining/member/\n"
 DEAD_LINKS = ["/yining/old/index.html", "/yining/c118490/202203/jianbao3.shtml"]
 CALENDAR = "/yining/calendar/"
@@ -109,6 +118,7 @@ class Portal:
         fault_timeout: float = 20.0,
         large_size: int = 40 * 1024 * 1024,
         cache_limit: int = 256 * 1024 * 1024,
+        fail_api: bool = False,
     ):
         if not 0.0 <= faults <= 1.0:
             raise ValueError(f"--faults {faults}: must be a share between 0 and 1")
@@ -120,6 +130,9 @@ class Portal:
         self.slow_delay = slow_delay
         self.fault_timeout = fault_timeout
         self.large_size = large_size
+        # every list API (trsapi, dataproxy.jsp POST, getFileListByCodeId, the script-only pages of
+        # the 集约化 column) answers 500: the crawl can only see the columns' static parts
+        self.fail_api = fail_api
         self.routes: dict[str, Callable[[], Response]] = {}
         # Rendered pages, least recently used first; bounded so --scale 2000 stays small in memory
         # (a page dropped from the cache renders to the same bytes next time).
@@ -168,6 +181,7 @@ class Portal:
         self._build_bench()
         self._build_wusu()
         self._build_wuzhi()
+        self._build_script_sites()
 
     def _add_report(self, rep: Report) -> None:
         self.routes[rep.article_path] = lambda: self._article(rep)
@@ -329,6 +343,120 @@ class Portal:
             self.hanweb_mod = getattr(self, "hanweb_mod", {})
             self.hanweb_mod[a.slug] = mod
 
+    def _script_home(self, site: str, crumb: str) -> None:
+        home, title = SITES[site]["home"], SITES[site]["title"]
+        self.routes[home] = lambda: html_response(
+            P.page(title, f'<div class="header"><a href="{home}">{P.E(title)}</a></div>'
+                   + P.links([("政府信息公开年报", SCRIPT_COLUMNS[site])])), SITE_EPOCH)
+        self.script_hdr[site] = (f'<div class="header"><a href="{home}">{P.E(title)}</a></div>'
+                                 f'<div class="crumb">{P.E(crumb)}</div>')
+
+    def _build_script_sites(self) -> None:
+        """The four columns whose lists a script draws, one per CMS family (pages.py says how)."""
+        self.script_hdr: dict[str, str] = {}
+        self.script_items: dict[str, list[tuple[str, str, date]]] = {}
+        for site in SCRIPT_COLUMNS:
+            if not any(a.site == site for a in self.world.agencies):
+                continue
+            items = self._items(SCRIPT_COLUMNS[site])
+            self.script_items[site] = items
+        if "kfq" in self.script_items:
+            self._script_home("kfq", "首页 > 政府信息公开 > 法定主动公开内容 > 政府信息公开年报")
+            col, items = SCRIPT_COLUMNS["kfq"], self.script_items["kfq"]
+            rel = [(t, "./" + u[len(col):] if u.startswith(col) else u, d) for t, u, d in items[:TRT_PAGE]]
+            def trt(rel: list = rel, items: list = items) -> Response:
+                return html_response(P.page("政府信息公开年报", self.script_hdr["kfq"] + P.trt_column(
+                    rel, len(items), TRT_PAGE, *TRT_CHANNEL)), self._modified(items))
+
+            self.routes[col] = trt
+            self.routes[col + "index.html"] = trt
+        if "xianju" in self.script_items:
+            self._script_home("xianju", "信息公开 -- 政府信息公开年报")
+            col, items = SCRIPT_COLUMNS["xianju"], self.script_items["xianju"]
+            self.jpage_records = [P.hanweb_record(t, u, d) for t, u, d in items]
+            form = {"col": 1, "appid": 1, "webid": int(JPAGE["webid"]), "path": "/", "columnid": int(JPAGE["columnid"]),
+                    "sourceContentType": 1, "unitid": JPAGE["unitid"], "webname": SITES["xianju"]["title"], "permissiontype": 0}
+            first = self.jpage_records[: JPAGE["per_page"] * JPAGE["group"]]
+            self.routes[col] = (lambda first=first, form=form, items=items: html_response(P.page(
+                "政府信息公开年报", self.script_hdr["xianju"] + P.jpage_column(
+                    JPAGE["unitid"], first, len(self.jpage_records), JPAGE["per_page"], JPAGE["group"], form)),
+                self._modified(items)))
+        if "altay" in self.script_items:
+            self._script_home("altay", "首页 > 政府信息公开 > 政府信息公开年报")
+            col, items = SCRIPT_COLUMNS["altay"], self.script_items["altay"]
+            self.routes[col] = (lambda items=items: html_response(P.page("政府信息公开年报", self.script_hdr["altay"] + P.codeid_column(
+                CODEID["api"], CODEID["codeId"], CODEID["channelId"], CODEID["size"])), self._modified(items)))
+        if "tacheng" in self.script_items:
+            self._script_home("tacheng", "首页 > 政府信息公开 > 政府信息公开年报")
+            col, items = SCRIPT_COLUMNS["tacheng"], self.script_items["tacheng"]
+            pages = max(1, -(-len(items) // JYH_PAGE))
+            for n in range(1, pages + 1):
+                chunk = items[(n - 1) * JYH_PAGE : n * JYH_PAGE]
+
+                def fn(chunk=chunk, n=n, pages=pages, items=items) -> Response:
+                    if n > 1 and self.fail_api:
+                        return Response(500, body=b"Internal Server Error", ctype="text/plain; charset=utf-8")
+                    return html_response(P.page("政府信息公开年报", self.script_hdr["tacheng"] + P.xj_list_items(chunk)
+                                                + P.jyh_pager(n, pages, len(items))), self._modified(items))
+
+                self.routes[col + ("common_list.shtml" if n == 1 else f"common_list_{n}.shtml")] = fn
+                if n == 1:
+                    self.routes[col] = fn
+
+    def _trsapi(self, query: dict[str, list[str]]) -> Response:
+        items = self.script_items.get("kfq")
+        q = {k: v[0] for k, v in query.items()}
+        if items is None or q.get("channelid") != TRT_CHANNEL[0] or q.get("classsql") != f"chnlid={TRT_CHANNEL[1]}":
+            return Response(400, body=b'{"code": 400, "msg": "unknown channelid/classsql"}', ctype="application/json")
+        try:
+            page, size = int(q.get("page", "1")), int(q.get("prepage", str(TRT_PAGE)))
+        except ValueError:
+            return Response(400, body=b'{"code": 400, "msg": "page and prepage must be numbers"}', ctype="application/json")
+        if self.fail_api:
+            return Response(500, body=b'{"code": 500, "msg": "search service unavailable"}', ctype="application/json")
+        chunk = items[(page - 1) * size : page * size] if page >= 1 and size >= 1 else []
+        answer = {"code": 200, "recordCount": len(items), "pageCount": max(1, -(-len(items) // max(size, 1))), "page": page,
+                  "prepage": size, "datas": [{"doctitle": t, "docpuburl": u, "docreltime": f"{d.isoformat()} 09:30:00"}
+                                             for t, u, d in chunk]}
+        return Response(body=json.dumps(answer, ensure_ascii=False).encode(), ctype="application/json; charset=utf-8",
+                        modified=self._modified(items))
+
+    def respond_post(self, path: str, query: dict[str, list[str]], form: dict[str, list[str]]) -> Response:
+        """The list APIs that take a form (POST): Hanweb's dataproxy.jsp, getFileListByCodeId."""
+        f = {k: v[0] for k, v in form.items()}
+        q = {k: v[0] for k, v in query.items()}
+        if path == JPAGE_API and hasattr(self, "jpage_records"):
+            if f.get("columnid") != JPAGE["columnid"] or f.get("unitid") != JPAGE["unitid"]:
+                return Response(400, body=b"unknown columnid/unitid", ctype="text/plain; charset=utf-8")
+            try:
+                start, end, per = int(q["startrecord"]), int(q["endrecord"]), int(q["perpage"])
+            except (KeyError, ValueError):
+                return Response(400, body=b"startrecord, endrecord, perpage: numbers required", ctype="text/plain; charset=utf-8")
+            if self.fail_api:
+                return Response(500, body=b"Internal Server Error", ctype="text/plain; charset=utf-8")
+            recs = self.jpage_records[max(start - 1, 0) : max(end, 0)]
+            xml = P.jpage_datastore(recs, len(self.jpage_records), per, start, end)
+            return Response(body=xml.encode(), ctype="text/xml; charset=utf-8", modified=self._modified(self.script_items["xianju"]))
+        if path == CODEID["api"] and "altay" in self.script_items:
+            items = self.script_items["altay"]
+            if f.get("codeId") != CODEID["codeId"] or f.get("channelId", "") not in ("", CODEID["channelId"]):
+                return Response(200, body=b'{"code": 404, "msg": "no such codeId", "results": null}', ctype="application/json")
+            try:
+                page = int(f.get("page") or f.get("pageNo") or "1")
+                size = int(f.get("size") or f.get("pageSize") or "20")
+            except ValueError:
+                return Response(400, body=b'{"code": 400, "msg": "page/size"}', ctype="application/json")
+            if self.fail_api:
+                return Response(500, body=b'{"code": 500, "msg": "service error"}', ctype="application/json")
+            chunk = items[(page - 1) * size : page * size] if page >= 1 and size >= 1 else []
+            rows = [{"title": t, "titleHtml": P.E(t), "url": u, "publishedTimeStr": f"{d.isoformat()} 10:00:00",
+                     "channelId": CODEID["channelId"]} for t, u, d in chunk]
+            answer = {"code": 200, "msg": "success", "results": {"data": {"page": page, "rows": size, "total": len(items),
+                                                                        "results": rows}}}
+            return Response(body=json.dumps(answer, ensure_ascii=False).encode(), ctype="application/json; charset=utf-8",
+                            modified=self._modified(items))
+        return Response(405, body=b"method not allowed", ctype="text/plain; charset=utf-8")
+
     # ------------------------------------------------------------------------------------------ pages
 
     def _meta(self, rep: Report, site: str) -> str:
@@ -339,6 +467,12 @@ class Portal:
                               ("日期", d.isoformat()), ("主题", "政府信息公开年报"), ("有效性", "有效")])
         if site == "wusu":
             return P.trs_meta([("索引号", index), ("发布机构", a.name), ("发文日期", cn_date(d)), ("文号", ""), ("有效性", "有效")])
+        if site == "kfq":  # the trt article shows no date of its own: the list's date is the portal's
+            return f'<div class="info"><span>来源：{P.E(a.name)}</span> <span>浏览次数：<b id="count"></b></span></div>'
+        if site == "tacheng":
+            return P.xj_meta([("发布机构", a.name), ("索引号", index), ("日期", d.isoformat())])
+        if site == "altay":
+            return P.trs_meta([("索引号", index), ("发布机构", a.name), ("发布日期", d.isoformat())])
         return P.hanweb_meta([("索引号", index), ("主题分类", "其他"), ("组配分类", "政府信息公开年报"), ("发布机构", a.name),
                               ("生成日期", d.isoformat()), ("公开方式", "主动公开")])
 
@@ -347,13 +481,15 @@ class Portal:
         site = rep.agency.site
         att = rep.attachment_path
         name = f"{rep.title}.{att.rsplit('.', 1)[1]}" if att else ""
-        if site == "wusu" and att:  # TRS links attachments relative to the article
+        if site in ("wusu", "kfq") and att:  # TRS links attachments relative to the article
             att = "./" + att.rsplit("/", 1)[1]
         if rep.seed:
             data, _ = load_seed(rep.seed)
             content = blocks_html(seed_blocks(data)) if rep.form == "seed-html" else f'<p>附件：<a href="{P.E(att)}">{P.E(name)}</a></p>'
         elif rep.form == "html":
             content = blocks_html(report_blocks(rep, v))
+        elif rep.form == "legacy":
+            content = blocks_html(legacy_blocks(rep))
         elif rep.form == "html+pdf":
             content = blocks_html(report_blocks(rep, v, tables=False)) + f'<p>附件：<a href="{P.E(att)}">{P.E(rep.title)}统计表.pdf</a></p>'
         elif rep.link == "onclick":
@@ -445,6 +581,10 @@ class Portal:
             nxt = f"{y + (m == 12):04d}-{1 if m == 12 else m + 1:02d}"
             body = P.page(f"政务日历 {ym}", f'<h2>{y}年{m}月</h2><a href="{prev}.shtml">上一月</a> <a href="{nxt}.shtml">下一月</a>')
             return html_response(body, SITE_EPOCH)
+        if path == TRT_API:
+            return self._trsapi(query)
+        if path in (JPAGE_API, CODEID["api"]):
+            return Response(405, body=b"POST only", ctype="text/plain; charset=utf-8", headers={"Allow": "POST"})
         if path == "/wuzhi/module/web/jpage/dataproxy.jsp":
             colid = (query.get("columnid") or [""])[0]
             recs = self.hanweb.get(colid)
@@ -530,7 +670,10 @@ class Portal:
         - edited: the report replaced at the same URL, with each version's values;
         - backdated: reports whose portal date is earlier than the day they appeared;
         - traps: robots_disallowed, calendar, login, login_protected_columns, dead_links,
-          redirect_chains, slow, flaky, large, gbk_sites, js_pagination.
+          redirect_chains, slow, flaky, large, gbk_sites, js_pagination, script_lists (the columns a
+          script draws: family, column, api, listed = what the list declares, static = what shows
+          without the script's API; with fail_api those APIs answer 500);
+        - options.fail_api: whether the list APIs fail.
         """
         w = self.world
         reports = []
@@ -581,7 +724,7 @@ class Portal:
         return {
             "today": self.today.isoformat(),
             "base_url": base_url,
-            "options": {"scale": w.scale, "faults": self.faults},
+            "options": {"scale": w.scale, "faults": self.faults, "fail_api": self.fail_api},
             "agencies": w.registry_rows(base_url),
             "regions": REGIONS,
             "reports": reports,
@@ -601,10 +744,25 @@ class Portal:
                 "flaky": [{"url": base_url + p, "fails": n} for p, n in self.flaky_paths.items()],
                 "large": [{"url": base_url + lk.large_path, "size": self.large_size} for lk in w.lookalikes if lk.kind == "large"],
                 "gbk_sites": [base_url + "/wusu/"],
+                "script_lists": self.script_lists(base_url),
                 "js_pagination": [base_url + p for a in w.agencies if a.site == "yining" and a.kind != "government" and not a.login
                                   for p in a.column_paths],
             },
         }
+
+
+    def script_lists(self, base_url: str) -> list[dict]:
+        """The columns drawn by script: family, column, API, what the list declares and what its static
+        part (no script run, no API call) shows."""
+        static = {"kfq": TRT_PAGE, "xianju": JPAGE["per_page"] * JPAGE["group"], "altay": 0, "tacheng": JYH_PAGE}
+        family = {"kfq": "trs_trt", "xianju": "hanweb_jpage", "altay": "json_codeid", "tacheng": "jyh_shtml"}
+        api = {"kfq": TRT_API, "xianju": JPAGE_API, "altay": CODEID["api"], "tacheng": SCRIPT_COLUMNS["tacheng"] + "common_list_{n}.shtml"}
+        out = []
+        for site, items in self.script_items.items():
+            out.append({"family": family[site], "column": base_url + SCRIPT_COLUMNS[site], "api": base_url + api[site],
+                        "listed": len(items), "static": min(static[site], len(items)),
+                        "agencies": [a.name for a in self.world.agencies if a.site == site]})
+        return out
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -632,7 +790,23 @@ class Handler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def do_POST(self) -> None:
-        self._send(Response(405, body=b"method not allowed", ctype="text/plain; charset=utf-8").finish(), head=False)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = 0
+        raw = self.rfile.read(min(length, 1 << 16)).decode("utf-8", "replace") if length > 0 else ""
+        parts = urlsplit(self.path)
+        portal = self.portal
+        fault = portal.fault_for(self.path + "|" + raw, portal.attempt(self.path + "|" + raw))
+        if fault in ("reset", "timeout", "503"):  # the same faults as GET, keyed by URL and form
+            self._send(Response(503, body=b"Service Temporarily Unavailable", ctype="text/plain; charset=utf-8",
+                                headers={"Retry-After": "1"}).finish(), head=False)
+            return
+        try:
+            resp = portal.respond_post(parts.path, parse_qs(parts.query), parse_qs(raw, keep_blank_values=True))
+        except Exception as exc:  # a bug in a page must not kill the server: report it as a 500
+            resp = Response(500, body=f"{self.path}: {type(exc).__name__}: {exc}".encode(), ctype="text/plain; charset=utf-8")
+        self._send(resp.finish(), head=False)
 
     def _serve(self, head: bool) -> None:
         portal = self.portal
@@ -759,9 +933,11 @@ def start_portal(
     fault_timeout: float = 20.0,
     large_size: int = 40 * 1024 * 1024,
     verbose: bool = False,
+    fail_api: bool = False,
 ) -> PortalHandle:
-    """Start the portal in a daemon thread; port=0 picks a free port."""
-    portal = Portal(today, scale, faults, slow_delay=slow_delay, fault_timeout=fault_timeout, large_size=large_size)
+    """Start the portal in a daemon thread; port=0 picks a free port; fail_api: every list API answers 500."""
+    portal = Portal(today, scale, faults, slow_delay=slow_delay, fault_timeout=fault_timeout, large_size=large_size,
+                    fail_api=fail_api)
     server = make_server(portal, port, verbose)
     thread = threading.Thread(target=server.serve_forever, name="gongkai-portal", daemon=True)
     thread.start()

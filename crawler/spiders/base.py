@@ -10,6 +10,7 @@ provenance to the pipeline.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from twisted.python.failure import Failure
 
 from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
+from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
 from crawler.middlewares import failure_kind
 from crawler.pipelines import headers_dict
 from crawler.registry import Registry, load_registry
@@ -50,6 +52,12 @@ def fmt_date(text: str | None) -> str | None:
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return None
     return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def record_keys(urls: set[str]) -> list[str]:
+    """Short keys of a list page's record URLs: crawl health unions them over the pages of a column
+    (and over the processes of a shared crawl) to count the distinct records reached."""
+    return sorted(hashlib.sha1(u.encode()).hexdigest()[:10] for u in urls)
 
 
 def clean(text: str | None) -> str:
@@ -114,6 +122,7 @@ class ReportSpider(scrapy.Spider):
         self.agency_names = list(agencies or [])
         self.gk: Any = None
         self.official_hosts: set[str] | None = None
+        self._root_is_page1: set[str] = set()  # columns whose URL serves page 1 of a createPageHTML list
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReportSpider:
@@ -164,6 +173,10 @@ class ReportSpider(scrapy.Spider):
             gk.warc.close()
         summary = gk.summary()
         summary["reason"] = reason
+        if "scrapy_redis" in str(self.crawler.settings.get("SCHEDULER") or ""):
+            # a shared crawl: this process saw only its share of each column; crawl health, which
+            # unions every process's records, says which columns were seen in part
+            summary["partial"] = []
         if reason == "finished":
             gk.archive.finish_crawl(gk.crawl_id, summary)
             # done: the next crawl is a new one, not a resumption of this
@@ -260,7 +273,15 @@ class ReportSpider(scrapy.Spider):
         conf = self.conf(names, response.url)
         seen_here = 0
         requests: list[Request] = []
+        records: set[str] = set()
+        undated: set[str] = set()  # article-shaped links, the records of a list that prints no dates
+        article_re = re.compile(conf["article"], re.I)
         for url, text, date in self.list_entries(response):
+            if self.same_site(url, response.url):
+                if date:
+                    records.add(url)  # a dated row of the list: one of the records the page declares
+                elif article_re.search(urlsplit(url).path) or report_year(text) or is_document_url(url):
+                    undated.add(url)
             year = report_year(text)
             if year:
                 seen_here += 1
@@ -274,10 +295,62 @@ class ReportSpider(scrapy.Spider):
         for url in self.pagination(response, conf):
             requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
                                               page_of=meta["column"]))
+        records = records or undated
+        # lists drawn by script (crawler/families.py LIST_APIS): the calls the page's script makes
+        for call in script_calls(response.text, response.url, static_records=len(records)):
+            requests.append(self.api_request(call, names, meta["column"], response.url))
+        recs, pages = declared(response.text)
+        counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
-            yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here,
-                                    warc=meta.get("warc"))
+            yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
+                                    records=record_keys(records), warc=meta.get("warc"), **counts)
         yield from requests
+
+    def api_request(self, call: ApiCall, names: list[str], column: str, referer: str) -> Request:
+        """An ordinary Scrapy request for a list API call (robots.txt, delays, retries as for any page)."""
+        headers = {"Referer": referer, "X-Requested-With": "XMLHttpRequest"}
+        if call.form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        return Request(call.url, method=call.method, body=call.body, headers=headers, callback=self.parse_api,
+                       errback=self.failed, priority=0,
+                       meta={"agencies": names, "agency": names[0] if len(names) == 1 else None, "column": column,
+                             "kind": "list", "api": call, "capture_url": call.label()})
+
+    def parse_api(self, response: Response) -> Iterator[Any]:
+        """A list API's answer: its records become report requests, its total the declared count."""
+        meta = response.meta
+        call: ApiCall = meta["api"]
+        names: list[str] = meta["agencies"]
+        self.gk.counts["list_pages"] += 1
+        try:
+            entries, total = read_answer(call.family, response.text if isinstance(response, TextResponse)
+                                         else response.body.decode("utf-8", "replace"))
+        except ValueError as exc:
+            error = f"list API {call.family}: {exc}"
+            self.logger.warning("%s: %s", call.label(), error)
+            self.gk.tally(column=meta["column"], page=call.label(), records=set(), failed=error)
+            for n in names:
+                yield ColumnCaptureItem(n, call.label(), response.body, response.status, 0, error, column=meta["column"],
+                                        warc=meta.get("warc"))
+            return
+        seen_here = 0
+        records: set[str] = set()
+        for href, title, date_text in entries:
+            url = urljoin(response.url, href)
+            records.add(url)
+            year = report_year(title)
+            if year:
+                seen_here += 1
+                req = self.report_request(url, title, fmt_date(date_text), year, response, names)
+                if req is not None:
+                    yield req
+        for nxt in follow_ups(call, total):
+            yield self.api_request(nxt, names, meta["column"], response.request.headers.get("Referer", b"").decode()
+                                   if response.request else response.url)
+        counts = self.gk.tally(meta["column"], call.label(), records, total, None)
+        for n in names:
+            yield ColumnCaptureItem(n, call.label(), response.body, response.status, seen_here, column=meta["column"],
+                                    records=record_keys(records), warc=meta.get("warc"), **counts)
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
                        names: list[str]) -> Request | None:
@@ -390,7 +463,19 @@ class ReportSpider(scrapy.Spider):
             parts = [p.strip().strip("'\"") for p in args.split(",")]
             nums = [int(p) for p in parts if p.isdigit()]
             strs = [p for p in parts if p and not p.isdigit()]
-            if len(nums) >= 2 and len(strs) >= 2:
+            if len(parts) >= 5 and parts[0] and not parts[0].isdigit() and len(nums) >= 2:
+                # 集约化 createPageHTML('page_div', pages, current, name, ext, records): 1-based,
+                # page 1 is name.ext, then name_2.ext …
+                count, current, name, ext = nums[0], nums[1], parts[3], parts[4]
+                column = response.meta.get("column")
+                if current == 1 and column == response.url:
+                    self._root_is_page1.add(column)  # the column's own URL is page 1: never fetch name.ext too
+                for n in range(1, min(count, _MAX_PAGES) + 1):
+                    if n == 1 and column in self._root_is_page1:
+                        continue
+                    if n != current:
+                        out.append(urljoin(response.url, f"{name}.{ext}" if n == 1 else f"{name}_{n}.{ext}"))
+            elif len(nums) >= 2 and len(strs) >= 2:
                 count, current, name, ext = nums[0], nums[1], strs[-2], strs[-1]
                 for n in range(0, min(count, _MAX_PAGES)):
                     if n != current:
@@ -569,8 +654,12 @@ class ReportSpider(scrapy.Spider):
         self.logger.warning("failed (%s): %s", kind, request.url)
         if meta.get("kind") == "list":
             status = getattr(getattr(failure.value, "response", None), "status", None)
+            label = meta.get("capture_url") or request.url
+            error = f"{kind}: {failure.getErrorMessage()}"
+            if meta.get("column"):
+                self.gk.tally(meta["column"], label, set(), failed=error)
             for n in meta.get("agencies") or []:
-                yield ColumnCaptureItem(n, request.url, None, status, 0, f"{kind}: {failure.getErrorMessage()}",
+                yield ColumnCaptureItem(n, label, None, status, 0, error, column=meta.get("column"),
                                         warc=meta.get("warc") if status is not None else None)
         self.gk.save()
 

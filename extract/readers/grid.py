@@ -84,15 +84,6 @@ def expand(rows: Sequence[Sequence[tuple[str, int, int]]]) -> tuple[list[list[st
     return rows_out, [g + [-1] * (width - len(g)) for g in ids]
 
 
-def drop_empty(rows: list[list[str]]) -> list[list[str]]:
-    """Drop rows and columns with no text at all (layout padding, Word's empty grid columns)."""
-    rows = [r for r in rows if any(c.strip() for c in r)]
-    if not rows:
-        return []
-    keep = [j for j in range(len(rows[0])) if any(r[j].strip() for r in rows)]
-    return [[r[j] for j in keep] for r in rows]
-
-
 def collapse(rows: list[list[str]], owners: list[list[int]]) -> tuple[list[list[str]], list[list[int]]]:
     """Drop phantom grid columns and rows: a grid column that no cell boundary separates from
     its left neighbour in any row (Word and LibreOffice leave such slivers after editing) is

@@ -136,13 +136,30 @@ def _join(a: TableItem, b: TableItem) -> TableItem:
             if spots and all(not rows[r][c] for r, c in spots):
                 for r, c in spots:
                     rows[r][c] = label
-    a_rows, b_owners = a.rows, b.owners
+    a_rows, a_owners, b_owners = a.rows, a.owners, b.owners
+    offset = max((v for row in a.owners for v in row), default=0) + 1
     joined = _split_row(a.rows[-1], rows[0]) if rows and a.rows else None
     if joined is not None:
         a_rows, rows, b_owners = [*a.rows[:-1], joined], rows[1:], b.owners[1:]
-    offset = max((v for row in a.owners for v in row), default=0) + 1
-    owners = a.owners + [[v + offset if v >= 0 else -1 for v in row] for row in b_owners]
+        fresh = offset + max((v for row in b.owners for v in row), default=0) + 1  # ids used by neither page
+        a_owners = [*a.owners[:-1], _joined_owners(a.owners[-1], b.owners[0], fresh)]
+    owners = a_owners + [[v + offset if v >= 0 else -1 for v in row] for row in b_owners]
     return TableItem(a.top, b.bottom, a.x0, a.x1, a_rows + rows, owners, a.xs, ruled=a.ruled)
+
+
+def _joined_owners(above: list[int], below: list[int], fresh: int) -> list[int]:
+    """The cells of a row a page break cut: two columns are one cell only where they are one on
+    both pages (a row drawn open at the page's foot is one wide box there, not one cell)."""
+    out: list[int] = []
+    ids: dict[tuple[int, int], int] = {}
+    for a, b in zip(above, below, strict=False):
+        if a < 0:
+            out.append(-1)
+            continue
+        if (a, b) not in ids:
+            ids[(a, b)] = a if all(y == b for x, y in zip(above, below, strict=False) if x == a) else fresh + len(ids)
+        out.append(ids[(a, b)])
+    return out + above[len(out):]
 
 
 def _split_row(last: list[str], first: list[str]) -> list[str] | None:

@@ -20,6 +20,7 @@ What real PDFs of these reports do, and what this reader does about it:
 from __future__ import annotations
 
 import io
+import logging
 from bisect import bisect_right
 from collections import Counter
 from itertools import islice
@@ -37,6 +38,9 @@ MAX_PAGES = 300
 OCR_DPI = 150
 # A page is unreadable when this share of its characters are (cid:N), private-use or U+FFFD.
 UNREADABLE_SHARE = 0.1
+
+# pdfminer warns on every glyph of a font without a FontBBox (browsers' PDFs): noise to a user
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def read_pdf(data: bytes, source: str) -> Document:

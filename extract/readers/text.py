@@ -177,6 +177,10 @@ def _starts_new(paragraphs: list[str], line: str) -> bool:
     return prev[-1] in SENTENCE_END or bool(LIST_START.match(line)) or bool(DATE_LINE.match(prev))
 
 
+# a cell ending in a figure is not wrapped text: the line after it is a row of its own
+_NUMBER_END = re.compile(r"(?:^|\s)[-\d.,]+[元%]?$|^$")
+
+
 def _cell(text: str) -> str:
     if "<" in text:
         text = TAG.sub("", BR.sub("", text))
@@ -242,8 +246,8 @@ def _tab_table(lines: list[str]) -> Table:
             if "\t" in line:
                 rows.append([_cell(c) for c in line.split("\t")])
             elif line.strip():
-                if rows:
-                    rows[-1][-1] = rows[-1][-1] + _cell(line)
+                if rows and not _NUMBER_END.search(rows[-1][-1]):
+                    rows[-1][-1] = rows[-1][-1] + _cell(line)  # a cell's text wrapped
                 else:
-                    rows.append([_cell(line)])
+                    rows.append([_cell(line)])  # a row of one cell (a caption over the columns)
     return Table(rows)

@@ -15,6 +15,13 @@ Variants (each a class seen in real reports):
 - date-cn       the date under the signature in Chinese numerals (二〇二五年一月二十日)
 - colspan       a portal page whose tables carry the form's merges, zeros printed blank and the
                 总计 column left blank (tests/variants.py html_page, with the seed's values)
+
+The public HTML pages of ../public/ are rewritten too, into the texts users keep of a page:
+- page-copy     the page's text as a browser copies it: a line per table row, a tab between cells
+                (blank cells stay empty between two tabs)
+- trafilatura   the page's text as trafilatura extracts it (tables as rows of | cells)
+- print         the page printed to PDF by headless Chromium (a table that runs over a page
+                break, cells with their own borders), for pages listed in PRINTED
 """
 
 from __future__ import annotations
@@ -109,6 +116,65 @@ TEXT_VARIANTS = {
 }
 
 
+def page_copy(html: str) -> str:
+    import lxml.html
+
+    root = lxml.html.fromstring(html)
+    lines = []
+    for el in root.body.iter("p", "table"):
+        if el.tag == "table":
+            lines += ["\t".join(td.text_content().replace("\xa0", " ").strip() for td in tr.iter("td", "th"))
+                      for tr in el.iter("tr")]
+        elif el.getparent() is not None and el.getparent().tag not in ("td", "th"):
+            lines.append(el.text_content().strip())
+    return "\n".join(lines) + "\n"
+
+
+def trafilatura_text(html: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(html, output_format="txt", include_tables=True, favor_recall=True) + "\n"
+
+
+PUBLIC_VARIANTS = {"page-copy": page_copy, "trafilatura": trafilatura_text}
+# a print of a page with a site's layout around it is a picture of the site, not a report
+PRINTED = ["sh-gov-office-2019"]
+
+
+def print_pdf(path: Path, out: Path) -> bool:
+    import shutil
+    import subprocess
+
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        print("chromium not found: print variant not made", file=sys.stderr)
+        return False
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={out}", path.as_uri()], check=True, capture_output=True, timeout=120)
+    return out.exists()
+
+
+def rewrite_public() -> None:
+    public = HERE.parent / "public"
+    for path in sorted((public / "docs").glob("*.html")):
+        gold = json.loads((public / "gold" / f"{path.stem}.json").read_text(encoding="utf-8"))
+        html = path.read_text(encoding="utf-8")
+        made = []
+        for variant, fn in PUBLIC_VARIANTS.items():
+            (HERE / "docs" / f"{path.stem}-{variant}.txt").write_text(fn(html), encoding="utf-8")
+            made.append((variant, "archived-text"))
+        if path.stem in PRINTED and print_pdf(path, HERE / "docs" / f"{path.stem}-print.pdf"):
+            made.append(("print", "pdf"))
+        for variant, kind in made:
+            name = f"{path.stem}-{variant}"
+            want = {k: v for k, v in gold.items() if k not in ("source", "origin", "kind", "variants", "notes")}
+            gold_out = {"source": f"tests/real/public/docs/{path.name} rewritten by make_rewrites.py ({variant})",
+                        "origin": "rewritten-public", "kind": kind, "variants": [variant], **want}
+            (HERE / "gold" / f"{name}.json").write_text(
+                json.dumps(gold_out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(name)
+
+
 def main() -> None:
     (HERE / "docs").mkdir(exist_ok=True)
     (HERE / "gold").mkdir(exist_ok=True)
@@ -136,6 +202,7 @@ def main() -> None:
             (HERE / "gold" / f"{name}.json").write_text(
                 json.dumps(gold_out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(name)
+    rewrite_public()
 
 
 if __name__ == "__main__":
