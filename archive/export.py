@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote_plus, unquote_to_bytes, urlsplit
 
 from archive.columns import (
     ACTIVE_2019_COLUMNS,
@@ -93,11 +93,25 @@ WACZ_VERSION = "1.1.1"
 _WWW = re.compile(r"^www\d*\.")
 
 
+_SAFE = "!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"  # kept as they are; others (space, non-ASCII, # %) escaped
+
+
+def _canon(part: str) -> str:
+    """Percent-escapes undone (repeatedly), then escaped once: %3D and = are the same key."""
+    raw = part.encode("utf-8")
+    while True:
+        nxt = unquote_to_bytes(raw)
+        if nxt == raw:
+            break
+        raw = nxt
+    return quote(raw, safe=_SAFE)
+
+
 def surt(url: str) -> str:
-    """The SURT key of a URL as pywb and the `surt` package write it (their default options):
-    scheme and www dropped, host labels reversed (an IPv4 address too), default port dropped,
-    lower case, query arguments sorted, fragment dropped, a trailing slash dropped unless the
-    path is just "/"."""
+    """The SURT key of a URL as pywb, cdxj-indexer and the `surt` package write it (their default
+    options): scheme and www dropped, host labels reversed (an IPv4 address too), default port
+    dropped, escapes normalised, lower case, query arguments sorted, fragment dropped, a trailing
+    slash dropped unless the path is just "/"."""
     u = urlsplit(url.strip())
     host = _WWW.sub("", (u.hostname or "").lower().rstrip("."))
     port = u.port
@@ -105,12 +119,12 @@ def surt(url: str) -> str:
     key = ",".join(reversed(host.split("."))) if host else ""
     if port and port != default:
         key += f":{port}"
-    path = (u.path or "/").lower()
+    path = _canon(u.path or "/").lower()
     if len(path) > 1 and path.endswith("/"):
         path = path[:-1]
     key += ")" + path
     if u.query:
-        key += "?" + "&".join(sorted(u.query.lower().split("&")))
+        key += "?" + "&".join(sorted(_canon(u.query).lower().split("&")))
     return key
 
 
@@ -123,11 +137,14 @@ def _rfc3339(warc_date: str) -> str:
 
 
 def _post_query(body: bytes, ctype: str) -> str:
-    """A POST's body as the query string web-archive replay looks it up by (pywb, wabac.js):
-    `__wb_method=post&<form fields>`, or the body in base64 when it is not a form."""
-    if "x-www-form-urlencoded" in ctype.lower():
-        return "__wb_method=post&" + body.decode("utf-8", "replace")
-    return "__wb_method=post&__wb_post_data=" + base64.b64encode(body).decode("ascii")
+    """A POST's body as the query string replay tools look it up by (cdxj-indexer --post-append,
+    pywb, wabac.js): form fields decoded, any other body in base64."""
+    if ctype.lower().startswith("application/x-www-form-urlencoded"):
+        try:
+            return unquote_plus(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return "__wb_post_data=" + base64.b64encode(body).decode("ascii") if body else ""
 
 
 def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
@@ -143,7 +160,7 @@ def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
         fields = {k: entry[k] for k in ("url", "mime", "status", "digest", "length", "offset", "filename")}
         if entry.get("post") is not None:
             query = entry["post"]
-            key_url += ("&" if "?" in key_url else "?") + query
+            key_url += ("&" if "?" in key_url else "?") + "__wb_method=POST" + (f"&{query}" if query else "")
             fields.update(method="POST", requestBody=query)
         line = f"{surt(key_url)} {_ts14(entry['date'])} {json.dumps(fields, ensure_ascii=False)}"
         return line, {**fields, "date": entry["date"]}
@@ -155,7 +172,9 @@ def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
             h = rec.rec_headers
             if kind == "request":
                 body = rec.content_stream().read()
-                if pending is not None and h.get_header("WARC-Concurrent-To") == pending["id"]:
+                # a response's request (a revisit is keyed by its URL alone, as cdxj-indexer does)
+                if (pending is not None and pending["kind"] == "response"
+                        and h.get_header("WARC-Concurrent-To") == pending["id"]):
                     method = rec.http_headers.protocol if rec.http_headers else "GET"
                     if method.upper() == "POST":
                         ctype = (rec.http_headers.get_header("Content-Type") or "") if rec.http_headers else ""
@@ -169,7 +188,7 @@ def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
             mime = "warc/revisit" if kind == "revisit" else (
                 ((http.get_header("Content-Type") if http else None) or "unk").split(";")[0].strip().lower())
             it.read_to_end()
-            pending = {"id": h.get_header("WARC-Record-ID"), "url": h.get_header("WARC-Target-URI"),
+            pending = {"id": h.get_header("WARC-Record-ID"), "kind": kind, "url": h.get_header("WARC-Target-URI"),
                        "date": h.get_header("WARC-Date"), "mime": mime,
                        "status": http.get_statuscode() if http else None,
                        "digest": h.get_header("WARC-Payload-Digest"), "length": str(it.get_record_length()),
@@ -220,7 +239,8 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
             def add(path: str, data: bytes, compress: bool = True) -> None:
                 z.writestr(zipfile.ZipInfo(path, date_time=_zip_time()), data,
                            compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
-                resources.append({"name": Path(path).name, "path": path,
+                # Data Package names are lower case ([-a-z0-9._/]): extraPages.jsonl is extrapages.jsonl
+                resources.append({"name": Path(path).name.lower(), "path": path,
                                   "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "bytes": len(data)})
 
             for name in names:
@@ -241,7 +261,7 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
                         digest.update(chunk)
                         dst.write(chunk)
                         size += len(chunk)
-                resources.append({"name": name, "path": f"archive/{name}",
+                resources.append({"name": name.lower(), "path": f"archive/{name}",
                                   "hash": "sha256:" + digest.hexdigest(), "bytes": size})
             lines.sort()
             add("indexes/index.cdxj", ("\n".join(lines) + "\n").encode("utf-8"))

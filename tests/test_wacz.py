@@ -26,6 +26,8 @@ def test_surt_keys() -> None:
     assert surt("http://www.Example.com/A/b/?z=1&a=2#frag") == "com,example)/a/b?a=2&z=1"
     assert surt("http://127.0.0.1:8080/yining/c1/") == "1,0,0,127:8080)/yining/c1"
     assert surt("https://gov.cn:443/") == "cn,gov)/"
+    # escapes normalised as the reference indexer does: %3D is "=", non-ASCII stays escaped
+    assert surt("http://a.gov.cn/l?s=chnlid%3D1&n=%E4%BC%8A") == "cn,gov,a)/l?n=%e4%bc%8a&s=chnlid=1"
 
 
 def test_wacz_package(demo_data: Path, tmp_path: Path) -> None:
