@@ -86,6 +86,30 @@ def test_wacz_package(demo_data: Path, tmp_path: Path) -> None:
     assert ours == {(r["warc-target-uri"], r["offset"]) for r in indexed if r["warc-type"] in ("response", "revisit")}
 
 
+def test_cdxj_equals_the_reference_indexer(demo_data: Path, tmp_path: Path) -> None:
+    """The index gongkai writes is, line for line, what cdxj-indexer --post-append (the indexer
+    py-wacz packages WACZ files with) writes for the same WARCs."""
+    indexer = Path(sys.executable).parent / "cdxj-indexer"
+    if not indexer.exists():
+        pytest.skip("cdxj-indexer not installed (pip install 'gongkai[test]')")
+    out = tmp_path / "c.wacz"
+    res = CliRunner().invoke(main, ["export", "--format", "wacz", "-o", str(out), "--data", str(demo_data)])
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(out) as z:
+        ours = z.read("indexes/index.cdxj").decode("utf-8").splitlines()
+        warcs = [n for n in z.namelist() if n.startswith("archive/")]
+        for n in warcs:
+            (tmp_path / Path(n).name).write_bytes(z.read(n))
+    ref = subprocess.run([str(indexer), "--post-append", *(str(tmp_path / Path(n).name) for n in sorted(warcs))],
+                         capture_output=True, text=True, check=True).stdout.splitlines()
+
+    def parsed(lines: list[str]) -> list[tuple[str, str, list]]:
+        return sorted((k, t, sorted(json.loads(j).items())) for k, t, j in (x.split(" ", 2) for x in lines))
+
+    assert any('"method": "POST"' in x for x in ours)  # the list APIs' POSTs, keyed with their bodies
+    assert parsed(ours) == parsed(ref)
+
+
 def test_wacz_needs_a_file(demo_data: Path) -> None:
     res = CliRunner().invoke(main, ["export", "--format", "wacz", "--data", str(demo_data)])
     assert res.exit_code != 0 and "-o" in res.output
