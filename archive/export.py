@@ -216,9 +216,10 @@ def _wacz_files(arc: Archive, crawl_id: int | None) -> list[str]:
 
 def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> dict:
     """Package the archive's WARC files (or one crawl's) as a WACZ 1.1.1 file: archive/*.warc.gz,
-    indexes/index.cdxj (sorted by SURT key), pages/pages.jsonl (the reports' documents),
-    pages/extraPages.jsonl (the report column pages), datapackage.json with the sha256 of every
-    file, and datapackage-digest.json. Written beside `out` and renamed: never half a package."""
+    indexes/index.cdx (CDXJ lines sorted by SURT key, under the name both pywb and wabac.js read),
+    pages/pages.jsonl (the reports' documents), pages/extraPages.jsonl (the report column pages),
+    datapackage.json with the sha256 of every file, and datapackage-digest.json. Written beside
+    `out` and renamed: never half a package."""
     from archive.warc import resolve, seal_stale
 
     sealed = seal_stale(arc.data_dir)  # a killed crawl's file, cut at its last complete record
@@ -264,7 +265,7 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
                 resources.append({"name": name.lower(), "path": f"archive/{name}",
                                   "hash": "sha256:" + digest.hexdigest(), "bytes": size})
             lines.sort()
-            add("indexes/index.cdxj", ("\n".join(lines) + "\n").encode("utf-8"))
+            add("indexes/index.cdx", ("\n".join(lines) + "\n").encode("utf-8"))
             pages, extra = _pages(arc, first_seen)
             header = {"format": "json-pages-1.0", "id": "pages", "title": "政府信息公开工作年度报告（原文）"}
             add("pages/pages.jsonl", _jsonl([header, *pages]))

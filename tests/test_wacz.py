@@ -53,7 +53,7 @@ def test_wacz_package(demo_data: Path, tmp_path: Path) -> None:
         warcs = [n for n in names if n.startswith("archive/")]
         assert warcs and all(n.endswith(".warc.gz") for n in warcs)
         assert all(z.getinfo(n).compress_type == zipfile.ZIP_STORED for n in warcs)  # random access
-        lines = z.read("indexes/index.cdxj").decode("utf-8").splitlines()
+        lines = z.read("indexes/index.cdx").decode("utf-8").splitlines()
         pages = [json.loads(x) for x in z.read("pages/pages.jsonl").decode("utf-8").splitlines()]
         for n in warcs:
             (tmp_path / Path(n).name).write_bytes(z.read(n))
@@ -96,7 +96,7 @@ def test_cdxj_equals_the_reference_indexer(demo_data: Path, tmp_path: Path) -> N
     res = CliRunner().invoke(main, ["export", "--format", "wacz", "-o", str(out), "--data", str(demo_data)])
     assert res.exit_code == 0, res.output
     with zipfile.ZipFile(out) as z:
-        ours = z.read("indexes/index.cdxj").decode("utf-8").splitlines()
+        ours = z.read("indexes/index.cdx").decode("utf-8").splitlines()
         warcs = [n for n in z.namelist() if n.startswith("archive/")]
         for n in warcs:
             (tmp_path / Path(n).name).write_bytes(z.read(n))
