@@ -135,9 +135,13 @@ def complete_length(path: Path) -> tuple[int, int]:
     return good, records
 
 
-def seal(path: Path) -> Path:
-    """Close a `.open` file a dead writer left: cut a torn last record, rename to `.warc.gz`."""
+def seal(path: Path) -> Path | None:
+    """Close a `.open` file a dead writer left: cut a torn last record, rename to `.warc.gz`
+    (a file without one complete record is removed: no row can name it)."""
     good, _ = complete_length(path)
+    if good == 0:
+        path.unlink()
+        return None
     with open(path, "r+b") as f:
         if f.seek(0, os.SEEK_END) != good:
             f.truncate(good)
@@ -161,7 +165,9 @@ def seal_stale(data_dir: str | os.PathLike) -> list[Path]:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
                 continue  # a live crawl is writing it
-            sealed.append(seal(p))
+            done = seal(p)
+            if done is not None:
+                sealed.append(done)
         finally:
             os.close(fd)
     return sealed

@@ -193,11 +193,11 @@ def write_warc(gk: Any, request: Request, response: Response) -> dict[str, Any] 
             not_modified_sha=request.meta.get("stored_sha256") if response.status == 304 else None,
             ip=str(ip) if ip else None,
         )
-    except OSError as e:  # a full disk must not lose the blob and the row: log it, go on
+    except Exception as e:  # noqa: BLE001 - a full disk or a bad header must not lose the blob and the row
         gk.fail("warc")
         import logging
 
-        logging.getLogger(__name__).error("WARC write failed for %s: %s", response.url, e)
+        logging.getLogger(__name__).error("WARC write failed for %s: %s: %s", response.url, type(e).__name__, e)
         return None
 
 

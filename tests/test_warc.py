@@ -145,7 +145,10 @@ def test_a_torn_record_is_cut_and_the_file_sealed(tmp_path: Path) -> None:
     assert n == 1 + 2 * 4 and good == open_file.stat().st_size - len(part) // 2
     assert seal_stale(tmp_path) == []  # the writer is alive (it holds the lock): not touched
     w.f.close()  # the writer dies without closing
+    torn_only = tmp_path / "warc" / "gongkai-0-crawl8-1.warc.gz.open"  # killed inside its first record
+    torn_only.write_bytes(part[:10])
     (sealed,) = seal_stale(tmp_path)
+    assert not torn_only.exists() and not torn_only.with_suffix("").exists()
     assert sealed.name == recs[0]["file"] and not open_file.exists()
     warcio_check(sealed)
     types = [r["warc-type"] for r in warcio_index(sealed)]
