@@ -109,6 +109,16 @@ def test_second_demo_run_writes_only_revisits(demo_data: Path, tmp_path: Path) -
     assert all(r.get("warc-refers-to") in first_ids for r in revisits)
     profiles = {r["warc-profile"].rsplit("/", 1)[1] for r in revisits}
     assert profiles == {"server-not-modified", "identical-payload-digest"}  # 304s and unchanged pages
+    # one crawl's WACZ carries the files its revisits refer to, so it replays on its own
+    import zipfile
+
+    from archive.export import export_wacz
+
+    with Archive(data) as arc:
+        out = export_wacz(arc, tmp_path / "second.wacz", crawl_id=s["crawl_id"])
+    assert set(out["warc_files"]) == {first[0].name, new[0].name}
+    with zipfile.ZipFile(tmp_path / "second.wacz") as z:
+        assert {n for n in z.namelist() if n.startswith("archive/")} == {f"archive/{p.name}" for p in (first[0], new[0])}
 
 
 class _Payloads:
