@@ -156,8 +156,8 @@ def url_date(urls: str) -> str | None:
 def _load_captures(arc: Archive) -> dict[str, list[dict]]:
     caps: dict[str, list[dict]] = defaultdict(list)
     cur = arc.db.execute(
-        "SELECT id, crawl_id, agency, column_url, time, status, sha256, reached, error, reports_seen"
-        " FROM column_captures ORDER BY agency, time, id"
+        "SELECT id, crawl_id, agency, column_url, time, status, sha256, reached, error, reports_seen,"
+        " warc_file, warc_offset FROM column_captures ORDER BY agency, time, id"
     )
     cols = [c[0] for c in cur.description]
     for row in cur:
@@ -181,8 +181,13 @@ def _publication(rep: dict, year: int) -> tuple[date | None, str | None]:
     return None, None
 
 
+def _warc_ref(c: dict) -> str | None:
+    """A capture's WARC record as "<file>:<offset>" (archive/warc.py), or None (no WARC: replayed)."""
+    return f"{c['warc_file']}:{c['warc_offset']}" if c.get("warc_file") else None
+
+
 def _cap_brief(c: dict) -> dict:
-    return {
+    brief = {
         "capture_id": c["id"],
         "crawl_id": c["crawl_id"],
         "time": c["time"],
@@ -192,6 +197,9 @@ def _cap_brief(c: dict) -> dict:
         "sha256": c["sha256"],
         "error": c["error"],
     }
+    if c.get("warc_file"):
+        brief["warc"] = _warc_ref(c)
+    return brief
 
 
 def verdict(
@@ -219,6 +227,7 @@ def verdict(
         "report_id": None,
         "url": None,
         "sha256": None,
+        "warc": None,
         "as_of": _iso(as_of),
     }
     evidence: dict[str, Any] = {}
@@ -314,6 +323,7 @@ def verdict(
         elif reached:
             row["status"] = "missing"
             row["sha256"] = reached[-1]["sha256"]
+            row["warc"] = _warc_ref(reached[-1])
             row["url"] = reached[-1]["column_url"]
             evidence["captures"] = [_cap_brief(c) for c in reached[-3:]]
         elif after:

@@ -158,20 +158,46 @@ def serve(port: int, host: str, data_dir: str) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json", "wacz"]),
+    default="csv",
+    show_default=True,
+    help="csv/json: the reports' numbers; wacz: the crawls' WARC captures as a WACZ package.",
+)
 @click.option(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True),
     default="-",
-    help="Output file (default stdout).",
+    help="Output file (default stdout; wacz needs a file).",
 )
 @click.option("--all-versions", is_flag=True, help="Include reports of older extractor versions.")
+@click.option("--crawl", "crawl_id", type=int, default=None, help="wacz: only this crawl's captures.")
 @data_option
-def export(fmt: str, output: str, all_versions: bool, data_dir: str) -> None:
-    """Export the reports' numbers (one row per report) as CSV or JSON."""
-    from archive.export import export_reports
+@json_option
+def export(
+    fmt: str, output: str, all_versions: bool, crawl_id: int | None, data_dir: str, as_json: bool
+) -> None:
+    """Export the reports' numbers (one row per report) as CSV or JSON, or the captures as WACZ."""
+    from archive.export import export_reports, export_wacz
 
+    if fmt == "wacz":
+        if output == "-":
+            raise click.UsageError("--format wacz writes a file: give -o crawl.wacz")
+        with Archive(data_dir) as arc:
+            try:
+                s = export_wacz(arc, output, crawl_id=crawl_id)
+            except ValueError as e:
+                raise click.ClickException(str(e)) from e
+        _emit(
+            s,
+            as_json,
+            f"export: {len(s['warc_files'])} WARC files, {s['records']} records, {s['pages']} pages"
+            f" to {output} ({s['bytes']} bytes)",
+        )
+        return
     with Archive(data_dir) as arc:
         out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
         try:

@@ -8,7 +8,9 @@ shared one Redis queue) into one, without duplicates.
 - rows that only have a rowid are re-keyed: crawls, fetches, column_captures, reports and report
   check results get new ids in OUT, and every reference to them (crawl_id, report_id) is mapped.
   Such a row is recognised as already merged by its content, so merging the same input twice, or
-  an archive that was itself merged from the inputs, adds nothing: the merge is idempotent.
+  an archive that was itself merged from the inputs, adds nothing: the merge is idempotent;
+- WARC files (archive/warc.py) are copied by name (each names its time, crawl and process), and
+  warc_payloads by sha256, the first record holding a payload staying the one revisits refer to.
 
 Derived tables are not merged but recomputed: run `gongkai check` on OUT afterwards (compliance,
 checks across reports, crawl health); the scheduler's own tables (schedule_runs, alerts,
@@ -34,7 +36,8 @@ DERIVED = {"compliance", "compliance_summary", "report_summary", "check_summary"
            "alerts", "alert_state", "schedule_runs", "_migrations"}
 # tables merged below, in dependency order
 MERGED = ("agencies", "regions", "crawls", "fetches", "documents", "document_urls", "column_captures",
-          "reports", "report_requests", "report_active", "report_appeals", "report_text", "check_results")
+          "reports", "report_requests", "report_active", "report_appeals", "report_text", "check_results",
+          "warc_payloads")
 REPORT_CHILDREN = ("report_requests", "report_active", "report_appeals", "report_text")
 
 
@@ -71,10 +74,10 @@ class Merger:
         self.progress = progress
 
     def merge(self, src: Archive) -> dict[str, int]:
-        stats = {"blobs": self._blobs(src)}
+        stats = {"blobs": self._blobs(src), "warc_files": self._warc_files(src)}
         sdb = src.db.conn
         skipped = sorted(t for t in src.db.table_names()
-                         if t not in MERGED and t not in DERIVED and not t.startswith(("report_text_fts", "sqlite_")))
+                         if t not in MERGED and t not in DERIVED and not t.startswith(("report_text_fts", "report_text_grams", "_search_digits", "sqlite_")))
         with self.db:  # one transaction per input
             common = {t: [c for c in _cols(sdb, t) if c in set(_cols(self.db, t))]
                       for t in MERGED if t in src.db.table_names()}
@@ -87,12 +90,40 @@ class Merger:
             report_map = self._reports(sdb, common, stats)
             self._rekeyed(sdb, "check_results", common["check_results"], {"report_id": report_map}, stats,
                           where="WHERE scope = 'report'")
+            if "warc_payloads" in common:
+                # the first record that holds a payload stays the one revisits refer to
+                cols = common["warc_payloads"]
+                before = self.db.total_changes
+                self.db.executemany(
+                    f"INSERT OR IGNORE INTO warc_payloads ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                    [tuple(r[c] for c in cols) for r in _rows(sdb, "warc_payloads", cols)])
+                stats["warc_payloads"] = self.db.total_changes - before
         stats["skipped_tables"] = len(skipped)
         if skipped:
             click.echo(f"merge: not merged from {src.data_dir}: {', '.join(skipped)} (unknown tables)", err=True)
         return stats
 
-    # -- blobs ---------------------------------------------------------------------------------
+    # -- blobs and WARC files ------------------------------------------------------------------
+
+    def _warc_files(self, src: Archive) -> int:
+        """The input's WARC files, by name (a name holds its time, crawl id and process: unique)."""
+        import shutil
+
+        from archive.warc import seal_stale, warc_dir
+
+        seal_stale(src.data_dir)  # a killed crawl's file: cut at its last complete record
+        out_dir = warc_dir(self.out.data_dir)
+        copied = 0
+        for p in sorted(warc_dir(src.data_dir).glob("*.warc.gz")):
+            target = out_dir / p.name
+            if target.exists() and target.stat().st_size == p.stat().st_size:
+                continue
+            out_dir.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(".tmp-" + p.name)
+            shutil.copyfile(p, tmp)
+            tmp.replace(target)
+            copied += 1
+        return copied
 
     def _blobs(self, src: Archive) -> int:
         files = [p for p in src.blobs.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")]

@@ -3,8 +3,10 @@
 Routes:
   /-/gongkai                    the compliance dashboard (?year= ?kind= ?region= filter it)
   /-/gongkai/report/<id>        one report: verdict, checks, its tables with Chinese labels, provenance
-  /-/gongkai/search?q=          full-text search (trigram FTS5; LIKE for one or two characters)
+  /-/gongkai/search?q=          full-text search, any length (archive/search.py)
   /-/blob/<sha256>              the stored copy, served from the blob store (sandboxed, never executed)
+  /-/gongkai/warc/<file>?offset=N   one WARC record of a capture (a one-record .warc.gz that warcio,
+                                pywb or ReplayWeb.page read); &view=headers: its WARC and HTTP headers
 Charts are inline SVG drawn here: the machine that serves them may have no internet (no CDN).
 """
 
@@ -20,7 +22,8 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive.columns import REQUEST_ROW_KEYS, column_labels
-from archive.web import DB_NAME, KIND_LABELS, PARSE_STATUS_LABELS, SEARCH_SQL, STATUS_LABELS
+from archive.search import SEARCH_SQL, table_filter
+from archive.web import DB_NAME, KIND_LABELS, PARSE_STATUS_LABELS, STATUS_LABELS
 
 SOURCE_LABELS = {
     "portal_date": "门户发布日期",
@@ -50,9 +53,22 @@ CONTENT_TYPES = {
 }
 
 
-def _blob_path(datasette: Any, sha: str) -> Path:
+def _data_dir(datasette: Any) -> Path:
     cfg = datasette.plugin_config("gongkai") or {}
-    return Path(cfg.get("data_dir", ".")) / "blobs" / sha[:2] / sha[2:4] / sha
+    return Path(cfg.get("data_dir", "."))
+
+
+def _blob_path(datasette: Any, sha: str) -> Path:
+    return _data_dir(datasette) / "blobs" / sha[:2] / sha[2:4] / sha
+
+
+def warc_href(datasette: Any, warc_file: str | None, offset: int | None) -> str | None:
+    """The link to one WARC record (served by `warc_record`), or None when there is none."""
+    if not warc_file or offset is None:
+        return None
+    from urllib.parse import quote
+
+    return datasette.urls.path(f"/-/gongkai/warc/{quote(warc_file)}?offset={int(offset)}")
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -215,11 +231,15 @@ async def dashboard(datasette: Any, request: Any) -> Response:
     for status in ("missing", "late"):
         order = "year desc" if status == "missing" else "year desc, days_late desc"  # index order
         res = await db.execute(
-            "select agency, year, status, due, published, days_late, report_id, url, region, kind from compliance"
+            "select agency, year, status, due, published, days_late, report_id, url, region, kind, sha256, warc"
+            " from compliance"
             f" where status = ?{where.replace(' where ', ' and ')} order by {order} limit 15",
             [status, *params],
         )
         problems += [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+    for p in problems:  # a `missing` verdict rests on a capture: its WARC record and stored copy
+        name, _, off = (p.get("warc") or "").rpartition(":")
+        p["warc_href"] = warc_href(datasette, name, int(off)) if off.isdigit() else None
     problems.sort(key=lambda p: (-p["year"], p["status"] != "missing", -(p["days_late"] or 0)))
     checks = (await db.execute("select [check], sum(n) from check_summary group by 1 order by 2 desc")).rows
     counts = (await db.execute("select (select count(*) from agencies), (select count(*) from crawls)")).rows[
@@ -309,6 +329,24 @@ async def report_page(datasette: Any, request: Any) -> Response:
         (label, [app.get(f"{g}_{c}") for c in form.APPEAL_COLUMNS]) for g, label in form.APPEAL_GROUPS
     ]
     evidence = json.loads(verdict["evidence"]) if verdict.get("evidence") else None
+    # the WARC response record that holds this document's bytes, and each URL's latest record
+    payload = await one("select warc_file, warc_offset, date from warc_payloads where sha256 = ?", [rep["sha256"]])
+    url_warc = {}
+    for u in urls:
+        # the fetch log names the URL each request asked for: after redirects, the final one
+        final = (await one("select final_url from document_urls where url = ? and sha256 = ?",
+                           [u[0], rep["sha256"]])).get("final_url") or u[0]
+        rec = await one(
+            "select warc_file, warc_offset, warc_type from fetches where url in (?, ?)"
+            " and sha256 = ? and warc_file is not null order by id desc limit 1",
+            [u[0], final, rep["sha256"]],
+        )
+        if rec:
+            url_warc[u[0]] = (warc_href(datasette, rec["warc_file"], rec["warc_offset"]), rec["warc_type"])
+    verdict_warc = None
+    if verdict.get("warc"):
+        name, _, off = verdict["warc"].rpartition(":")
+        verdict_warc = warc_href(datasette, name, int(off)) if off.isdigit() else None
     ctx = {
         "rep": rep,
         "doc": doc,
@@ -328,9 +366,54 @@ async def report_page(datasette: Any, request: Any) -> Response:
         "sections": json.loads(rep["sections"] or "[]"),
         "section_names": form.SECTIONS,
         "evidence": json.dumps(evidence, ensure_ascii=False, indent=1) if evidence else None,
+        "warc": warc_href(datasette, payload.get("warc_file"), payload.get("warc_offset")),
+        "warc_date": payload.get("date"),
+        "url_warc": url_warc,
+        "verdict_warc": verdict_warc,
         "db": DB_NAME,
     }
     return Response.html(await datasette.render_template("gongkai_report.html", ctx, request=request))
+
+
+async def warc_record(datasette: Any, request: Any) -> Response:
+    """One record of the archive's WARCs: the gzip member at ?offset=N, itself a valid .warc.gz.
+    Only offsets the archive names (a fetch, a column capture, a payload) are served."""
+    from archive.warc import iter_records, read_member, resolve
+
+    name = request.url_vars["file"]
+    try:
+        offset = int(request.args.get("offset", ""))
+    except ValueError:
+        raise NotFound("offset= must be a record's offset") from None
+    db = datasette.get_database(DB_NAME)
+    known = await db.execute(
+        "select warc_length from fetches where warc_file = ? and warc_offset = ?"
+        " union all select warc_length from column_captures where warc_file = ? and warc_offset = ?"
+        " union all select warc_length from warc_payloads where warc_file = ? and warc_offset = ? limit 1",
+        [name, offset] * 3,
+    )
+    path = resolve(_data_dir(datasette), name)
+    if not known.rows or path is None:
+        raise NotFound(f"no WARC record {name} at offset {offset}")
+    data = read_member(path, offset, known.rows[0][0])
+    if request.args.get("view") == "headers":
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".warc.gz") as f:
+            f.write(data)
+            f.flush()
+            (_, rec, payload), = list(iter_records(Path(f.name)))
+        text = rec.rec_headers.to_str() + (rec.http_headers.to_str() if rec.http_headers else "")
+        text += f"[{len(payload)} bytes of payload]\n"
+        return Response.text(text, headers={"X-Content-Type-Options": "nosniff"})
+    return Response(
+        data,
+        content_type="application/warc",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name[: -len(".warc.gz")]}-{offset}.warc.gz"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 async def search_page(datasette: Any, request: Any) -> Response:
@@ -369,6 +452,32 @@ async def blob(datasette: Any, request: Any) -> Response:
     )
 
 
+# tables whose table page and JSON API answer `_search=` with archive/search.py
+SEARCHABLE = {"report_text"}
+
+
+@hookimpl(trylast=True)
+def filters_from_request(request: Any, database: str, table: str, datasette: Any) -> Any:
+    """`?_search=` on report_text (the table page's search box and the JSON API): the same search as
+    /-/gongkai/search, for every query length. The table declares no fts_table, so Datasette's own
+    search (a trigram MATCH, blind to one or two characters) stays out; trylast so that our
+    `supports_search` wins over the default hook's False."""
+    if database != DB_NAME or table not in SEARCHABLE:
+        return None
+    from datasette.filters import FilterArguments
+
+    q = (request.args.get("_search") or "").strip()
+    if not q:
+        return FilterArguments([], extra_context={"supports_search": True, "search": ""})
+    where, params = table_filter(q)
+    return FilterArguments(
+        [where],
+        params,
+        [f'全文包含 "{q}"（当前版本的年报）'],
+        extra_context={"supports_search": True, "search": q},
+    )
+
+
 @hookimpl
 def prepare_connection(conn: Any) -> None:
     # the dashboard's group-bys scan the compliance table: a larger cache and memory-mapped reads
@@ -383,6 +492,7 @@ def register_routes(datasette: Any) -> list:
         (r"^/-/gongkai/report/(?P<id>\d+)$", report_page),
         (r"^/-/gongkai/search$", search_page),
         (r"^/-/blob/(?P<sha>[0-9a-f]{64})$", blob),
+        (r"^/-/gongkai/warc/(?P<file>[A-Za-z0-9._-]+\.warc\.gz)$", warc_record),
     ]
 
 
@@ -395,9 +505,25 @@ def menu_links(datasette: Any) -> list[dict]:
 
 
 @hookimpl
-def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Markup | None:
+def render_cell(
+    row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
+) -> Markup | None:
     if database != DB_NAME or value is None or value == "":
         return None
+    if column == "warc" and isinstance(value, str) and ":" in value:
+        # a verdict's capture ("<file>:<offset>": compliance.warc, the `missing` query)
+        name, _, off = value.rpartition(":")
+        href = warc_href(datasette, name, int(off)) if off.isdigit() else None
+        if href:
+            return Markup(f'<a href="{html.escape(href)}" title="{html.escape(value)}">WARC 记录</a>')
+    if column == "warc_offset" and table in ("fetches", "column_captures", "warc_payloads") and row is not None:
+        try:
+            name = row["warc_file"]
+        except (KeyError, IndexError, TypeError):
+            name = None
+        href = warc_href(datasette, name, value) if isinstance(value, int) else None
+        if href:
+            return Markup(f'<a href="{html.escape(href)}">{value}</a>')
     if column == "report_id" or (table == "reports" and column == "id"):
         return Markup(
             f'<a href="{datasette.urls.path(f"/-/gongkai/report/{int(value)}")}">年报 {int(value)}</a>'

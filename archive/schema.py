@@ -16,7 +16,8 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - column_captures the report column pages as a crawl read them: the evidence of `missing`
 - reports         one per document and extractor version: agency, year, format, dates, parse status
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
-- report_text     the report's text (FTS5 trigram index report_text_fts)
+- report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
+- warc_payloads   sha256 → the WARC response record holding that payload (archive/warc.py)
 - check_results   failed and passed checks, per report and across reports
 - compliance      verdicts: agency × year
 """
@@ -340,6 +341,13 @@ def _v8(db: sqlite_utils.Database) -> None:
         db["reports"].create_index([col], if_not_exists=True)
 
 
+def _v9(db: sqlite_utils.Database) -> None:
+    # one- and two-character search (伊宁, 公开): a bigram index kept with report_text (archive/search.py)
+    from archive.search import create_gram_index
+
+    create_gram_index(db)
+
+
 def _v10(db: sqlite_utils.Database) -> None:
     # issue 13: what a list page declares (recordCount, 共N条, countPage …) against what the crawl
     # reached of its column, so that a column only half seen is `partial`, not complete
@@ -351,6 +359,38 @@ def _v10(db: sqlite_utils.Database) -> None:
     db["column_captures"].create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)
 
 
+def _v11(db: sqlite_utils.Database) -> None:
+    # WARC captures (archive/warc.py): where each fetch's and capture's record lies, and which
+    # record holds each payload (sha256, the blob's name) so that a payload is written only once
+    for table in ("fetches", "column_captures"):
+        cols = db[table].columns_dict
+        for name, typ in (("warc_file", str), ("warc_offset", int), ("warc_length", int)):
+            if name not in cols:
+                db[table].add_column(name, typ)
+    if "warc_type" not in db["fetches"].columns_dict:
+        db["fetches"].add_column("warc_type", str)
+    db["fetches"].create_index(["sha256"], if_not_exists=True)
+    # /-/gongkai/warc/<file>?offset=N serves only records the archive names: found by these
+    for table in ("fetches", "column_captures"):
+        db[table].create_index(["warc_file", "warc_offset"], if_not_exists=True)
+    db["warc_payloads"].create(
+        {
+            "sha256": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "record_id": str,
+            "url": str,
+            "date": str,
+        },
+        pk="sha256",
+        if_not_exists=True,
+    )
+    db["warc_payloads"].create_index(["warc_file", "warc_offset"], if_not_exists=True)
+    if "warc" not in db["compliance"].columns_dict:
+        db["compliance"].add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -360,7 +400,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "state", _v6),
     (7, "worst-first indexes", _v7),
     (8, "report facet indexes", _v8),
+    # 9 and 11 (13): issue 12 (search, WARC); 10 and 12 (14): issue 13
+    (9, "short-query search index", _v9),
     (10, "declared list counts on column captures", _v10),
+    (11, "WARC records", _v11),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

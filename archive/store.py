@@ -10,14 +10,18 @@ Contract (shared with the crawler's pipeline; keep these signatures):
     arc.start_crawl(kind="crawl", options=None) -> crawl id
     arc.finish_crawl(crawl_id, summary)
     arc.record_fetch(crawl_id, url, status, *, final_url=None, size=0, elapsed=None, error=None,
-                     sha256=None, agency=None)
+                     sha256=None, agency=None, warc=None)
+    arc.warc_payload(sha256) -> {warc_file, warc_offset, warc_length, record_id, url, date} | None
+    arc.add_warc_payload(sha256, warc_file, offset, length, record_id, url, date)
     arc.add_document(data, *, url, final_url=None, crawl_id=None, agency=None, referer=None,
                      list_title=None, list_date=None, portal_date=None, headers=None, meta=None,
                      fetched_at=None) -> (sha256, "new" | "changed" | "unchanged")
     arc.mark_unchanged(url, crawl_id)        # a 304 revalidation: bump last_seen
     arc.validators(url) -> {"etag", "last_modified", "sha256"} of the URL's latest version
     arc.record_column_capture(crawl_id, agency, column_url, data, status, reports_seen, error=None,
-                              captured_at=None)
+                              captured_at=None, warc=None)
+
+`warc` is where archive/warc.py wrote the exchange: {"file", "offset", "length", "type", ...}.
 
 Times are ISO 8601 UTC strings ("2025-02-01T08:00:00Z"). Each call is its own transaction, so a
 crawler killed midway leaves a consistent archive; blobs are written before the rows that name them.
@@ -209,12 +213,39 @@ class Archive:
         error: str | None = None,
         sha256: str | None = None,
         agency: str | None = None,
+        warc: dict | None = None,
     ) -> None:
+        w = warc or {}
         with self.db.conn:
             self.db.execute(
                 "INSERT INTO fetches (crawl_id, url, final_url, status, time, size, elapsed, error, sha256,"
-                " agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [crawl_id, url, final_url, status, now(), size, elapsed, error, sha256, agency],
+                " agency, warc_file, warc_offset, warc_length, warc_type)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [crawl_id, url, final_url, status, now(), size, elapsed, error, sha256 or w.get("sha256"), agency,
+                 w.get("file"), w.get("offset"), w.get("length"), w.get("type")],
+            )
+
+    # -- WARC ------------------------------------------------------------------------------------
+
+    def warc_payload(self, sha256: str) -> dict | None:
+        """The WARC response record that holds this payload, if one was written."""
+        row = self.db.execute(
+            "SELECT warc_file, warc_offset, warc_length, record_id, url, date FROM warc_payloads"
+            " WHERE sha256 = ?",
+            [sha256],
+        ).fetchone()
+        if row is None:
+            return None
+        return dict(zip(("warc_file", "warc_offset", "warc_length", "record_id", "url", "date"), row, strict=True))
+
+    def add_warc_payload(
+        self, sha256: str, warc_file: str, offset: int, length: int, record_id: str, url: str, date: str
+    ) -> None:
+        with self.db.conn:
+            self.db.execute(
+                "INSERT OR IGNORE INTO warc_payloads (sha256, warc_file, warc_offset, warc_length, record_id,"
+                " url, date) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [sha256, warc_file, offset, length, record_id, url, date],
             )
 
     # -- documents -------------------------------------------------------------------------------
@@ -381,6 +412,7 @@ class Archive:
         items_seen: int | None = None,
         pages_seen: int | None = None,
         records: list[str] | None = None,
+        warc: dict | None = None,
     ) -> None:
         """The report column page as this crawl read it: the evidence a `missing` verdict rests on.
 
@@ -391,11 +423,13 @@ class Archive:
         `records` are short keys of the records on this page (health unions them per column)."""
         sha = self.put_blob(data) if data else None
         reached = int(error is None and status is not None and 200 <= status < 400 and data is not None)
+        w = warc or {}
         with self.db.conn:
             self.db.execute(
                 "INSERT INTO column_captures (crawl_id, agency, column_url, time, status, sha256, size,"
                 " reports_seen, error, reached, column_root, declared_records, declared_pages, items_seen,"
-                " pages_seen, records) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " pages_seen, records, warc_file, warc_offset, warc_length)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     crawl_id,
                     agency,
@@ -413,5 +447,8 @@ class Archive:
                     items_seen,
                     pages_seen,
                     None if records is None else json.dumps(records),
+                    w.get("file"),
+                    w.get("offset"),
+                    w.get("length"),
                 ],
             )

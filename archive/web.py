@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.columns import column_labels
+from archive.search import SEARCH_SQL, TABLE_SORT_DESC
 
 TEMPLATES = Path(__file__).parent / "templates"
 DB_NAME = "archive"
@@ -39,31 +40,11 @@ PARSE_STATUS_LABELS = {
     "error": "无法解析",
 }
 
-# The search: trigram FTS5 for 3+ characters, LIKE for one or two (伊宁) which trigrams cannot match.
-SEARCH_SQL = """
-select r.id as report_id, r.agency, r.year, r.parse_status, r.url,
-  substr(t.text, max(1, instr(t.text, trim(:q)) - 40), 120) as context
-from report_text t join reports r on r.id = t.report_id
-where r.current = 1 and t.report_id in (
-  select * from (
-    select rowid from report_text_fts
-    where length(trim(:q)) >= 3 and report_text_fts match '"' || replace(trim(:q), '"', '""') || '"'
-    order by rowid desc limit 1000)
-  union all
-  select * from (
-    select report_id from report_text
-    where length(trim(:q)) between 1 and 2
-      and (agency like '%' || trim(:q) || '%' or title like '%' || trim(:q) || '%' or text like '%' || trim(:q) || '%')
-    order by report_id desc limit 1000))
-order by r.year desc, r.agency
-limit 500
-"""
-
 QUERIES: dict[str, dict[str, Any]] = {
     "missing": {
         "title": "逾期未公开",
-        "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档证据）。",
-        "sql": "select agency, year, region, kind, due, url as column_url, sha256 as capture, evidence "
+        "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档副本与 WARC 记录）。",
+        "sql": "select agency, year, region, kind, due, url as column_url, sha256 as capture, warc, evidence "
         "from compliance where status = 'missing' order by year desc, region, agency",
     },
     "late": {
@@ -116,7 +97,8 @@ QUERIES: dict[str, dict[str, Any]] = {
     },
     "search": {
         "title": "全文检索",
-        "description": "在所有年报全文中检索（三个字以上用全文索引，一两个字如“伊宁”逐条匹配），最多列出 500 份。",
+        "description": "在所有年报全文中检索任意长度的字词（三个字以上用三元组全文索引，一两个字如“伊宁”用二元组索引），"
+        "新近的年报在前，最多列出 500 份；与年报全文表的搜索框结果相同。",
         "sql": SEARCH_SQL.strip(),
         "params": ["q"],
     },
@@ -148,6 +130,7 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "report_id": "所依据的年报",
                 "url": "原文或栏目地址",
                 "sha256": "存档副本（sha256）",
+                "warc": "栏目页面的 WARC 记录（文件:偏移）",
                 "evidence": "证据（JSON）",
                 "as_of": "判定基准日",
             },
@@ -201,10 +184,11 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
         },
         "report_text": {
             "title": "年报全文",
-            "description": "全文检索：三个字以上直接用搜索框；一两个字（如“伊宁”）请用“全文检索”查询。",
-            "fts_table": "report_text_fts",
-            "fts_pk": "report_id",
-            "searchmode": "raw",
+            "description": "全文检索：搜索框可查任意长度的字词（一两个字如“伊宁”“公开”也可以），"
+            "只查当前版本的年报，新近的在前。",
+            # no fts_table here: the gongkai plugin answers _search= itself (archive/search.py), with
+            # the bigram index for one or two characters, which Datasette's own MATCH cannot do
+            "sort_desc": TABLE_SORT_DESC,
             "columns": {"text": "全文", "title": "标题", "agency": "机关", "year": "年度"},
         },
         "check_results": {
@@ -250,6 +234,9 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "size": "字节数",
                 "elapsed": "耗时（秒）",
                 "error": "错误",
+                "warc_file": "WARC 文件",
+                "warc_offset": "WARC 记录偏移（点击下载该记录）",
+                "warc_type": "WARC 记录类型（response / revisit）",
             },
         },
         "documents": {
@@ -267,10 +254,16 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
             },
         },
         "document_urls": {"title": "文档出现过的地址（同一地址的各个版本）"},
+        "warc_payloads": {
+            "title": "WARC 中的内容（每个 sha256 只写一次，其余为 revisit 记录）",
+            "columns": {"warc_offset": "WARC 记录偏移（点击下载该记录）"},
+        },
         "column_captures": {
             "title": "栏目页面存档（“逾期未公开”的证据）",
             "facets": ["reached", "agency"],
             "columns": {
+                "warc_file": "WARC 文件",
+                "warc_offset": "WARC 记录偏移（点击下载该记录）",
                 "reached": "是否抓取成功",
                 "reports_seen": "页面上看到的年报数",
                 "sha256": "页面存档",

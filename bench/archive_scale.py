@@ -233,7 +233,7 @@ def time_datasette(data: Path) -> dict[str, float]:
         "canned query 逾期公开 (late)": "/archive/late",
         "search 依申请公开 (trigram FTS)": "/archive/search?q=依申请公开",
         "search 第12345号 (trigram FTS)": "/archive/search?q=第12345号",
-        "search 结转 (2 chars, LIKE fallback)": "/archive/search?q=结转",
+        "search 结转 (2 chars, bigram index)": "/archive/search?q=结转",
         "search page 依申请公开": "/-/gongkai/search?q=依申请公开",
     }
     out = {}

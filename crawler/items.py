@@ -44,3 +44,4 @@ class ColumnCaptureItem:
     items_seen: int | None = None  # … and the distinct records / list pages the crawl reached of it
     pages_seen: int | None = None
     records: list[str] | None = None  # short keys of the records on this page (see spiders.base.record_keys)
+    warc: dict[str, Any] | None = None  # the page's WARC record (archive/warc.py)

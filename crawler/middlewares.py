@@ -121,6 +121,10 @@ class ConditionalRequestMiddleware(_Base):
         if gk is None or not request.meta.get("revalidate") or request.meta.get("validators_sent"):
             return None
         v = gk.archive.validators(request.url) or {}
+        if v.get("sha256") and getattr(gk, "warc", None) is not None and gk.archive.warc_payload(v["sha256"]) is None:
+            # stored before the archive kept WARCs: fetch it whole once, so that a WARC holds a real
+            # capture of these bytes (a 304 would leave a revisit referring to nothing)
+            v = {}
         if v.get("sha256") and (v.get("etag") or v.get("last_modified")):
             if v.get("etag"):
                 request.headers["If-None-Match"] = v["etag"]
@@ -170,18 +174,48 @@ class ChallengeMiddleware(_Base):
         raise ChallengePage(kind, request.url, response.status)
 
 
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
+
+
+def write_warc(gk: Any, request: Request, response: Response) -> dict[str, Any] | None:
+    """The exchange as WARC records (archive/warc.py), as it came off the network: this middleware
+    sits next to the downloader, so it sees robots.txt, redirects, retries and raw 304s too."""
+    warc = getattr(gk, "warc", None)
+    if warc is None:
+        return None
+    ip = getattr(response, "ip_address", None)
+    try:
+        return warc.write_exchange(
+            url=response.url, method=request.method, request_headers=_header_pairs(request.headers),
+            request_body=request.body, status=response.status, response_headers=_header_pairs(response.headers),
+            body=response.body, protocol=getattr(response, "protocol", None) or "HTTP/1.1",
+            not_modified_sha=request.meta.get("stored_sha256") if response.status == 304 else None,
+            ip=str(ip) if ip else None,
+        )
+    except Exception as e:  # noqa: BLE001 - a full disk or a bad header must not lose the blob and the row
+        gk.fail("warc")
+        import logging
+
+        logging.getLogger(__name__).error("WARC write failed for %s: %s: %s", response.url, type(e).__name__, e)
+        return None
+
+
 class FetchLogMiddleware(_Base):
-    """Every request that reached the network, with its outcome, goes to the archive's fetch log."""
+    """Every request that reached the network, with its outcome, goes to the archive's fetch log,
+    and the exchange to the crawl's WARC file (request.meta["warc"]: where its record lies)."""
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
         gk = self.gk
         if gk is not None:
             gk.counts["requests"] += 1
             gk.counts["bytes"] += len(response.body)
+            rec = write_warc(gk, request, response)
+            request.meta["warc"] = rec
             gk.archive.record_fetch(
                 gk.crawl_id, request.url, response.status, final_url=response.url,
                 size=len(response.body), elapsed=request.meta.get("download_latency"),
-                agency=request.meta.get("agency"),
+                agency=request.meta.get("agency"), warc=rec,
             )
             gk.save()
         return response

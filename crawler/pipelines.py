@@ -44,7 +44,8 @@ class ArchivePipeline:
             arc.record_column_capture(gk.crawl_id, item.agency, item.column_url, item.body, item.status,
                                       item.reports_seen, error=item.error, column_root=item.column,
                                       declared_records=item.declared_records, declared_pages=item.declared_pages,
-                                      items_seen=item.items_seen, pages_seen=item.pages_seen, records=item.records)
+                                      items_seen=item.items_seen, pages_seen=item.pages_seen, records=item.records,
+                                      warc=item.warc)
             if item.body is not None and item.status == 200 and item.error is None:
                 gk.reached.add(item.agency)
             gk.save()

@@ -72,6 +72,7 @@ GONGKAI_REGISTRY = None  # path to a registry YAML/CSV; None = the bundled one
 GONGKAI_AGENCIES: list[str] = []  # restrict to these agency names
 GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's and *.gov.cn
 GONGKAI_PROGRESS = True
+GONGKAI_WARC = True  # every exchange also as WARC records under <data>/warc/ (archive/warc.py)
 
 # For the sample portal on loopback (demo, tests, bench): no delays, more parallelism.
 LOOPBACK_SETTINGS: dict[str, Any] = {

@@ -56,6 +56,7 @@ class CrawlState:
             for c, v in (saved.get("columns", {}) if saved else {}).items()
         }
         self.running = True
+        self.warc: Any = None  # the crawl's WARC file (archive/warc.py CrawlWarc), set by the spider
         self.save(force=True)
 
     def _load(self) -> dict[str, Any] | None:
@@ -160,4 +161,7 @@ class CrawlState:
             "failures": dict(sorted(self.failures.items())),
             "partial": self.partial(),
             "resumed": self.resumed,
+            # this run's WARC file and its records by type (archive/warc.py)
+            "warc": ({"file": self.warc.name, "records": dict(sorted(self.warc.counts.items()))}
+                     if self.warc is not None and self.warc.name else None),
         }

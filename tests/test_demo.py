@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -41,3 +43,16 @@ def test_demo_no_serve_twice(tmp_path: Path) -> None:
     assert s2["documents_new"] == 0 and s2["reports_new"] == 0
     assert s2["reports_unchanged"] == len(truth["reports"])
     assert s2["verdicts"] == s1["verdicts"]
+    # the WARCs: one file per run, both pass warcio's checker; the first holds a response record
+    # for every stored payload (documents and column pages), the second revisits only
+    warcs = sorted((tmp_path / "warc").glob("*.warc.gz"))
+    assert [p.name for p in warcs] == sorted([s1["warc"]["file"], s2["warc"]["file"]])
+    check = subprocess.run([str(Path(sys.executable).parent / "warcio"), "check", *map(str, warcs)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    payloads = {r[0] for r in db.execute(
+        "SELECT sha256 FROM documents UNION SELECT sha256 FROM column_captures WHERE sha256 IS NOT NULL")}
+    assert payloads <= {r[0] for r in db.execute("SELECT sha256 FROM warc_payloads")}
+    assert s1["warc"]["records"]["response"] >= len(payloads)
+    assert s2["warc"]["records"].get("response", 0) == 0
+    assert s2["warc"]["records"]["revisit"] == s2["requests"]

@@ -156,6 +156,12 @@ class ReportSpider(scrapy.Spider):
         jobdir = Path(s.get("JOBDIR") or data / "jobs" / "adhoc")
         options = {"registry": reg.source, "agencies": self.agency_names, "family": self.only_family}
         self.gk = CrawlState(archive, jobdir, options)
+        if s.getbool("GONGKAI_WARC", True):
+            from archive.warc import CrawlWarc
+
+            # one WARC file per crawl run; a resumed run (same crawl id) writes a new one
+            self.gk.warc = CrawlWarc(archive, self.gk.crawl_id, {
+                "operator": s.get("USER_AGENT"), "http-header-user-agent": s.get("USER_AGENT")})
         self.logger.info("crawl %s%s: %d agencies from %s", self.gk.crawl_id,
                          " (resumed)" if self.gk.resumed else "", len(reg.agencies), reg.source)
 
@@ -163,6 +169,8 @@ class ReportSpider(scrapy.Spider):
         gk = self.gk
         if gk is None:
             return
+        if gk.warc is not None:
+            gk.warc.close()
         summary = gk.summary()
         summary["reason"] = reason
         if "scrapy_redis" in str(self.crawler.settings.get("SCHEDULER") or ""):
@@ -251,14 +259,16 @@ class ReportSpider(scrapy.Spider):
         self.gk.counts["list_pages"] += 1
         if not isinstance(response, TextResponse):
             for n in names:
-                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page")
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, "not a page",
+                                        warc=meta.get("warc"))
             return
         wall = login_wall(response)
         if wall:
             # a column behind a login cannot be judged: keep the page as evidence, but not as reached
             self.gk.fail("login")
             for n in names:
-                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, wall)
+                yield ColumnCaptureItem(n, meta["column"], response.body, response.status, 0, wall,
+                                        warc=meta.get("warc"))
             return
         conf = self.conf(names, response.url)
         seen_here = 0
@@ -293,7 +303,7 @@ class ReportSpider(scrapy.Spider):
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
-                                    records=record_keys(records), **counts)
+                                    records=record_keys(records), warc=meta.get("warc"), **counts)
         yield from requests
 
     def api_request(self, call: ApiCall, names: list[str], column: str, referer: str) -> Request:
@@ -320,7 +330,8 @@ class ReportSpider(scrapy.Spider):
             self.logger.warning("%s: %s", call.label(), error)
             self.gk.tally(column=meta["column"], page=call.label(), records=set(), failed=error)
             for n in names:
-                yield ColumnCaptureItem(n, call.label(), response.body, response.status, 0, error, column=meta["column"])
+                yield ColumnCaptureItem(n, call.label(), response.body, response.status, 0, error, column=meta["column"],
+                                        warc=meta.get("warc"))
             return
         seen_here = 0
         records: set[str] = set()
@@ -339,7 +350,7 @@ class ReportSpider(scrapy.Spider):
         counts = self.gk.tally(meta["column"], call.label(), records, total, None)
         for n in names:
             yield ColumnCaptureItem(n, call.label(), response.body, response.status, seen_here, column=meta["column"],
-                                    records=record_keys(records), **counts)
+                                    records=record_keys(records), warc=meta.get("warc"), **counts)
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
                        names: list[str]) -> Request | None:
@@ -648,7 +659,8 @@ class ReportSpider(scrapy.Spider):
             if meta.get("column"):
                 self.gk.tally(meta["column"], label, set(), failed=error)
             for n in meta.get("agencies") or []:
-                yield ColumnCaptureItem(n, label, None, status, 0, error, column=meta.get("column"))
+                yield ColumnCaptureItem(n, label, None, status, 0, error, column=meta.get("column"),
+                                        warc=meta.get("warc") if status is not None else None)
         self.gk.save()
 
 
