@@ -122,7 +122,6 @@ class ReportSpider(scrapy.Spider):
         self.agency_names = list(agencies or [])
         self.gk: Any = None
         self.official_hosts: set[str] | None = None
-        self._root_is_page1: set[str] = set()  # columns whose URL serves page 1 of a createPageHTML list
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ReportSpider:
@@ -467,11 +466,12 @@ class ReportSpider(scrapy.Spider):
                 # 集约化 createPageHTML('page_div', pages, current, name, ext, records): 1-based,
                 # page 1 is name.ext, then name_2.ext …
                 count, current, name, ext = nums[0], nums[1], parts[3], parts[4]
-                column = response.meta.get("column")
-                if current == 1 and column == response.url:
-                    self._root_is_page1.add(column)  # the column's own URL is page 1: never fetch name.ext too
+                # page 1 (name.ext) is asked for only from the column's own page, and only when that
+                # page is not page 1 itself: a later page came from the column page, which is page 1
+                # or asked for it (no state kept: in a shared crawl another process read the column)
+                at_column = response.meta.get("column") == response.url
                 for n in range(1, min(count, _MAX_PAGES) + 1):
-                    if n == 1 and column in self._root_is_page1:
+                    if n == 1 and (current == 1 or not at_column):
                         continue
                     if n != current:
                         out.append(urljoin(response.url, f"{name}.{ext}" if n == 1 else f"{name}_{n}.{ext}"))
