@@ -22,6 +22,8 @@ The public HTML pages of ../public/ are rewritten too, into the texts users keep
 - trafilatura   the page's text as trafilatura extracts it (tables as rows of | cells)
 - print         the page printed to PDF by headless Chromium (a table that runs over a page
                 break, cells with their own borders), for pages listed in PRINTED
+- word          the page opened in LibreOffice and saved as DOCX (merged cells as gridSpan/vMerge),
+                for pages listed in PRINTED
 """
 
 from __future__ import annotations
@@ -154,6 +156,24 @@ def print_pdf(path: Path, out: Path) -> bool:
     return out.exists()
 
 
+def save_docx(path: Path, out: Path) -> bool:
+    import shutil
+    import subprocess
+    import tempfile
+
+    office = shutil.which("soffice")
+    if office is None:
+        print("soffice not found: word variant not made", file=sys.stderr)
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([office, "--headless", "--convert-to", "docx:MS Word 2007 XML", "--outdir", tmp, str(path)],
+                       check=True, capture_output=True, timeout=180)
+        made = Path(tmp) / (path.stem + ".docx")
+        if made.exists():
+            shutil.move(str(made), out)
+    return out.exists()
+
+
 def rewrite_public() -> None:
     public = HERE.parent / "public"
     for path in sorted((public / "docs").glob("*.html")):
@@ -165,6 +185,8 @@ def rewrite_public() -> None:
             made.append((variant, "archived-text"))
         if path.stem in PRINTED and print_pdf(path, HERE / "docs" / f"{path.stem}-print.pdf"):
             made.append(("print", "pdf"))
+        if path.stem in PRINTED and save_docx(path, HERE / "docs" / f"{path.stem}-word.docx"):
+            made.append(("word", "docx"))
         for variant, kind in made:
             name = f"{path.stem}-{variant}"
             want = {k: v for k, v in gold.items() if k not in ("source", "origin", "kind", "variants", "notes")}
