@@ -292,6 +292,9 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
             digest_doc = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(body).hexdigest()}
             z.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=_zip_time()),
                        json.dumps(digest_doc, indent=1).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a package is for handing over
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
