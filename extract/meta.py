@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extract.document import Document, Paragraph
+from extract.document import Document, Paragraph, Table
 from extract.normalize import DATE, DATE_ISO, cn_year, squeeze, to_date
 
 YEAR = r"(?:19|20)\d{2}|[〇○零一二三四五六七八九OoΟ]{4}"
@@ -26,13 +26,15 @@ TITLE_PATTERNS = [
     re.compile(rf"(?P<year>{YEAR})年度?(?P<agency>{_NAME}{{2,40}}?){_REPORT}"),
     # 甘河子镇政府信息公开工作2024年度报告
     re.compile(rf"(?P<agency>{_NAME}{{0,40}}?)(?:政府信息公开|政务公开|信息公开)(?:工作)?(?P<year>{YEAR})年度?(?:报告|年报)"),
+    # 年上海市人民政府办公厅政府信息公开工作年度报告: a PDF dump lost the year or printed it elsewhere
+    re.compile(rf"^年度?(?P<agency>{_NAME}{{2,40}}?){_REPORT}$"),
 ]
 # words in front of a name in a preamble sentence (现将伊宁市人民政府2024年…)
 _LEAD = re.compile(r"^.*?(?:现将|现公布|现予公布|现发布|特发布|予以公布|现印发|印发|公布|发布|编制|根据|依据|按照)")
 _HEADER_PREFIX = re.compile(r"^(?:标题|题目|名称|信息名称|文章标题|【标题】)[:：]?")
 YEAR_IN_TEXT = [
     re.compile(r"现将\s*(?P<year>(?:19|20)\d{2})\s*年"),
-    re.compile(r"自\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"),
+    re.compile(r"(?:自|从|为|期限|期间)\s*(?P<year>(?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日"),
     re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*政府信息公开"),
 ]
 INSTITUTION = re.compile(
@@ -69,7 +71,7 @@ class Meta:
     published_from: str | None  # "end" (under the signature) | "top" (at the top) | None
 
 
-def _title_match(text: str) -> tuple[str | None, int] | None:
+def _title_match(text: str) -> tuple[str | None, int | None] | None:
     """(agency or None, year) named by a title-like text: the first title in it (a preamble
     that cites 《关于做好2024年度…年度报告…的通知》 comes after the title)."""
     t = _HEADER_PREFIX.sub("", squeeze(text).lstrip("#"))
@@ -78,7 +80,7 @@ def _title_match(text: str) -> tuple[str | None, int] | None:
         agency = _clean_agency(m.group("agency"))
         if agency is not None and (len(agency) > MAX_AGENCY or not _is_name(agency)):
             continue  # a sentence or a verb (关于做好…), not a body's name
-        return agency, cn_year(m.group("year"))
+        return agency, (cn_year(m.group("year")) if "year" in m.groupdict() else None)
     return None
 
 
@@ -100,6 +102,9 @@ def _clean_agency(raw: str) -> str | None:
     return a if len(a) >= 2 else None
 
 
+_BARE_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
 def _title_candidates(doc: Document, blocks: list, first_section: int) -> list[str]:
     """The title and the lines before the first section (two short lines joined: a split title)."""
     paras = [b.text for b in blocks[:first_section] if isinstance(b, Paragraph)][:TOP_BLOCKS]
@@ -109,6 +114,8 @@ def _title_candidates(doc: Document, blocks: list, first_section: int) -> list[s
     for i, p in enumerate(paras):
         if i + 1 < len(paras) and len(squeeze(p)) <= MAX_AGENCY and len(squeeze(paras[i + 1])) <= 60:
             out.append(p + paras[i + 1])
+        if i + 1 < len(paras) and squeeze(p).startswith("年") and _BARE_YEAR.fullmatch(squeeze(paras[i + 1])):
+            out.append(squeeze(paras[i + 1]) + p)  # a PDF dump printed the title's year (another font) after it
         out.append(p)
     return out
 
@@ -171,7 +178,10 @@ def _top_date(doc: Document, blocks: list, first_section: int) -> str | None:
     head = [b.text for b in blocks[: max(first_section, 1)] if isinstance(b, Paragraph)][:TOP_BLOCKS]
     if not head:
         head = [b.text for b in blocks if isinstance(b, Paragraph)][:1]
-    for text in head:
+    # a labelled date may sit in a table above the text (a portal's info table, a dump's indented lines)
+    labelled = head + [" ".join(" ".join(row) for row in b.rows)
+                       for b in blocks[: max(first_section, 1)][:TOP_BLOCKS] if isinstance(b, Table)]
+    for text in labelled:
         m = TOP_DATE_LABEL.search(text[:600])
         if m:
             sub = (DATE_ISO if m.group("iso") else DATE).search(m.group("iso") or m.group("cn"))

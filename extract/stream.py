@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from math import comb
 
@@ -229,30 +229,6 @@ def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[
 def unique_split(tokens: list[str], sizes: list[int]) -> list[int] | None:
     readings = split_readings(tokens, sizes, limit=2)
     return readings[0] if len(readings) == 1 else None
-
-
-def plain_split(token: str, n: int, check: Callable[[list[int]], bool] | None = None) -> list[int] | None:
-    """One token into n numbers where that can be done in exactly one way ("000" → 0 0 0)."""
-    d = _digits(token)
-    if d is None or not (n <= len(d) <= MAX_SPLIT_DIGITS):
-        return None
-    out: list[list[int]] = []
-
-    def rec(i: int, vals: list[int]) -> None:
-        if len(out) > 1:
-            return
-        if len(vals) == n:
-            if i == len(d) and (check is None or check(vals)):
-                out.append(vals)
-            return
-        if d[i] == "0":
-            rec(i + 1, [*vals, 0])
-            return
-        for j in range(i + 1, len(d) - (n - len(vals) - 1) + 1):
-            rec(j, [*vals, int(d[i:j])])
-
-    rec(0, [])
-    return out[0] if len(out) == 1 else None
 
 
 def has_cjk(text: str) -> bool:

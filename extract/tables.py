@@ -636,9 +636,10 @@ class _ActiveReader:
     def width(self, key: str) -> int:
         return max(len(self.columns[key]), 1)
 
-    def add(self, key: str, vals: list[str | None], split: Iterable[int] = ()) -> None:
-        # the first reading of a row stands, unless it left cells unread and this one reads them all
-        if key not in self.found or (None in self.found[key] and None not in vals):
+    def add(self, key: str, vals: list[str | None], split: Iterable[int] = (), replace: bool = False) -> None:
+        # the first reading of a row stands, unless it left cells unread and this one (`replace`:
+        # each cell printed apart, not split from one token) reads them all
+        if key not in self.found or (replace and None in self.found[key] and None not in vals):
             self.found[key] = vals
             self.split[key] = set(split)
 
@@ -695,7 +696,7 @@ class _ActiveReader:
         if len(cells) >= width:
             return [s.text for s in cells[:width]]
         numbers = [s.text for s in cells if is_number(s.text)]
-        if len(numbers) == 1 and (reading := stream.plain_split(numbers[0], width)) is not None:
+        if len(numbers) == 1 and (reading := _zeros_run_together(numbers[0], width)) is not None:
             self.split.setdefault(key, set()).update(range(width))  # "000": cells run together
             return [str(v) for v in reading]
         return [None] * width  # fewer cells than columns: the places of the others are unknown
@@ -709,9 +710,9 @@ class _ActiveReader:
             width = self.width(key)
             nums = r.numbers
             if len(nums) >= width:
-                self.add(key, list(nums[:width]))
+                self.add(key, list(nums[:width]), replace=True)
             elif len(nums) == 1:
-                reading = stream.plain_split(nums[0], width)
+                reading = _zeros_run_together(nums[0], width)
                 if reading is not None:
                     self.add(key, [str(v) for v in reading], range(width))
                 else:
@@ -752,6 +753,12 @@ class _ActiveReader:
             if key == "procurement" and vals is not None and len(vals) > 1 and vals[1] and not is_blank(vals[1]):
                 out[key]["amount_text"] = norm(vals[1])
         return ActiveTable(out, cells)
+
+
+def _zeros_run_together(token: str, width: int) -> list[int] | None:
+    """"000" for three cells: zeros run together. Any other lone number stays one cell: table 二
+    has no totals to tell 500 (two cells blank) from 5 0 0 or 50 0."""
+    return [0] * width if width > 1 and token == "0" * width else None
 
 
 def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
