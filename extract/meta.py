@@ -48,7 +48,8 @@ PREAMBLE_NAME = [
     # 本年报是根据…要求，由武进区卫生健康局编制的…年度报告
     re.compile(rf"本(?:年度)?(?:报告|年报)[^。]{{0,80}}[，,]由(?P<name>{_NAME}{{2,30}}?)(?:编制|负责编制)"),
 ]
-OFFICE = re.compile(r"(?:党政办公室|综合办公室|办公室|办公厅|党政办|政务公开办公室|政务公开办)$")
+OFFICE = re.compile(r"(?:党政办公室|综合办公室|办公室|办公厅|党政办|政务公开办公室|政务公开办|信息公开工作领导小组办公室|"
+                    r"信息公开领导小组办公室|信息公开办公室|信息公开办)$")
 TOP_DATE_LABEL = re.compile(
     # not the time an archiver captured the page, or a reader opened or printed it
     r"(?<!采集)(?<!抓取)(?<!访问)(?<!打印)(?<!下载)(?<!存档)(?<!归档)(?<!当前)(?<!浏览)"
@@ -89,8 +90,14 @@ def _is_name(text: str) -> bool:
     return bool(INSTITUTION.search(text) or PLACE.search(text))
 
 
+# words of a portal's navigation that a page's text runs into the title: the name comes after them
+_NAV = re.compile(r"(?:报告|意见箱|指南|目录|首页|制度规定|返回网站|专栏)")
+
+
 def _clean_agency(raw: str) -> str | None:
-    a = raw.strip(" ：:，,")
+    a = _NAV.split(raw)[-1].strip(" ：:，,")
+    # a date or a portal's section name the page text ran into the title: 2019-01-04湖里区…, 政府信息公开福州市…
+    a = re.sub(r"^(?:[\d\-./:：]+|政府信息公开|政务公开|信息公开)+", "", a)
     if "关于" in a:
         a = a.split("关于")[-1]
     a = re.sub(r"^(?:印发|公布|发布)", "", a)
@@ -112,8 +119,12 @@ def _title_candidates(doc: Document, blocks: list, first_section: int) -> list[s
         paras = [b.text for b in blocks if isinstance(b, Paragraph)][:3]
     out = [doc.title or ""]
     for i, p in enumerate(paras):
-        if i + 1 < len(paras) and len(squeeze(p)) <= MAX_AGENCY and len(squeeze(paras[i + 1])) <= 60:
-            out.append(p + paras[i + 1])
+        nxt = paras[i + 1] if i + 1 < len(paras) else None
+        if nxt is not None and len(squeeze(p)) <= MAX_AGENCY and len(squeeze(nxt)) <= 60 \
+                and not (_title_match(nxt) or (None, None))[0]:
+            # a split title (洪泽区人民政府 / 2023年…报告); not a header line (时间:…, a portal's
+            # section name) before a title that names its body itself
+            out.append(p + nxt)
         if i + 1 < len(paras) and squeeze(p).startswith("年") and _BARE_YEAR.fullmatch(squeeze(paras[i + 1])):
             out.append(squeeze(paras[i + 1]) + p)  # a PDF dump printed the title's year (another font) after it
         out.append(p)
