@@ -272,4 +272,7 @@ def read_meta(doc: Document, blocks: list, first_section: int, full_text: str) -
         published = _top_date(doc, blocks, first_section)
         published_from = "top" if published else None
     agency = choose_agency(title_agency, signature, _preamble_name(blocks, first_section), doc.meta)
+    if agency:
+        # names are matched NFKC-folded; an official name writes its brackets full-width: 中国（福建）…
+        agency = agency.replace("(", "（").replace(")", "）")
     return Meta(agency, year, published, published_from)

@@ -113,3 +113,21 @@ def test_radical_code_points_read_as_characters() -> None:
     result = _parse(radicals, "radicals.txt")
     gold = json.loads((seeds / "gold" / "001_70dbf32ff745fb63.json").read_text(encoding="utf-8"))
     assert differences(result, gold) == []
+
+
+@pytest.mark.parametrize(("head", "agency"), [
+    # a special zone's full name keeps its full-width brackets (labels are matched NFKC-folded)
+    ("中国（福建）自由贸易试验区福州片区管理委员会2022年政府信息公开工作年度报告\n", "中国（福建）自由贸易试验区福州片区管理委员会"),
+    # the page's section name and its metadata lines run into the title
+    ("政府信息公开\n福州市晋安区2022年政府信息公开工作年度报告\n时间:2023-01-12 10:01\n", "福州市晋安区人民政府"),
+    ("公文生成日期:2023-01-04\n湖里区人民政府2022年政府信息公开工作年度报告\n", "湖里区人民政府"),
+    # a portal's navigation before the title, with no line break between them
+    ("专栏首页政府信息公开指南政府信息公开年度报告依申请公开政府信息公开意见箱 平潭综合实验区管委会办公室2022年度政府信息公开工作年度报告\n",
+     "平潭综合实验区管委会办公室"),
+    # a PDF dump printed the title's year (another font) on the line after it
+    ("年上海市人民政府办公厅政府信息公开工作年度报告\n2022\n", "上海市人民政府办公厅"),
+])
+def test_agency_from_real_title_shapes(head: str, agency: str) -> None:
+    body = "本报告中所列数据统计期限从2022年1月1日到12月31日止。\n一、总体情况\n2022年，我们认真贯彻落实条例。\n"
+    result = _parse(head + body, "title.txt")
+    assert (result["agency"], result["year"]) == (agency, 2022)
