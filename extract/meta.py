@@ -26,6 +26,8 @@ TITLE_PATTERNS = [
     re.compile(rf"(?P<year>{YEAR})年度?(?P<agency>{_NAME}{{2,40}}?){_REPORT}"),
     # 甘河子镇政府信息公开工作2024年度报告
     re.compile(rf"(?P<agency>{_NAME}{{0,40}}?)(?:政府信息公开|政务公开|信息公开)(?:工作)?(?P<year>{YEAR})年度?(?:报告|年报)"),
+    # 沭阳县人民政府办公室政府信息公开工作年度报告（2023年度）
+    re.compile(rf"(?P<agency>{_NAME}{{2,40}}?){_REPORT}\((?P<year>{YEAR})年?度?\)"),
     # 年上海市人民政府办公厅政府信息公开工作年度报告: a PDF dump lost the year or printed it elsewhere
     re.compile(rf"^年度?(?P<agency>{_NAME}{{2,40}}?){_REPORT}$"),
 ]

@@ -124,6 +124,8 @@ def test_radical_code_points_read_as_characters() -> None:
     # a portal's navigation before the title, with no line break between them
     ("专栏首页政府信息公开指南政府信息公开年度报告依申请公开政府信息公开意见箱 平潭综合实验区管委会办公室2022年度政府信息公开工作年度报告\n",
      "平潭综合实验区管委会办公室"),
+    # the year in brackets after the title
+    ("伊宁市民政局政府信息公开工作年度报告（2022年度）\n", "伊宁市民政局"),
     # a PDF dump printed the title's year (another font) on the line after it
     ("年上海市人民政府办公厅政府信息公开工作年度报告\n2022\n", "上海市人民政府办公厅"),
 ])
