@@ -166,6 +166,8 @@ def _end_date(paras: list[str]) -> tuple[str | None, str | None]:
                     m = m_
         if m is None:
             continue
+        if re.search(r"(?:日期|时间)\s*[:：]\s*$", text[: m.start()]):
+            continue  # a portal's labelled date (发布时间：…) is the top date, not the signature's
         after = _NOTE.sub("", text[m.end():]).strip(" 　）)")
         if after and (len(after) > 16 or re.search(r"[。；;]", after)):
             continue  # a date inside a sentence, not under the signature

@@ -25,7 +25,7 @@ SECTION_HEADING = re.compile(
 )
 SENTENCE_END = "。：:；;！!？?"
 LIST_START = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+、|\d+[.．、])")
-DATE_LINE = re.compile(r"^\s*[\d〇○零一二三四五六七八九十OoΟ]{4}\s*年.{1,6}月.{1,6}日\s*$")
+DATE_LINE = re.compile(r"^\s*[（(]?\s*(?:[\d〇○零一二三四五六七八九十OoΟ]{4}\s*年.{1,6}月.{1,6}日|(?:19|20)\d\d\s*[-./]\s*\d{1,2}\s*[-./]\s*\d{1,2})\s*[)）]?\s*$")
 BR = re.compile(r"<br\s*/?>", re.I)
 TAG = re.compile(r"<[^>]+>")
 MD_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
