@@ -25,7 +25,7 @@ Cell = int | float | None
 CellRef = tuple[str, int]
 LABEL_THRESHOLD = 0.6
 HEADER_WORDS = ("自然人", "申请人情况", "商业企业", "科研机构", "法人或其他组织", "勾稽", "信息内容")
-BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──"}
+BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──", "无"}  # a cell printed 无: none
 # A count of applications above this cannot be one cell: its digits are cells run together.
 MAX_COUNT_DIGITS = 6
 
