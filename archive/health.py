@@ -128,6 +128,20 @@ def _runs(db: sqlite_utils.Database) -> dict[int, int]:
     return out
 
 
+def partial_reasons(records: int, listed: int | None, pages: int, pages_listed: int | None,
+                    failed: list[str]) -> list[str]:
+    """Why a column was reached only in part: fewer records than its lists declare, fewer pages
+    than its pager names, list requests that failed (the crawl summary says it the same way)."""
+    why = []
+    if listed and records < listed:
+        why.append(f"reached {records} of {listed} listed")
+    if pages_listed and pages < pages_listed:
+        why.append(f"reached {pages} of {pages_listed} list pages")
+    if failed:
+        why.append(f"{len(failed)} list request(s) failed ({failed[0]})")
+    return why
+
+
 def _partial(db: sqlite_utils.Database, agency: str | None, until: date) -> dict[tuple[str, int], str]:
     """(agency, crawl key) -> why that crawl reached the body's column(s) only in part: the records
     reached (distinct record keys, over every page and list API answer of the column and every
@@ -164,15 +178,8 @@ def _partial(db: sqlite_utils.Database, agency: str | None, until: date) -> dict
     for (name, _run, root), g in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
         if not g["reached"]:
             continue  # the column itself never answered: unreachable, not partial
-        items = max(len(g["keys"]), g["items"])
-        pages_seen = max(len(g["urls"]), g["pages_seen"])
-        why = []
-        if g["recs"] and items < g["recs"]:
-            why.append(f"reached {items} of {g['recs']} listed")
-        if g["pages"] and pages_seen < g["pages"]:
-            why.append(f"reached {pages_seen} of {g['pages']} list pages")
-        if g["failed"]:
-            why.append(f"{len(g['failed'])} list request(s) failed ({min(g['failed'])})")
+        why = partial_reasons(max(len(g["keys"]), g["items"]), g["recs"], max(len(g["urls"]), g["pages_seen"]),
+                              g["pages"], sorted(g["failed"]))
         if why:
             for key in g["crawls"]:
                 out[(name, key)].append(f"{root}: {'; '.join(why)}")

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
@@ -384,8 +385,6 @@ class CrawlWarc:
 
 def urlsplit_path(url: str) -> tuple[str, str]:
     """(host[:port], path?query) of a URL, for a request record's Host header and request line."""
-    from urllib.parse import urlsplit
-
     u = urlsplit(url)
     return u.netloc, (u.path or "/") + (f"?{u.query}" if u.query else "")
 

@@ -219,23 +219,11 @@ def time_check(data: Path) -> float:
     return time.perf_counter() - t0
 
 
-def time_datasette(data: Path) -> dict[str, float]:
+def time_paths(data: Path, paths: dict) -> dict:
+    """Best of three wall times of each Datasette path (after one warming request), through the real app."""
     from archive.web import make_datasette
 
     ds = make_datasette(data)
-    paths = {
-        "dashboard /-/gongkai": "/-/gongkai",
-        "dashboard, one year": "/-/gongkai?year=2024",
-        "compliance table, status=missing": "/archive/compliance?status=missing",
-        "compliance facet status": "/archive/compliance?_facet=status",
-        "compliance facet region": "/archive/compliance?_facet=region",
-        "compliance facets region+status+kind": "/archive/compliance?_facet=region&_facet=status&_facet=kind",
-        "canned query 逾期公开 (late)": "/archive/late",
-        "search 依申请公开 (trigram FTS)": "/archive/search?q=依申请公开",
-        "search 第12345号 (trigram FTS)": "/archive/search?q=第12345号",
-        "search 结转 (2 chars, bigram index)": "/archive/search?q=结转",
-        "search page 依申请公开": "/-/gongkai/search?q=依申请公开",
-    }
     out = {}
 
     async def go() -> None:
@@ -256,15 +244,37 @@ def time_datasette(data: Path) -> dict[str, float]:
     return out
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """The options both archive benches take: size, where, keep, reuse."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--agencies", type=int, default=100_000)
     ap.add_argument("--data", type=Path, default=None, help="where to build (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the archive afterwards")
     ap.add_argument(
         "--reuse", action="store_true", help="measure an archive built before (with --data DIR --keep)"
     )
-    args = ap.parse_args()
+    return ap
+
+
+def time_datasette(data: Path) -> dict[str, float]:
+    paths = {
+        "dashboard /-/gongkai": "/-/gongkai",
+        "dashboard, one year": "/-/gongkai?year=2024",
+        "compliance table, status=missing": "/archive/compliance?status=missing",
+        "compliance facet status": "/archive/compliance?_facet=status",
+        "compliance facet region": "/archive/compliance?_facet=region",
+        "compliance facets region+status+kind": "/archive/compliance?_facet=region&_facet=status&_facet=kind",
+        "canned query 逾期公开 (late)": "/archive/late",
+        "search 依申请公开 (trigram FTS)": "/archive/search?q=依申请公开",
+        "search 第12345号 (trigram FTS)": "/archive/search?q=第12345号",
+        "search 结转 (2 chars, bigram index)": "/archive/search?q=结转",
+        "search page 依申请公开": "/-/gongkai/search?q=依申请公开",
+    }
+    return time_paths(data, paths)
+
+
+def main() -> None:
+    args = bench_parser(__doc__.splitlines()[0]).parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
     if (data / "archive.db").exists() and not args.reuse:
         raise SystemExit(f"{data}: an archive is already there; give an empty --data (or --reuse)")

@@ -13,8 +13,6 @@ Every report's text holds 结转 and 依申请公开 (the worst case: every repo
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import shutil
 import sqlite3
@@ -37,40 +35,19 @@ FORMS = {
 
 
 def measure(data: Path) -> dict[str, dict[str, float]]:
-    from archive.web import make_datasette
+    from bench.archive_scale import time_paths
 
-    ds = make_datasette(data)
+    paths = {(q, form): path.format(q=quote(q)) for q in QUERIES for form, path in FORMS.items()}
     out: dict[str, dict[str, float]] = {}
-
-    async def go() -> None:
-        await ds.invoke_startup()
-        for q in QUERIES:
-            for form, path in FORMS.items():
-                url = path.format(q=quote(q))
-                await ds.client.get(url)  # warm the page cache once, then the best of 3
-                best = None
-                for _ in range(3):
-                    t0 = time.perf_counter()
-                    r = await ds.client.get(url)
-                    dt = time.perf_counter() - t0
-                    if r.status_code != 200:
-                        raise SystemExit(f"{url}: HTTP {r.status_code}\n{r.text[:2000]}")
-                    best = dt if best is None else min(best, dt)
-                out.setdefault(f"{q} ({len(q)} chars)", {})[form] = round(best, 3)
-
-    asyncio.run(go())
+    for (q, form), best in time_paths(data, paths).items():
+        out.setdefault(f"{q} ({len(q)} chars)", {})[form] = round(best, 3)
     return out
 
 
 def main() -> None:
-    from bench.archive_scale import build
+    from bench.archive_scale import bench_parser, build
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--agencies", type=int, default=100_000)
-    ap.add_argument("--data", type=Path, default=None, help="where to build (default: a temporary directory)")
-    ap.add_argument("--keep", action="store_true", help="keep the archive afterwards")
-    ap.add_argument("--reuse", action="store_true", help="measure an archive built before")
-    args = ap.parse_args()
+    args = bench_parser(__doc__.splitlines()[0]).parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="gongkai-search-bench-"))
     try:
         if args.reuse:

@@ -8,6 +8,7 @@ without it (e.g. `scrapy fetch`) pass through untouched.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +27,8 @@ _CHALLENGE_SCRIPT = re.compile(
     re.S | re.I,
 )
 _VISIBLE_TEXT = re.compile(rb"[\x80-\xff]{6,}|[A-Za-z]{3,}\s+[A-Za-z]{3,}\s+[A-Za-z]{3,}")
+
+logger = logging.getLogger(__name__)
 
 
 class ChallengePage(IgnoreRequest):
@@ -195,9 +198,7 @@ def write_warc(gk: Any, request: Request, response: Response) -> dict[str, Any] 
         )
     except Exception as e:  # noqa: BLE001 - a full disk or a bad header must not lose the blob and the row
         gk.fail("warc")
-        import logging
-
-        logging.getLogger(__name__).error("WARC write failed for %s: %s: %s", response.url, type(e).__name__, e)
+        logger.error("WARC write failed for %s: %s: %s", response.url, type(e).__name__, e)
         return None
 
 

@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from archive.health import partial_reasons
+
 # worst status wins when a report's page and attachments disagree
 _RANK = {"unchanged": 0, "changed": 1, "new": 2}
 
@@ -126,13 +128,7 @@ class CrawlState:
         for column, c in sorted(self.columns.items()):
             if not c["pages"]:
                 continue  # never reached: unreachable, not partial
-            reasons = []
-            if c["records"] and len(c["items"]) < c["records"]:
-                reasons.append(f"reached {len(c['items'])} of {c['records']} listed")
-            if c["pages_declared"] and len(c["pages"]) < c["pages_declared"]:
-                reasons.append(f"reached {len(c['pages'])} of {c['pages_declared']} list pages")
-            if c["failed"]:
-                reasons.append(f"{len(c['failed'])} list request(s) failed: {c['failed'][0]}")
+            reasons = partial_reasons(len(c["items"]), c["records"], len(c["pages"]), c["pages_declared"], c["failed"])
             if reasons:
                 out.append({"column": column, "reached": len(c["items"]), "listed": c["records"],
                             "reason": "; ".join(reasons)})
