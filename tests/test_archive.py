@@ -296,14 +296,14 @@ def test_reruns_change_nothing(archive_dir: Path, checked: dict, tmp_path: Path)
 
 
 def test_schema_migrates_forward(tmp_path: Path) -> None:
-    from archive.schema import MIGRATIONS
+    from archive.schema import SCHEMA_VERSION
 
     with Archive(tmp_path) as arc:
         arc.db.execute("DELETE FROM _migrations WHERE version > 1")  # an archive written by schema 1
         arc.db.conn.commit()
     with Archive(tmp_path) as arc:
         versions = [r[0] for r in arc.db.execute("SELECT version FROM _migrations ORDER BY version")]
-        assert versions == [v for v, _, _ in MIGRATIONS]  # numbered per branch: gaps are fine
+        assert versions == list(range(1, SCHEMA_VERSION + 1))
         sha, state = arc.add_document(b"a", url="http://127.0.0.1:9/a")
         assert state == "new" and arc.add_document(b"b", url="http://127.0.0.1:9/a")[1] == "changed"
         assert arc.validators("http://127.0.0.1:9/a")["sha256"] != sha
