@@ -13,6 +13,7 @@ Charts are inline SVG drawn here: the machine that serves them may have no inter
 from __future__ import annotations
 
 import html
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,12 @@ def _data_dir(datasette: Any) -> Path:
 
 def _blob_path(datasette: Any, sha: str) -> Path:
     return _data_dir(datasette) / "blobs" / sha[:2] / sha[2:4] / sha
+
+
+def warc_ref_href(datasette: Any, ref: str | None) -> str | None:
+    """The link for a verdict's capture reference "<file>:<offset>" (archive/calendar.py), or None."""
+    name, _, off = (ref or "").rpartition(":")
+    return warc_href(datasette, name, int(off)) if off.isdigit() else None
 
 
 def warc_href(datasette: Any, warc_file: str | None, offset: int | None) -> str | None:
@@ -238,8 +245,7 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         )
         problems += [dict(zip(res.columns, r, strict=True)) for r in res.rows]
     for p in problems:  # a `missing` verdict rests on a capture: its WARC record and stored copy
-        name, _, off = (p.get("warc") or "").rpartition(":")
-        p["warc_href"] = warc_href(datasette, name, int(off)) if off.isdigit() else None
+        p["warc_href"] = warc_ref_href(datasette, p.get("warc"))
     problems.sort(key=lambda p: (-p["year"], p["status"] != "missing", -(p["days_late"] or 0)))
     checks = (await db.execute("select [check], sum(n) from check_summary group by 1 order by 2 desc")).rows
     counts = (await db.execute("select (select count(*) from agencies), (select count(*) from crawls)")).rows[
@@ -343,10 +349,7 @@ async def report_page(datasette: Any, request: Any) -> Response:
         )
         if rec:
             url_warc[u[0]] = (warc_href(datasette, rec["warc_file"], rec["warc_offset"]), rec["warc_type"])
-    verdict_warc = None
-    if verdict.get("warc"):
-        name, _, off = verdict["warc"].rpartition(":")
-        verdict_warc = warc_href(datasette, name, int(off)) if off.isdigit() else None
+    verdict_warc = warc_ref_href(datasette, verdict.get("warc"))
     ctx = {
         "rep": rep,
         "doc": doc,
@@ -397,12 +400,7 @@ async def warc_record(datasette: Any, request: Any) -> Response:
         raise NotFound(f"no WARC record {name} at offset {offset}")
     data = read_member(path, offset, known.rows[0][0])
     if request.args.get("view") == "headers":
-        import tempfile
-
-        with tempfile.NamedTemporaryFile(suffix=".warc.gz") as f:
-            f.write(data)
-            f.flush()
-            (_, rec, payload), = list(iter_records(Path(f.name)))
+        (_, rec, payload), = list(iter_records(io.BytesIO(data)))
         text = rec.rec_headers.to_str() + (rec.http_headers.to_str() if rec.http_headers else "")
         text += f"[{len(payload)} bytes of payload]\n"
         return Response.text(text, headers={"X-Content-Type-Options": "nosniff"})
@@ -512,8 +510,7 @@ def render_cell(
         return None
     if column == "warc" and isinstance(value, str) and ":" in value:
         # a verdict's capture ("<file>:<offset>": compliance.warc, the `missing` query)
-        name, _, off = value.rpartition(":")
-        href = warc_href(datasette, name, int(off)) if off.isdigit() else None
+        href = warc_ref_href(datasette, value)
         if href:
             return Markup(f'<a href="{html.escape(href)}" title="{html.escape(value)}">WARC 记录</a>')
     if column == "warc_offset" and table in ("fetches", "column_captures", "warc_payloads") and row is not None:

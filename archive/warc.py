@@ -23,6 +23,7 @@ and writes its own new file. Rows name the final file name (without `.open`).
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import io
@@ -34,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -389,12 +390,12 @@ def urlsplit_path(url: str) -> tuple[str, str]:
     return u.netloc, (u.path or "/") + (f"?{u.query}" if u.query else "")
 
 
-def iter_records(path: Path) -> Iterator[tuple[int, Any, bytes]]:
-    """(offset, record, payload) of every record of a WARC file (warcio's ArchiveIterator; the
-    payload is read first: asking for the offset reads the record to its end)."""
+def iter_records(source: Path | BinaryIO) -> Iterator[tuple[int, Any, bytes]]:
+    """(offset, record, payload) of every record of a WARC file or stream (warcio's ArchiveIterator;
+    the payload is read first: asking for the offset reads the record to its end)."""
     from warcio.archiveiterator import ArchiveIterator
 
-    with open(path, "rb") as f:
+    with open(source, "rb") if isinstance(source, Path) else contextlib.nullcontext(source) as f:
         it = ArchiveIterator(f)
         for rec in it:
             payload = rec.content_stream().read()
