@@ -247,8 +247,9 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 if found:
                     columns, width = found, w
                 header, in_header = [], False
-            if not numbers and not columns and _blank_form_row(texts):
-                label, trailing = _trailing_values(texts)
+            blank_row = None if numbers or columns else _blank_form_row(texts)
+            if blank_row is not None:
+                label, trailing = blank_row
                 out.append(Row(" ".join([*pending, label]).strip(), trailing, True))
                 pending = []
                 continue
@@ -295,10 +296,13 @@ def _blank_row(row: list[Span], columns: list[tuple[int, int]]) -> bool:
     return bool(label) and bool(cells) and all(is_blank(s.text) for s in cells)
 
 
-def _blank_form_row(texts: list[str]) -> bool:
-    """A row of the form (by its label) followed by exactly its seven cells, all blank."""
+def _blank_form_row(texts: list[str]) -> tuple[str, list[str]] | None:
+    """(label, cells) of a row of the form (by its label) followed by exactly its seven cells, all
+    blank; None for any other row."""
     label, values = _trailing_values(texts)
-    return len(values) == 7 and all(is_blank(v) for v in values) and leaf(label) in ROW_LEAVES
+    if len(values) == 7 and all(is_blank(v) for v in values) and leaf(label) in ROW_LEAVES:
+        return label, values
+    return None
 
 
 def stream_request_rows(text: str) -> list[Row]:
