@@ -39,7 +39,6 @@ differences are written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sys
@@ -51,11 +50,11 @@ from typing import Any
 
 from tqdm import tqdm
 
-from archive.agencies import Matcher, agency_rows, due_date
+from archive.agencies import agency_rows, due_date
+from archive.reports import USABLE, organise
 from archive.similarity import numbers_signature, signature_similarity, text_signature
 from archive.store import Archive
 
-USABLE = ("ok", "inconsistent", "incomplete")  # parse statuses that count as a published report
 TEXT_SIMILAR = 0.92  # estimated Jaccard of 8-character shingles above which texts are "near-identical"
 
 
@@ -74,58 +73,21 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def rematch(arc: Archive) -> int:
-    """Re-resolve report agencies against the current registry (it may have been loaded after
-    `extract`); writes only reports whose agency changed."""
-    # nothing to redo when neither the registry nor the reports changed since the last matching
-    reg = {r[0]: (r[1], r[2]) for r in arc.db.execute("SELECT name, region, kind FROM agencies")}
-    last = arc.db.execute(
-        "SELECT (SELECT coalesce(max(id), 0) || '/' || count(*) FROM reports), (SELECT count(*) || '/' || "
-        "total(agency_override) || '/' || count(agency) || '/' || coalesce(max(last_seen), '') FROM documents)"
-    ).fetchone()
-    stamp = hashlib.sha256(json.dumps([sorted(reg.items()), last], ensure_ascii=False).encode()).hexdigest()
-    row = arc.db.execute("SELECT value FROM _state WHERE key = 'rematch'").fetchone()
-    if row and row[0] == stamp:
-        return 0
-    matcher = Matcher(sorted(reg))
-    changed = []
-    rows = arc.db.execute(
-        "SELECT r.id, r.agency, r.agency_parsed, d.agency, d.agency_override, r.region, r.kind "
-        "FROM reports r JOIN documents d ON d.sha256 = r.sha256 WHERE r.current = 1"
-    ).fetchall()
-    for rid, agency, parsed, recorded, override, region, kind in rows:
-        want = recorded if override and recorded else matcher.match(parsed, recorded)
-        w_region, w_kind = reg.get(want, (None, None))
-        if (want, w_region, w_kind) != (agency, region, kind):
-            changed.append((want, w_region, w_kind, rid))
-    with arc.db.conn:
-        arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('rematch', ?)", [stamp])
-        if changed:
-            arc.db.conn.executemany(
-                "UPDATE reports SET agency = ?, region = ?, kind = ? WHERE id = ?", changed
-            )
-            arc.db.conn.executemany(
-                "UPDATE report_text SET agency = ? WHERE report_id = ?", [(c[0], c[3]) for c in changed]
-            )
-            arc.db.conn.executemany(
-                "UPDATE check_results SET agency = ? WHERE report_id = ? AND scope = 'report'",
-                [(c[0], c[3]) for c in changed],
-            )
-    return len(changed)
-
-
 def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
-    """Current, usable reports by (agency, year), with their document's dates."""
+    """The documents of every usable report by (agency, year), the report's own document first:
+    a notice page, a copy at another URL or an earlier version is evidence of when the report was
+    published, while the report's numbers are its own document's (archive/reports.py)."""
     by_key: dict[tuple[str, int], list[dict]] = defaultdict(list)
     cur = arc.db.execute(
-        "SELECT r.id, r.agency, r.year, r.published, r.portal_date, r.sha256, r.url, r.parse_status, r.format,"
-        " d.first_seen, d.last_modified, d.crawl_id,"
+        "SELECT r.id, m.agency, m.year, r.published, r.portal_date, r.sha256, r.url, m.parse_status, r.format,"
+        " r.role, d.first_seen, d.last_modified, d.crawl_id,"
         " (SELECT min(u.list_date) FROM document_urls u WHERE u.sha256 = r.sha256) AS list_date,"
         " (SELECT group_concat(u.url || ' ' || coalesce(json_extract(u.meta, '$.report_url'), ''), ' ')"
         "  FROM document_urls u WHERE u.sha256 = r.sha256) AS seen_urls"
-        " FROM reports r JOIN documents d ON d.sha256 = r.sha256"
-        f" WHERE r.current = 1 AND r.agency IS NOT NULL AND r.year IS NOT NULL"
-        f" AND r.parse_status IN ({','.join('?' * len(USABLE))})",
+        " FROM reports r JOIN reports m ON m.id = r.report_of JOIN documents d ON d.sha256 = r.sha256"
+        " WHERE r.parse_current = 1 AND m.current = 1 AND m.registered = 1 AND m.agency IS NOT NULL"
+        f" AND m.year IS NOT NULL AND m.parse_status IN ({','.join('?' * len(USABLE))})"
+        " ORDER BY r.role != 'report', r.id",
         USABLE,
     )
     cols = [c[0] for c in cur.description]
@@ -260,6 +222,7 @@ def verdict(
             best = cand
     if best is not None:
         pub, _, source, flags, rep = best
+        main = next((r for r in reports if r.get("role") == "report"), rep)
         dates = {k: rep.get(k) for k in ("portal_date", "list_date", "url_date")}
         if len({str(v)[:10] for v in dates.values() if v}) > 1:
             # the evidence disagrees (a URL made on another day than the list shows): keep it all
@@ -272,15 +235,18 @@ def verdict(
             published_source=source,
             days_late=max(late, 0),
             flags=" ".join(flags) or None,
-            report_id=rep["id"],
-            url=rep["url"],
-            sha256=rep["sha256"],
+            report_id=main["id"],
+            url=main["url"],
+            sha256=main["sha256"],
         )
+        if rep is not main:
+            evidence["dated_by"] = {"report_id": rep["id"], "url": rep["url"], "role": rep.get("role")}
         if len(reports) > 1 or flags:
             # the columns name the report used; the evidence lists every candidate
             evidence["reports"] = [
                 {
                     "report_id": r["id"],
+                    "role": r.get("role"),
                     "sha256": r["sha256"],
                     "url": r["url"],
                     "portal_date": r["portal_date"],
@@ -600,7 +566,7 @@ def verdicts_json(verdicts: list[dict]) -> list[dict]:
 
 def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) -> dict:
     as_of = as_of or date.today()
-    rematch(arc)
+    organise(arc)
     fill_signatures(arc, progress)
     agencies = agency_rows(arc)
     reports = _load_reports(arc)
@@ -622,13 +588,8 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
                     partial_crawls=partial.get(a["name"]), health_reason=reasons.get(a["name"]),
                 )
             )
-    # the report each agency-year is judged on (best parse, then the one the verdict used)
-    rank = {"ok": 0, "inconsistent": 1, "incomplete": 2}
-    used = {(v["agency"], v["year"]): v["report_id"] for v in verdicts}
-    chosen = {
-        k: min(reps, key=lambda r: (r["id"] != used.get(k), rank.get(r["parse_status"], 9), r["id"]))
-        for k, reps in reports.items()
-    }
+    # the report of each agency-year: its own document (the first of its documents)
+    chosen = {k: reps[0] for k, reps in reports.items()}
     parents = {a["name"]: a.get("parent") for a in agencies}
     cross = cross_checks(arc, chosen, parents, progress)
     comp = _sync(arc, "compliance", ("agency", "year"), verdicts)
@@ -640,17 +601,16 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
         "WHERE scope = 'cross'",
     )
     write_summaries(arc)
-    # failing checks: the report-level ones of the judged reports, then the cross-report ones
-    chosen_ids = {r["id"] for r in chosen.values()}
-    failed = []
-    for rid, agency, year, check, detail in arc.db.execute(
-        "SELECT report_id, agency, year, [check], detail FROM check_results WHERE ok = 0 AND scope = 'report' "
-        "ORDER BY agency, year, id"
-    ):
-        if rid in chosen_ids:
-            failed.append(
-                {"agency": agency, "year": year, "check": check, "detail": detail, "report_id": rid}
-            )
+    # failing checks, counted as the dashboard counts them: those of every report (one row per
+    # report, registered or not), then the cross-report ones
+    failed = [
+        {"agency": agency, "year": year, "check": check, "detail": detail, "report_id": rid}
+        for rid, agency, year, check, detail in arc.db.execute(
+            "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
+            " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
+            " ORDER BY c.agency, c.year, c.id"
+        )
+    ]
     failed += [
         {
             "agency": c["agency"],

@@ -18,8 +18,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from archive.agencies import Matcher
 from archive.columns import flatten_report
+from archive.reports import organise
 from archive.schema import now
 from archive.similarity import numbers_signature, text_signature
 from archive.store import Archive
@@ -96,8 +96,9 @@ def pending_documents(arc: Archive, version: str) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Matcher) -> str:
-    """Write one parse outcome (report row, numbers, text, report checks) in one transaction."""
+def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
+    """Write one parse outcome (report row, numbers, text, report checks) in one transaction.
+    Whose report it is, and which documents are one report, `reports.organise` decides after."""
     sha = out["sha256"]
     db = arc.db
     doc = db.execute(
@@ -114,12 +115,7 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
     result = out["result"]
     status = parse_status(result, out["error"])
     parsed_agency = (result or {}).get("agency")
-    agency = recorded if override and recorded else matcher.match(parsed_agency, recorded)
-    reg = (
-        db.execute("SELECT region, kind FROM agencies WHERE name = ?", [agency]).fetchone()
-        if agency
-        else None
-    )
+    agency = recorded if override and recorded else parsed_agency or recorded
     failed = [c["check"] for c in (result or {}).get("checks") or [] if c.get("ok") is False]
     requests = (result or {}).get("requests") or {}
     appeals = (result or {}).get("appeals") or {}
@@ -129,8 +125,8 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
         "extractor_version": version,
         "agency": agency,
         "agency_parsed": parsed_agency,
-        "region": reg[0] if reg else None,
-        "kind": reg[1] if reg else None,
+        "region": None,
+        "kind": None,
         "year": (result or {}).get("year"),
         "format": (result or {}).get("format"),
         "published": (result or {}).get("published"),
@@ -149,6 +145,7 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
         "cells": json.dumps((result or {}).get("cells") or {}, ensure_ascii=False) if result else None,
         "extracted": now(),
         "current": 1,
+        "parse_current": 1,
     }
     flat = flatten_report(result) if result is not None else None
     if flat is not None:
@@ -159,7 +156,7 @@ def store_report(arc: Archive, out: dict[str, Any], version: str, matcher: Match
     report["sig_done"] = 1
     with db.conn:
         # an older extractor's report of the same bytes stays (never drop data) but is no longer current
-        db.execute("UPDATE reports SET current = 0 WHERE sha256 = ? AND current = 1", [sha])
+        db.execute("UPDATE reports SET current = 0, parse_current = 0 WHERE sha256 = ? AND parse_current = 1", [sha])
         rid = db["reports"].insert(report, alter=False).last_pk
         if flat is not None:
             req, act, app = flat
@@ -245,7 +242,6 @@ def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: in
     todo = pending_documents(arc, EXTRACTOR_VERSION)
     if limit is not None:
         todo = todo[:limit]
-    matcher = Matcher.from_archive(arc)
     jobs = [(sha, str(arc.blob_path(sha)), src) for sha, src in todo]
     counts = {s: 0 for s in STATUSES}
     errors: list[dict] = []
@@ -253,7 +249,7 @@ def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: in
     workers = workers or min(4, multiprocessing.cpu_count())
 
     def handle(out: dict) -> None:
-        status = store_report(arc, out, EXTRACTOR_VERSION, matcher)
+        status = store_report(arc, out, EXTRACTOR_VERSION)
         counts[status] += 1
         if out["error"]:
             errors.append({"sha256": out["sha256"], "error": out["error"]})
@@ -265,8 +261,10 @@ def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: in
     else:
         _run_pool(jobs, workers, handle)
     bar.close()
+    organised = organise(arc)
     return {
         "extractor_version": EXTRACTOR_VERSION,
+        "reports": organised["reports"],
         "documents": len(jobs),
         "statuses": counts,
         "errors": errors,

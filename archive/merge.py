@@ -29,6 +29,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from archive.reports import organise
 from archive.store import Archive
 
 # tables recomputed from the merged data (gongkai check) or private to one machine
@@ -257,13 +258,14 @@ class Merger:
                 crow["report_id"] = nid
                 _insert(self.db, child, crow)
                 present.add(nid)
-        # one current report per document: where both archives had one, the most recently extracted wins
-        if "current" in cols and touched:
+        # one current parse per document: where both archives had one, the most recently extracted
+        # wins (which documents are one report is decided again by `organise` after the merge)
+        if "parse_current" in cols and touched:
             for sha in touched:
-                cur = self.db.execute("SELECT id FROM reports WHERE sha256 = ? AND current = 1"
+                cur = self.db.execute("SELECT id FROM reports WHERE sha256 = ? AND parse_current = 1"
                                       " ORDER BY extracted DESC, id DESC", [sha]).fetchall()
                 for (rid,) in cur[1:]:
-                    self.db.execute("UPDATE reports SET current = 0 WHERE id = ?", [rid])
+                    self.db.execute("UPDATE reports SET current = 0, parse_current = 0 WHERE id = ?", [rid])
         stats["reports"] = added
         return mapping
 
@@ -308,6 +310,7 @@ def merge_archives(out_dir: str | Path, inputs: list[str | Path], progress: bool
             click.echo(f"merge: {i}: " + ", ".join(f"{v} {k}" for k, v in s.items() if v), err=True)
             for k, v in s.items():
                 totals[k] = totals.get(k, 0) + v
+        organise(out)  # documents from several archives may be one report
     return {"out": str(out_dir), "inputs": [str(i) for i in inputs], "added": totals}
 
 

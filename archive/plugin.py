@@ -54,6 +54,9 @@ CONTENT_TYPES = {
 }
 
 
+ROLE_LABELS = {"report": "年报（含数据）", "notice": "公告页", "copy": "副本", "superseded": "旧版本"}
+
+
 def _data_dir(datasette: Any) -> Path:
     cfg = datasette.plugin_config("gongkai") or {}
     return Path(cfg.get("data_dir", "."))
@@ -350,7 +353,19 @@ async def report_page(datasette: Any, request: Any) -> Response:
         if rec:
             url_warc[u[0]] = (warc_href(datasette, rec["warc_file"], rec["warc_offset"]), rec["warc_type"])
     verdict_warc = warc_ref_href(datasette, verdict.get("warc"))
+    # every document of this report: the notice page, the attachment with the numbers, copies, versions
+    docs = await db.execute(
+        "select r.id, r.role, r.report_version, r.url, r.sha256, r.parse_status, w.warc_file, w.warc_offset"
+        " from reports r left join warc_payloads w on w.sha256 = r.sha256"
+        " where r.parse_current = 1 and r.report_of = ? order by r.role != 'report', r.report_version desc, r.id",
+        [rep.get("report_of") or rid],
+    )
+    documents = [dict(zip(docs.columns, row, strict=True)) for row in docs.rows]
+    for d in documents:
+        d["warc"] = warc_href(datasette, d.pop("warc_file"), d.pop("warc_offset"))
     ctx = {
+        "documents": documents,
+        "role_labels": ROLE_LABELS,
         "rep": rep,
         "doc": doc,
         "verdict": verdict,

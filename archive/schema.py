@@ -14,7 +14,9 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - documents       stored documents by sha256: size, type, first/last seen, portal date, the crawler's agency
 - document_urls   every (URL, sha256) pair seen: the versions of one URL are kept
 - column_captures the report column pages as a crawl read them: the evidence of `missing`
-- reports         one per document and extractor version: agency, year, format, dates, parse status
+- reports         one per document and extractor version: agency, year, format, dates, parse status;
+                  `current` = 1 on the one document that is a body's report on a year (archive/reports.py)
+- unregistered_bodies  bodies whose reports were found but the registry does not hold
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
 - report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
 - warc_payloads   sha256 → the WARC response record holding that payload (archive/warc.py)
@@ -391,6 +393,38 @@ def _v11(db: sqlite_utils.Database) -> None:
         db["compliance"].add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
 
 
+def _v12(db: sqlite_utils.Database) -> None:
+    # one report per body and year (archive/reports.py): `parse_current` marks the newest extractor's
+    # parse of each document; `current` now marks the one document per report (its `role` 'report');
+    # how the body was decided, whether the registry holds it, and the bodies it does not hold
+    cols = db["reports"].columns_dict
+    for name, typ in (("parse_current", int), ("role", str), ("report_version", int), ("report_of", int),
+                      ("attribution", str), ("registered", int)):
+        if name not in cols:
+            db["reports"].add_column(name, typ)
+    db.execute("UPDATE reports SET parse_current = current WHERE parse_current IS NULL")
+    db["reports"].create_index(["parse_current"], if_not_exists=True)
+    db["reports"].create_index(["report_of"], if_not_exists=True)
+    if "aliases" not in db["agencies"].columns_dict:
+        db["agencies"].add_column("aliases", str)  # other names the body's reports print (JSON list)
+    db["unregistered_bodies"].create(
+        {
+            "name": str,
+            "kind": str,
+            "parent": str,
+            "region": str,
+            "portal": str,
+            "columns": str,
+            "years": str,
+            "documents": int,
+            "first_seen": str,
+            "evidence": str,
+        },
+        pk="name",
+        if_not_exists=True,
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -400,10 +434,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "state", _v6),
     (7, "worst-first indexes", _v7),
     (8, "report facet indexes", _v8),
-    # 9 and 11 (13): issue 12 (search, WARC); 10 and 12 (14): issue 13
     (9, "short-query search index", _v9),
     (10, "declared list counts on column captures", _v10),
     (11, "WARC records", _v11),
+    (12, "one report per body and year", _v12),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

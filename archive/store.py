@@ -168,6 +168,7 @@ class Archive:
                     "columns": _json(list(cols)),
                     "deadline": row.get("deadline") or None,
                     "first_year": row.get("first_year"),
+                    "aliases": _json(list(row.get("aliases") or [])) if row.get("aliases") else None,
                     "updated": stamp,
                 }
             )

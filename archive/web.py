@@ -137,8 +137,10 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
         },
         "reports": {
             "title": "年度报告",
-            "description": "每份文档经当前解析器得到的年报：机关、年度、格式、落款日期、门户发布日期、解析状态。",
-            "facets": ["year", "parse_status", "kind", "region", "format"],
+            "description": "每份文档经当前解析器得到的结果：机关、年度、格式、落款日期、门户发布日期、解析状态。"
+            "一个机关一个年度的年报可能由多份文档组成（公告页与附件、另一地址的副本、更正后的新版本），"
+            "其中 current=1 的一行即该年报本身，统计只计这一行；其余行的 role 说明其角色。",
+            "facets": ["year", "parse_status", "kind", "region", "format", "role", "registered"],
             "sort_desc": "year",
             "columns": {
                 "sha256": "存档副本",
@@ -164,7 +166,13 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "appeals_suits": "行政诉讼（件）",
                 "cells": "推算的单元格",
                 "extracted": "解析时间",
-                "current": "当前版本",
+                "current": "年报（1：该机关该年度的年报本身；0：同一年报的其他文档或旧版本）",
+                "parse_current": "最新解析",
+                "role": "文档角色（report 年报 / notice 公告页 / copy 副本 / superseded 旧版本）",
+                "report_version": "版本",
+                "report_of": "所属年报",
+                "attribution": "归属依据",
+                "registered": "登记表内机关",
             },
         },
         "report_requests": {
@@ -217,6 +225,25 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "columns": "年报栏目地址",
                 "deadline": "本地截止日期（月-日）",
                 "first_year": "起始年度",
+            },
+        },
+        "unregistered_bodies": {
+            "title": "栏目中发现的未登记机关",
+            "description": "年报栏目里发布了年报、但登记表中没有的机关。核对后用 "
+            "`gongkai registry suggest > new.yaml` 与 `gongkai registry import new.yaml` 加入登记表，"
+            "下次 `gongkai check` 即给出按时公开判定。",
+            "facets": ["kind", "parent"],
+            "columns": {
+                "name": "机关名称",
+                "kind": "类别（推断）",
+                "parent": "上级机关（推断）",
+                "region": "行政区划代码",
+                "portal": "门户网站",
+                "columns": "发现于栏目",
+                "years": "年报年度",
+                "documents": "文档数",
+                "first_seen": "首次发现",
+                "evidence": "依据（标题、地址）",
             },
         },
         "regions": {

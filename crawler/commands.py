@@ -116,6 +116,42 @@ def registry_list(data_dir: str, as_json: bool) -> None:
         click.echo(f"{a['name']}\t{a['kind']}\t{a['cms']}\t{cols}")
 
 
+@registry.command("suggest")
+@data_option
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv"]), default="yaml", show_default=True)
+def registry_suggest(data_dir: str, fmt: str) -> None:
+    """Bodies whose reports the archive found in report columns but the registry does not hold
+    (栏目中发现的未登记机关), as registry rows: review them, then `gongkai registry import` the file."""
+    import csv
+
+    import yaml
+
+    from archive.store import Archive
+
+    if not (Path(data_dir) / "archive.db").exists():
+        raise click.ClickException(f"{data_dir}: no archive here (archive.db not found)")
+    with Archive(data_dir) as arc:
+        from archive.reports import organise
+
+        organise(arc)  # the registry may have grown since the last extract
+        cms = {n: c for n, c in arc.db.execute("SELECT name, cms FROM agencies")}
+        rows = []
+        for r in arc.db.execute("SELECT name, kind, region, parent, portal, columns FROM unregistered_bodies"
+                                " ORDER BY region, parent, name"):
+            name, kind, region, parent, portal, columns = r
+            rows.append({"name": name, "kind": kind, "region": region, "parent": parent, "portal": portal,
+                         "cms": cms.get(parent or "") or "generic", "columns": json.loads(columns or "[]"),
+                         "deadline": None})
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["name"])
+        w.writeheader()
+        for row in rows:
+            w.writerow({**row, "columns": " ".join(row["columns"])})
+    else:
+        click.echo(yaml.safe_dump({"agencies": rows}, allow_unicode=True, sort_keys=False), nl=False)
+    click.echo(f"registry suggest: {len(rows)} bodies found in report columns but not in the registry", err=True)
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 

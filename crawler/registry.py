@@ -11,12 +11,13 @@ Contract (shared with the archive and the sample portal)::
         cms: xj_shtml                    # spider family: xj_shtml | trs | hanweb | generic
         columns: ["http://www.yining.gov.cn/yining/c118486/"]   # report columns; [] = discover
         deadline: null                   # optional "MM-DD" local rule (towns)
+        aliases: [潘津乡人民政府]          # optional: other names its reports print
     regions:                             # optional per-region local rules
       "654002": {town_deadline: "01-31"}
     sites:                               # optional per-host crawl settings (gongkai extension)
       www.yining.gov.cn: {delay: 2.0, concurrency: 1}
 
-CSV has the same columns with `columns` separated by spaces (no regions/sites).
+CSV has the same columns with `columns` and `aliases` separated by spaces (no regions/sites).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import yaml
 
 KINDS = ("government", "department", "town", "institution")
 FAMILIES = ("xj_shtml", "trs", "hanweb", "generic")
-FIELDS = ("name", "kind", "region", "parent", "portal", "cms", "columns", "deadline")
+FIELDS = ("name", "kind", "region", "parent", "portal", "cms", "columns", "deadline", "aliases")
 _DEADLINE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
 
 
@@ -106,6 +107,9 @@ def normalise_agency(row: dict[str, Any], where: str) -> dict[str, Any]:
     if deadline is not None and not _DEADLINE.match(deadline):
         raise RegistryError(f"{where}: deadline {deadline!r} is not MM-DD")
     region = row.get("region")
+    aliases = row.get("aliases") or []
+    if isinstance(aliases, str):
+        aliases = aliases.split()
     out = {
         "name": name,
         "kind": kind,
@@ -115,6 +119,7 @@ def normalise_agency(row: dict[str, Any], where: str) -> dict[str, Any]:
         "cms": cms,
         "columns": columns,
         "deadline": deadline,
+        "aliases": [str(a).strip() for a in aliases if str(a).strip()],
     }
     return out
 

@@ -18,7 +18,7 @@ _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _REPORT = re.compile(r"年度报告|年度工作报告|年报")
 # Look-alikes: other annual documents that contain 年度报告/年报 but are not the disclosure report.
 _LOOKALIKE = re.compile(
-    r"法治政府|法治建设|依法行政|政府工作报告|决算|预算|统计公报|国民经济|审计|企业年报|年报公示|"
+    r"法治政府|法治建设|依法行政|政府工作报告|决算|预算|统计公报|国民经济|审计(?![局厅署])|企业年报|年报公示|"
     r"社会责任|环境状况|环境质量|工作要点|工作计划|工作总结|述职|通知|公告|征集|培训|考核|"
     r"慈善|工会|人大|政协|党委|党建|社会组织年报|年检|统计年报|报表|提案|建议"
 )
@@ -68,3 +68,13 @@ def is_disclosure_section(text: str) -> bool:
     """Link text worth following from a portal home page while looking for the report column."""
     t = normalise(text)
     return bool(re.search(r"政府信息公开|信息公开|政务公开|公开目录|法定主动公开", t)) and len(t) <= 20
+
+
+_BEFORE_YEAR = re.compile(r"^(?:关于)?(.*?)(?:关于)?(?:(?:19|20)\d\d)")
+
+
+def title_body(title: str) -> str:
+    """The words before a report title's year: the body it names, if it names one first
+    (霍城县教育局2025年… → 霍城县教育局; 2025年… → '')."""
+    m = _BEFORE_YEAR.match(normalise(title))
+    return m.group(1) if m else ""

@@ -87,6 +87,13 @@ def _title_match(text: str) -> tuple[str | None, int | None] | None:
     return None
 
 
+def title_names(title: str | None) -> str | None:
+    """The body a report title (a list entry's, a page's) names, as printed, or None
+    (2025年政府信息公开工作年度报告 names none)."""
+    found = _title_match(title or "") if title else None
+    return found[0] if found else None
+
+
 def _is_name(text: str) -> bool:
     """A body's name ends like one: 人民政府, 局, 办公室, 镇, 街道 …"""
     return bool(INSTITUTION.search(text) or PLACE.search(text))

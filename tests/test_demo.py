@@ -56,3 +56,48 @@ def test_demo_no_serve_twice(tmp_path: Path) -> None:
     assert s1["warc"]["records"]["response"] >= len(payloads)
     assert s2["warc"]["records"].get("response", 0) == 0
     assert s2["warc"]["records"]["revisit"] == s2["requests"]
+    _one_report_per_body_year(db, truth, runner, tmp_path)
+
+
+def _one_report_per_body_year(db: sqlite3.Connection, truth: dict, runner: CliRunner, data: Path) -> None:
+    """Every report under the body it belongs to, once: notice pages and their attachments are one
+    report, bodies outside the registry keep their own name, and every count agrees."""
+    want = {(r["agency"], r["year"]) for r in truth["reports"]}
+    got = [(a, y) for a, y in db.execute("SELECT agency, year FROM reports WHERE current = 1")]
+    assert len(got) == len(set(got)) and set(got) == want
+    unregistered = {u["name"] for u in truth["unregistered"]}
+    assert {r[0] for r in db.execute("SELECT name FROM unregistered_bodies")} == unregistered
+    assert {r[0] for r in db.execute("SELECT DISTINCT agency FROM reports WHERE current = 1 AND registered = 0")} \
+        == unregistered
+    # a notice page and the attachment it links are two documents of one report
+    roles = Counter(r[0] for r in db.execute("SELECT role FROM reports WHERE parse_current = 1"))
+    assert roles["report"] == len(want) and roles["notice"] > 0
+    # completeness fails only where the report itself is incomplete
+    incomplete = {(r["agency"], r["year"]) for r in truth["reports"]
+                  if "completeness" in r["checks_fail"] and r["values"]["format"] != "legacy"}
+    failed = {(a, y) for a, y in db.execute(
+        "SELECT r.agency, r.year FROM check_results c JOIN reports r ON r.id = c.report_id"
+        " WHERE c.[check] = 'completeness' AND c.ok = 0 AND r.current = 1")}
+    assert failed == incomplete
+    # the CSV export has one row per body-year; `check` and the dashboard count failed checks alike
+    out = runner.invoke(main, ["export", "--data", str(data), "-o", str(data / "r.csv")])
+    assert out.exit_code == 0, out.output
+    import csv
+
+    rows = list(csv.DictReader((data / "r.csv").open(encoding="utf-8-sig")))
+    keys = [(r["agency"], r["year"]) for r in rows]
+    assert len(keys) == len(set(keys)) == len(want)
+    check = runner.invoke(main, ["check", "--data", str(data), "--json", "--as-of", truth["today"]])
+    assert check.exit_code == 0, check.output
+    failed_checks = json.loads(check.stdout)["summary"]["failed_checks"]
+    assert failed_checks == db.execute("SELECT sum(n) FROM check_summary").fetchone()[0]
+    # the registry grows from the shared columns: suggest → import → verdicts for those bodies
+    sug = runner.invoke(main, ["registry", "suggest", "--data", str(data)])
+    assert sug.exit_code == 0, sug.output
+    (data / "new.yaml").write_text(sug.stdout, "utf-8")
+    assert runner.invoke(main, ["registry", "import", str(data / "new.yaml"), "--data", str(data)]).exit_code == 0
+    again = runner.invoke(main, ["check", "--data", str(data), "--json", "--as-of", truth["today"]])
+    assert again.exit_code == 0, again.output
+    judged = {a for (a,) in db.execute("SELECT DISTINCT agency FROM compliance")}
+    assert unregistered <= judged
+    assert not db.execute("SELECT count(*) FROM unregistered_bodies").fetchone()[0]

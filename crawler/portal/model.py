@@ -47,6 +47,9 @@ SITES: dict[str, dict[str, str]] = {
     "xianju": {"cms": "hanweb", "title": "仙居县人民政府", "home": "/xianju/"},
     "altay": {"cms": "generic", "title": "阿勒泰市人民政府", "home": "/altay/"},
     "tacheng": {"cms": "xj_shtml", "title": "塔城市人民政府", "home": "/tacheng/"},
+    # A 集约化 county whose yearly columns (政府信息公开 / 政府信息公开年报 / 2025年) list every unit's
+    # report: the county, its office, bureaus and towns, some of them absent from the registry.
+    "huocheng": {"cms": "xj_shtml", "title": "霍城县人民政府", "home": "/huocheng/"},
 }
 SCRIPT_SITES = ("kfq", "xianju", "altay", "tacheng")
 # The report column of each script-list site (shared by every body of the site).
@@ -62,10 +65,26 @@ LEGACY: dict[tuple[str, int], date] = {(KFQ_UNIT, 2017): date(2018, 3, 20), (KFQ
 # The list shows 2026-03-10, the article URL says t20260313_… (the day the document was made).
 URL_DATE_DIFFERS = (KFQ_UNIT, 2025, date(2026, 3, 10), date(2026, 3, 13))
 
-REGIONS: dict[str, dict[str, str]] = {
+REGIONS: dict[str, dict] = {
     # 伊宁市's open-government office asks its towns for their reports by the end of January.
     "654002": {"town_deadline": "01-31"},
+    # 霍城县's shared year columns start with the 2023 reports
+    "654023": {"first_year": 2023},
 }
+HUOCHENG_YEAR_COLS = {2023: "c116870", 2024: "c116871", 2025: "C116872"}
+# A Hanweb 政府信息公开平台 column that lists a neighbouring county's reports (none of its bodies is in
+# the registry), registered under 武陟县人民政府 on a second host name of the portal (localhost, where
+# the rest is 127.0.0.1); one of its records lives on the other host, as real platforms list a record
+# on zwgk.<city>.gov.cn beside www.<city>.gov.cn.
+PLATFORM_COLUMN = "/wuzhi/col/col1500/index.html"
+PLATFORM_OWNER = "武陟县人民政府"
+PLATFORM_SIBLING = ("温县住房和城乡建设局", 2025)
+
+
+def platform_base(base_url: str) -> str:
+    """The platform column's host: the portal's other name."""
+    return base_url.replace("127.0.0.1", "localhost", 1)
+HUOCHENG = "霍城县人民政府"
 
 # 伊宁市's 政府信息公开年报 column and its per-year sub-columns (c118486 = 2020 is the real id).
 YINING_ROOT_COL = "c118480"
@@ -112,6 +131,13 @@ class Agency:
     login: bool = False  # its column sits behind a login: no crawl can reach it
     size: int = 1  # how busy it is (scales the request counts)
     scale: bool = False  # generated for benchmarks
+    registered: bool = True  # False: publishes on the portal, but the bundled registry does not hold it
+    title_name: str | None = None  # how its report titles name it, when not by its full name
+    first_year: int = 2019
+
+    @property
+    def years(self) -> list[int]:
+        return [y for y in YEARS if y >= self.first_year]
 
     @property
     def cms(self) -> str:
@@ -143,6 +169,8 @@ class Agency:
             return [f"/wusu/zfxxgk/zfxxgknb/{self.slug}/"]
         if self.site in SCRIPT_COLUMNS:
             return [SCRIPT_COLUMNS[self.site]]
+        if self.site == "huocheng":  # every unit's reports in the county's year columns
+            return [f"/huocheng/{c}/" for c in HUOCHENG_YEAR_COLS.values()]
         return [f"/wuzhi/col/col{self.slug}/index.html"]
 
 
@@ -189,6 +217,36 @@ def _agencies() -> list[Agency]:
         Agency("塔城市人民政府", "government", "654201", "塔城地区行政公署", "tacheng", "c120101", "塔城市", size=8),
         Agency("塔城市喀拉哈巴克乡人民政府", "town", "654201", "塔城市人民政府", "tacheng", "c120102", "喀拉哈巴克乡"),
     ]
+    h = HUOCHENG
+    out += [
+        # (name, kind, title name, registered): titles as the real county's are written: the
+        # county by its place name, bureaus by abbreviations and without the county prefix, a
+        # 乡 the registry still lists that has become a 镇
+        Agency(h, "government", "654023", "伊犁哈萨克自治州人民政府", "huocheng", "", "霍城县", size=10,
+               title_name="霍城县"),
+        Agency("霍城县人民政府办公室", "department", "654023", h, "huocheng", "", "县政府办", title_name="霍城县政府办"),
+        Agency("霍城县教育局", "department", "654023", h, "huocheng", "", "教育局"),
+        Agency("霍城县文化体育广播电视和旅游局", "department", "654023", h, "huocheng", "", "文旅局",
+               title_name="霍城县文旅局"),
+        Agency("霍城县发展和改革委员会", "department", "654023", h, "huocheng", "", "发改委", title_name="发改委"),
+        Agency("霍城县三宫乡人民政府", "town", "654023", h, "huocheng", "", "三宫镇", title_name="三宫镇"),
+        Agency("霍城县水利局", "department", "654023", h, "huocheng", "", "水利局", registered=False, title_name="水利局"),
+        Agency("霍城县审计局", "department", "654023", h, "huocheng", "", "审计局", registered=False),
+        Agency("霍城县惠远镇人民政府", "town", "654023", h, "huocheng", "", "惠远镇", registered=False,
+               title_name="惠远镇"),
+    ]
+    out += [
+        Agency("温县人民政府", "government", "410825", "焦作市人民政府", "wuzhi", "1500", "温县", size=6,
+               registered=False),
+        Agency("温县教育局", "department", "410825", "温县人民政府", "wuzhi", "1500", "教育局", registered=False),
+        Agency("温县住房和城乡建设局", "department", "410825", "温县人民政府", "wuzhi", "1500", "住建局",
+               registered=False, title_name="温县住建局"),
+    ]
+    for a in out:
+        if a.site == "huocheng":
+            a.first_year = 2023
+        elif a.slug == "1500":
+            a.first_year = 2024
     return out
 
 
@@ -417,7 +475,7 @@ class Report:
     def title(self) -> str:
         if self.seed and self.agency.site == "wusu":
             return f"{self.agency.short}政府信息公开工作{self.year}年度报告"
-        return f"{self.agency.name}{self.year}年政府信息公开工作年度报告"
+        return f"{self.agency.title_name or self.agency.name}{self.year}年政府信息公开工作年度报告"
 
     @property
     def key(self) -> str:
@@ -442,6 +500,8 @@ class Report:
             return f"/altay/zfxxgk/zfxxgknb/{d:%Y%m}/{self.key[:24]}.html"
         if a.site == "tacheng":
             return f"{SCRIPT_COLUMNS['tacheng']}{d:%Y%m}/{self.key}.shtml"
+        if a.site == "huocheng":
+            return f"/huocheng/{HUOCHENG_YEAR_COLS[self.year]}/{d:%Y%m}/{self.key}.shtml"
         return f"/wuzhi/art/{d.year}/{d.month}/{d.day}/art_{a.slug}_{_hint(self.key) % 9000000 + 1000000}.html"
 
     @cached_property
@@ -454,7 +514,7 @@ class Report:
         if ext is None:
             return None
         a, d, k2 = self.agency, self.portal_date, _h(self.key, "file")
-        if a.site in ("yining", "bench", "tacheng"):
+        if a.site in ("yining", "bench", "tacheng", "huocheng"):
             return f"{self.article_path[:-6]}/files/{k2}.{ext}"
         if a.site == "kfq":
             return f"{self.article_path.rsplit('/', 1)[0]}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
@@ -526,6 +586,11 @@ FORM_OVERRIDES: dict[tuple[str, int], tuple[str, str]] = {
     ("伊宁市英也尔镇人民政府", 2021): ("doc", "href"),
     ("伊宁市达达木图镇人民政府", 2023): ("scan", "href"),
     ("伊宁市住房和城乡建设局", 2024): ("docx", "href"),
+    # notice pages whose attachment holds the report (one report, two documents)
+    ("霍城县教育局", 2025): ("pdf", "href"),
+    ("霍城县水利局", 2024): ("html+pdf", "href"),
+    (HUOCHENG, 2024): ("html+pdf", "href"),
+    ("霍城县三宫乡人民政府", 2025): ("docx", "href"),
 }
 STATIC_FILES = {"doc": "report.doc", "wps": "report.wps", "scan": "scan.pdf"}
 
@@ -562,6 +627,12 @@ PLAN: dict[tuple[str, int], date | None] = {
     ("乌苏市甘河子镇人民政府", 2025): date(2026, 2, 3),
     ("武陟县大封镇人民政府", 2025): None,
     (URL_DATE_DIFFERS[0], URL_DATE_DIFFERS[1]): URL_DATE_DIFFERS[2],
+    ("温县人民政府", 2024): date(2025, 3, 20),
+    ("温县人民政府", 2025): date(2026, 3, 18),
+    ("温县教育局", 2024): None,
+    ("温县教育局", 2025): date(2026, 1, 22),
+    ("温县住房和城乡建设局", 2024): None,
+    (PLATFORM_SIBLING[0], PLATFORM_SIBLING[1]): date(2026, 1, 26),
     ("奎屯经济技术开发区经济发展局", 2019): None,  # the zone column then lists 20
 }
 
@@ -635,7 +706,7 @@ class World:
         for a in self.agencies:
             if a.login:
                 continue  # its reports sit behind the login; nothing to find
-            for year in YEARS:
+            for year in a.years:
                 key = (a.name, year)
                 rng = random.Random(f"plan|{a.name}|{year}")
                 due = a.due(year)
@@ -765,7 +836,9 @@ class World:
         found = {(r.agency.name, r.year): r for r in self.reports}
         out = []
         for a in self.agencies:
-            for year in YEARS:
+            if not a.registered:
+                continue  # no verdicts until the registry holds it
+            for year in a.years:
                 due = a.due(year)
                 r = found.get((a.name, year))
                 row: dict = {"agency": a.name, "year": year, "as_of": self.today.isoformat(), "due": due.isoformat(), "published": None}
@@ -794,8 +867,18 @@ class World:
                 "parent": a.parent,
                 "portal": base_url + SITES[a.site]["home"],
                 "cms": a.cms,
-                "columns": [base_url + p for p in a.column_paths],
+                "columns": [base_url + p for p in a.column_paths]
+                + ([platform_base(base_url) + PLATFORM_COLUMN] if a.name == PLATFORM_OWNER else []),
                 "deadline": a.deadline,
             }
             for a in self.agencies
+            if a.registered
         ]
+
+    def unregistered(self, base_url: str) -> list[dict]:
+        """Bodies whose reports the portal lists but the registry does not hold."""
+        return [{"name": a.name, "kind": a.kind, "parent": a.parent, "region": a.region,
+                 "years": sorted({r.year for r in self.reports if r.agency is a}),
+                 "columns": sorted({(platform_base(base_url) if p == PLATFORM_COLUMN else base_url) + p
+                                    for p in a.column_paths})}
+                for a in self.agencies if not a.registered]

@@ -29,6 +29,10 @@ from urllib.parse import parse_qs, quote, urlsplit
 from . import pages as P
 from .model import (
     DEFAULT_TODAY,
+    HUOCHENG,
+    HUOCHENG_YEAR_COLS,
+    PLATFORM_COLUMN,
+    PLATFORM_SIBLING,
     REGIONS,
     SCRIPT_COLUMNS,
     SITE_EPOCH,
@@ -45,6 +49,7 @@ from .model import (
     failing_checks,
     load_seed,
     parse_day,
+    platform_base,
 )
 from .render import blocks_docx, blocks_html, blocks_pdf, cn_date, legacy_blocks, report_blocks, seed_blocks
 
@@ -133,6 +138,7 @@ class Portal:
         # every list API (trsapi, dataproxy.jsp POST, getFileListByCodeId, the script-only pages of
         # the 集约化 column) answers 500: the crawl can only see the columns' static parts
         self.fail_api = fail_api
+        self.base_url = "http://127.0.0.1"  # set by make_server once the port is known
         self.routes: dict[str, Callable[[], Response]] = {}
         # Rendered pages, least recently used first; bounded so --scale 2000 stays small in memory
         # (a page dropped from the cache renders to the same bytes next time).
@@ -158,6 +164,8 @@ class Portal:
             cols = list(rep.agency.column_paths)
             if rep.agency.kind == "government" and rep.agency.site == "yining":
                 cols = [f"/yining/{YINING_YEAR_COLS[rep.year]}/"]
+            elif rep.agency.site == "huocheng":  # the year's shared column
+                cols = [f"/huocheng/{HUOCHENG_YEAR_COLS[rep.year]}/"]
             for col in cols:
                 self.column_items.setdefault(col, []).append((rep.title, rep.list_path(), rep.portal_date))
             for col in rep.extra_columns:
@@ -182,6 +190,7 @@ class Portal:
         self._build_wusu()
         self._build_wuzhi()
         self._build_script_sites()
+        self._build_huocheng()
 
     def _add_report(self, rep: Report) -> None:
         self.routes[rep.article_path] = lambda: self._article(rep)
@@ -280,6 +289,22 @@ class Portal:
                 P.page(name, hdr + P.xj_breadcrumb(trail) + P.xj_list_items(chunk) + pager), mod
             ))
 
+    def _build_huocheng(self) -> None:
+        """政府信息公开 / 政府信息公开年报 / 2025年: one column a year for every unit of the county."""
+        home = "/huocheng/"
+        hdr = P.xj_header(SITES["huocheng"]["title"], home)
+        root = home + "c116860/"
+        crumbs = [("首页", home), ("政府信息公开", home + "zfxxgk/"), ("政府信息公开年报", root)]
+        years = [(f"{y}年", f"{home}{c}/") for y, c in HUOCHENG_YEAR_COLS.items()]
+        self.routes[home] = lambda: html_response(P.page(SITES["huocheng"]["title"], hdr + P.links(
+            [("政府信息公开", home + "zfxxgk/")])), SITE_EPOCH)
+        self.routes[home + "zfxxgk/"] = lambda: html_response(P.page("政府信息公开", hdr + P.xj_breadcrumb(crumbs[:2])
+                                                                     + P.links([("政府信息公开年报", root)])), SITE_EPOCH)
+        self.routes[root] = lambda: html_response(P.page("政府信息公开年报", hdr + P.xj_breadcrumb(crumbs)
+                                                         + P.links(years)), SITE_EPOCH)
+        for name, col in years:
+            self._xj_column("huocheng", col, name, crumbs, js=False)
+
     def _build_bench(self) -> None:
         units = [a for a in self.world.agencies if a.site == "bench"]
         if not units:
@@ -328,6 +353,8 @@ class Portal:
                    + P.links([(a.name, a.column_paths[0]) for a in units])), SITE_EPOCH
         )
         self.hanweb: dict[str, list[str]] = {}
+        units = [a for a in units if a.registered]
+        self._build_platform(hdr)
         for a in units:
             col = a.column_paths[0]
             items = self._items(col)
@@ -342,6 +369,22 @@ class Portal:
                        + "</script></div>" + P.hanweb_column_script(a.slug, total)), mod))
             self.hanweb_mod = getattr(self, "hanweb_mod", {})
             self.hanweb_mod[a.slug] = mod
+
+    def _build_platform(self, hdr: str) -> None:
+        """A 政府信息公开平台 column listing another county's reports, one of them on the other host."""
+        items = self._items(PLATFORM_COLUMN)
+        sibling = {r.article_path for r in self.world.reports if (r.agency.name, r.year) == PLATFORM_SIBLING}
+        mod = self._modified(items)
+
+        def page() -> Response:
+            # the record on the other host is linked absolutely, as platforms link zwgk.<city>.gov.cn
+            recs = [P.hanweb_record(t, (self.base_url + u) if u in sibling else u, d) for t, u, d in items]
+            return html_response(P.page("政府信息公开平台", hdr + '<div class="crumb">政府信息公开平台 -- 县区年报</div>'
+                                        + '<div id="1500"><script type="text/xml">'
+                                        + P.hanweb_datastore(recs, len(recs), 1, max(len(recs), 1), "1500")
+                                        + "</script></div>"), mod)
+
+        self.routes[PLATFORM_COLUMN] = page
 
     def _script_home(self, site: str, crumb: str) -> None:
         home, title = SITES[site]["home"], SITES[site]["title"]
@@ -462,6 +505,9 @@ class Portal:
     def _meta(self, rep: Report, site: str) -> str:
         a, d = rep.agency, rep.portal_date
         index = f"{a.slug or 'zfb'}/{d.year}-{int(rep.key[:4], 16) % 90000 + 10:05d}"
+        if site == "huocheng":  # the portal names the county as publisher of every unit's report
+            return P.xj_meta([("发布机构", HUOCHENG), ("索引号", index), ("公开目录", f"{rep.year}年"),
+                              ("日期", d.isoformat())])
         if site in ("yining", "bench"):
             return P.xj_meta([("发布机构", a.name), ("索引号", index), ("公开目录", str(rep.year)), ("文号", ""),
                               ("日期", d.isoformat()), ("主题", "政府信息公开年报"), ("有效性", "有效")])
@@ -655,6 +701,8 @@ class Portal:
         - today, base_url, options {scale, faults};
         - agencies: registry rows (name, kind, region, parent, portal, cms, columns, deadline), URLs
           absolute; regions: the per-region local rules ({"654002": {"town_deadline": "01-31"}});
+        - unregistered: bodies whose reports the portal lists but the registry leaves out (name, kind,
+          parent, region, years, columns): what `gongkai registry suggest` must find;
         - reports: one per (agency, year) on the portal: title; urls (every URL that serves the
           report: article, second copy, attachment); article_url; attachment_url; document_url (the
           one document holding the numbers; for form "html+pdf" the page has the prose and the
@@ -678,6 +726,9 @@ class Portal:
         w = self.world
         reports = []
         for rep in w.reports:
+            base = base_url
+            if PLATFORM_COLUMN in rep.agency.column_paths and (rep.agency.name, rep.year) != PLATFORM_SIBLING:
+                base_url = platform_base(base)  # listed with relative links on the platform's host
             v = rep.version(self.today)
             values = v.values
             if rep.static and rep.form in self.manifest.get("files", {}):
@@ -706,6 +757,7 @@ class Portal:
                 "values": values,
                 "checks_fail": failing_checks(values, v.narrative_total),
             })
+            base_url = base
         edited = []
         for rep in w.reports:
             if len(rep.versions) > 1:
@@ -726,6 +778,7 @@ class Portal:
             "base_url": base_url,
             "options": {"scale": w.scale, "faults": self.faults, "fail_api": self.fail_api},
             "agencies": w.registry_rows(base_url),
+            "unregistered": w.unregistered(base_url),
             "regions": REGIONS,
             "reports": reports,
             "lookalikes": [{"url": base_url + lk.path, "title": lk.title, "kind": lk.kind, "column": base_url + lk.column} for lk in w.lookalikes],
@@ -920,7 +973,9 @@ class PortalHandle:
 def make_server(portal: Portal, port: int = 0, verbose: bool = False) -> PortalServer:
     handler = type("PortalHandler", (Handler,), {"portal": portal, "verbose": verbose})
     # Loopback only: the sample portal is never reachable from another machine.
-    return PortalServer(("127.0.0.1", port), handler)
+    server = PortalServer(("127.0.0.1", port), handler)
+    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    return server
 
 
 def start_portal(

@@ -23,13 +23,14 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from archive.bodies import BodyIndex
 from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
-from crawler.middlewares import failure_kind
+from crawler.middlewares import failure_kind, is_official
 from crawler.pipelines import headers_dict
 from crawler.registry import Registry, load_registry
-from crawler.titles import is_disclosure_section, is_report_column, normalise, report_year, year_column
+from crawler.titles import is_disclosure_section, is_report_column, report_year, title_body, year_column
 
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _DOC_EXT = re.compile(r"\.(?:{})(?:$|[?#])".format("|".join(DOC_EXTENSIONS)), re.I)
@@ -76,19 +77,6 @@ def viewer_target(url: str) -> str | None:
         if key in q and q[key]:
             return unquote(q[key][0])
     return None
-
-
-def short_names(name: str) -> list[str]:
-    """Ways a list title may name an agency: full name, without the city prefix, without 人民政府."""
-    out = {name}
-    base = re.sub(r"(人民政府|办事处)$", "", name)
-    out.add(base)
-    for prefix in re.findall(r"^(.+?[市县区州])", name):
-        rest = name[len(prefix):]
-        if len(rest) >= 2:
-            out.add(rest)
-            out.add(re.sub(r"(人民政府|办事处)$", "", rest))
-    return sorted((n for n in out if len(n) >= 2), key=len, reverse=True)
 
 
 _LOGIN_URL = re.compile(r"login|logon|signin|passport|/sso/|/cas/|/uc/|denglu|returnurl=", re.I)
@@ -141,8 +129,9 @@ class ReportSpider(scrapy.Spider):
 
         s = crawler.settings
         full = load_registry(self.registry_path)
-        # titles are attributed against every body of the registry, even when crawling a selection
-        self.known_names = [a["name"] for a in full.agencies]
+        # a shared column lists other bodies' reports too: the registry's names tell which to skip
+        # when crawling a selection (the archive decides whose each report is, from all the evidence)
+        self.bodies = BodyIndex(full.agencies)
         reg: Registry = full.select(self.agency_names)
         if self.only_family:
             reg = Registry([a for a in reg.agencies if a["cms"] == self.only_family], reg.regions,
@@ -276,7 +265,9 @@ class ReportSpider(scrapy.Spider):
         undated: set[str] = set()  # article-shaped links, the records of a list that prints no dates
         article_re = re.compile(conf["article"], re.I)
         for url, text, date in self.list_entries(response):
-            if self.same_site(url, response.url):
+            if self.same_site(url, response.url) or (report_year(text) and self.official(url)):
+                # a record on a sibling official host (zwgk.<city>.gov.cn, a registry host) is one
+                # of the list's records too: it is fetched and counted like the others
                 if date:
                     records.add(url)  # a dated row of the list: one of the records the page declares
                 elif article_re.search(urlsplit(url).path) or report_year(text) or is_document_url(url):
@@ -353,18 +344,21 @@ class ReportSpider(scrapy.Spider):
 
     def report_request(self, url: str, title: str, date: str | None, year: int, response: Response,
                        names: list[str]) -> Request | None:
-        # a column may list other bodies' reports too (a year column holds every unit's): the title
-        # decides, among all registry bodies; the column's own body is the fallback
-        agency = self.attribute(title, self.known_names) or (names[0] if len(names) == 1 else None)
-        if agency and agency not in self.selected:
-            return None  # another body's report, listed here too; not in this crawl's selection
+        # a column may list other bodies' reports too (a year column holds every unit's): a title
+        # that names another registry body outside this crawl's selection is skipped; anything else
+        # is fetched with its evidence (title, column, owners) and the archive decides whose it is
+        named = self.bodies.lookup(title_body(title), self.bodies.context_places(names))
+        if named is not None and named.registered and named.name not in self.selected:
+            return None
+        agency = named.name if named is not None and named.name else (names[0] if len(names) == 1 else None)
         target = viewer_target(url) if "viewer" in url.lower() else None
         url = urljoin(url, target) if target else url
         direct = bool(target) or is_document_url(url)
         return Request(
             url, callback=self.parse_document if direct else self.parse_article, errback=self.failed,
             priority=10,
-            meta={"agency": agency, "agencies": names, "list_title": clean(title), "list_date": date,
+            meta={"agency": names[0] if len(names) == 1 else None, "agencies": names,
+                  "column": response.meta.get("column"), "list_title": clean(title), "list_date": date,
                   "year": year, "list_url": response.url, "revalidate": True,
                   "kind": "direct" if direct else "page", "report_url": url,
                   # one report however many URLs list it (an alias in another column, a redirect)
@@ -375,37 +369,6 @@ class ReportSpider(scrapy.Spider):
     @property
     def selected(self) -> set[str]:
         return {a["name"] for a in self.registry.agencies}
-
-    def attribute(self, title: str, names: list[str]) -> str | None:
-        """Which of `names` a report title (or 发布机构) names: the longest match wins.
-        For the whole registry (thousands of bodies) a dict of every short name is looked up with
-        each substring of the title, instead of testing every name against the title."""
-        if names is getattr(self, "known_names", None) and len(names) > 50:
-            return self._attribute_indexed(title)
-        t = normalise(title)
-        best: tuple[int, str] | None = None
-        for n in names:
-            for s in short_names(n):
-                if normalise(s) in t and (best is None or len(s) > best[0]):
-                    best = (len(s), n)
-        return best[1] if best else None
-
-    def _attribute_indexed(self, title: str) -> str | None:
-        index = getattr(self, "_name_index", None)
-        if index is None:
-            index = {}
-            for n in self.known_names:
-                for sn in short_names(n):
-                    index.setdefault(normalise(sn), set()).add(n)
-            self._name_index = index
-            self._name_max = max((len(k) for k in index), default=0)
-        t = normalise(title)
-        for length in range(min(len(t), self._name_max), 1, -1):
-            for i in range(0, len(t) - length + 1):
-                hit = index.get(t[i:i + length])
-                if hit:
-                    return sorted(hit, key=len)[-1] if len(hit) > 1 else next(iter(hit))
-        return None
 
     def list_entries(self, response: TextResponse) -> Iterator[tuple[str, str, str | None]]:
         """(url, title, date) of every link on a list page, the date taken from the link's row.
@@ -533,7 +496,7 @@ class ReportSpider(scrapy.Spider):
             yield Request(url, callback=self.parse_document, errback=self.failed, priority=20,
                           headers={"Referer": response.url},
                           meta={"agency": meta.get("agency"), "agencies": meta.get("agencies"),
-                                "list_title": meta.get("list_title"), "list_date": meta.get("list_date"),
+                                "column": meta.get("column"), "list_title": meta.get("list_title"), "list_date": meta.get("list_date"),
                                 "year": meta.get("year"), "revalidate": True, "kind": "attachment",
                                 "report_url": report_url, "portal_date": portal_date,
                                 "report_key": meta.get("report_key"),
@@ -548,8 +511,11 @@ class ReportSpider(scrapy.Spider):
                       info: dict[str, Any]) -> DocumentItem:
         meta = response.meta
         original = (meta.get("redirect_urls") or [response.request.url if response.request else response.url])[0]
-        agency = meta.get("agency") or self.attribute(info.get("发布机构", ""), meta.get("agencies") or [])
-        info = {**info, "list_url": meta.get("list_url"), "article_url": meta.get("article_url")}
+        # the evidence of whose report this is: the column and its owners, beside the page's own
+        # 发布机构 and title (info) and the list entry's title; the archive decides
+        agency = meta.get("agency")
+        info = {**info, "list_url": meta.get("list_url"), "article_url": meta.get("article_url"),
+                "column": meta.get("column"), "owners": meta.get("agencies")}
         return DocumentItem(
             url=original, final_url=response.url, body=response.body, kind=kind,
             report_url=meta.get("report_url") or original, report_key=meta.get("report_key") or "",
@@ -641,6 +607,9 @@ class ReportSpider(scrapy.Spider):
         return [u for u in dict.fromkeys(found) if u != response.url]
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def official(self, url: str) -> bool:
+        return is_official(urlsplit(url).hostname or "", self.official_hosts or set())
 
     def same_site(self, url: str, base: str) -> bool:
         return (urlsplit(url).hostname or "") == (urlsplit(base).hostname or "")
