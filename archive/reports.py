@@ -21,6 +21,7 @@ re-attributes an archive without a re-crawl.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import defaultdict
@@ -113,7 +114,9 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
         return
     context = index.context_places(d.owners)
     named: list[tuple[str, Match]] = []
-    for source, names in zip(SOURCES, ([d.parsed], [title_names(t) for t in d.titles],
+    # a parse that fell back on the page's 发布机构 (its title named no body) says no more than that
+    parsed = None if d.parsed and canonical(d.parsed) in {canonical(p) for p in d.publishers} else d.parsed
+    for source, names in zip(SOURCES, ([parsed], [title_names(t) for t in d.titles],
                                        [title_names(t) for t in d.page_titles], d.publishers), strict=True):
         for n in names:
             m = index.lookup(n, context) if n else None
@@ -203,7 +206,16 @@ def organise(arc: Archive) -> dict[str, int]:
     """Attribute, group and give roles to every current document parse; list unregistered bodies.
     Writes only what changed. Returns counts (reports, documents, unregistered, changed)."""
     agencies = [dict(zip(("name", "kind", "region", "parent", "portal", "aliases"), r, strict=True))
-                for r in arc.db.execute("SELECT name, kind, region, parent, portal, aliases FROM agencies")]
+                for r in arc.db.execute("SELECT name, kind, region, parent, portal, aliases FROM agencies ORDER BY name")]
+    # nothing to redo when neither the registry nor the documents and their parses changed
+    stamp = hashlib.sha256(json.dumps([agencies, list(arc.db.execute(
+        "SELECT (SELECT coalesce(max(id), 0) || '/' || count(*) FROM reports WHERE parse_current = 1),"
+        " (SELECT coalesce(max(id), 0) || '/' || coalesce(max(last_seen), '') FROM document_urls),"
+        " (SELECT count(*) FROM documents)").fetchone())], ensure_ascii=False).encode()).hexdigest()
+    done = arc.db.execute("SELECT value FROM _state WHERE key = 'organise'").fetchone()
+    if done and done[0] == stamp:
+        return {"reports": arc.db.execute("SELECT count(*) FROM reports WHERE current = 1").fetchone()[0],
+                "documents": None, "unregistered": arc.db["unregistered_bodies"].count, "changed": 0}
     for a in agencies:
         a["aliases"] = json.loads(a["aliases"] or "[]")
     index = BodyIndex(agencies)
@@ -245,6 +257,7 @@ def organise(arc: Archive) -> dict[str, int]:
             arc.db.conn.executemany(
                 "UPDATE check_results SET agency = ?, year = ? WHERE report_id = ? AND scope = 'report'",
                 [(c[0], c[1], c[-1]) for c in changed])
+        arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('organise', ?)", [stamp])
         old = [tuple(r) for r in arc.db.execute("SELECT * FROM unregistered_bodies ORDER BY name")]
         new = sorted(tuple(r.values()) for r in unregistered)
         if old != new:

@@ -177,6 +177,7 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
             " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             reps,
         )
+        db.execute("UPDATE reports SET parse_current = current")  # each document's newest parse
         db.conn.executemany(
             "INSERT INTO report_requests (report_id, new_received_total, carried_over_in_total,"
             " carried_over_out_total, total_processed_total, granted_total) VALUES (?,?,?,?,?,?)",

@@ -139,6 +139,10 @@ def registry_suggest(data_dir: str, fmt: str) -> None:
         for r in arc.db.execute("SELECT name, kind, region, parent, portal, columns FROM unregistered_bodies"
                                 " ORDER BY region, parent, name"):
             name, kind, region, parent, portal, columns = r
+            if not portal and not json.loads(columns or "[]"):
+                click.echo(f"registry suggest: {name}: no portal or column known (an ingested file?), left out",
+                           err=True)
+                continue
             rows.append({"name": name, "kind": kind, "region": region, "parent": parent, "portal": portal,
                          "cms": cms.get(parent or "") or "generic", "columns": json.loads(columns or "[]"),
                          "deadline": None})

@@ -167,13 +167,16 @@ def registry_from_archive(data: str | Path) -> str | None:
         for r in arc.db["agencies"].rows:
             r = dict(r)
             r["columns"] = json.loads(r.get("columns") or "[]")
+            r["aliases"] = json.loads(r.get("aliases") or "[]")
             rows.append({k: r.get(k) for k in ("name", "kind", "region", "parent", "portal", "cms",
-                                                 "columns", "deadline")})
+                                                 "columns", "deadline", "aliases")})
         regions = {}
         if "regions" in arc.db.table_names():
             for g in arc.db["regions"].rows:
-                if g.get("town_deadline"):
-                    regions[g["code"]] = {"town_deadline": g["town_deadline"]}
+                rule = {**json.loads(g.get("rules") or "{}"),
+                        **{k: g[k] for k in ("town_deadline", "first_year") if g.get(k)}}
+                if rule:
+                    regions[g["code"]] = rule
     path = Path(data) / "registry.yaml"
     tmp = path.with_suffix(".tmp")
     tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")

@@ -153,16 +153,22 @@ def test_crawl_site_end_to_end(site: Site, tmp_path: Path) -> None:
             b + "202401/d.shtml", b + "files/d.docx"}
     assert set(docs) == want  # no look-alike, nothing off-site, no WAF page, no 404
     assert docs[site.base + "/old/c.shtml"][3] == b + "202501/c.shtml"  # final URL after the redirect
-    assert docs[b + "202501/a.shtml"][1:3] == ("测试市人民政府", "2025-01-20")
-    assert docs[b + "202401/d.shtml"][1] == "测试市公安局"
-    assert docs[b + "files/d.docx"][1] == "测试市公安局"
+    assert docs[b + "202501/a.shtml"][2] == "2025-01-20"
+    # the crawler records the evidence of whose report each is; the archive decides (extract)
+    db = sqlite3.connect(data / "archive.db")
+    meta = {u: json.loads(m) for u, m in db.execute("SELECT url, meta FROM document_urls")}
+    assert meta[b + "202401/d.shtml"]["owners"] == ["测试市人民政府", "测试市公安局"]
+    assert meta[b + "files/d.docx"]["column"] == meta[b + "202401/d.shtml"]["column"]
+    assert CliRunner().invoke(main, ["extract", "--data", str(data), "--workers", "1"]).exit_code == 0
+    bodies = {u: a for u, a in db.execute("SELECT url, agency FROM reports WHERE parse_current = 1")}
+    assert bodies[b + "202501/a.shtml"] == "测试市人民政府"
+    assert bodies[b + "202401/d.shtml"] == bodies[b + "files/d.docx"] == "测试市公安局"
     assert site.full.get("/gov/c100/202501/b.shtml") is None  # look-alike never fetched
     assert s1["reason"] == "finished"
     assert s1["reports_new"] == 3 and s1["documents_new"] == 6
     assert s1["agencies"] == 2 and s1["agencies_unreachable"] == 1 and s1["unreachable"] == ["测试市审计局"]
     assert s1["failures"].get("waf") == 2 and s1["failures"].get("http_404") == 2
     assert s1["failures"].get("offsite") == 1
-    db = sqlite3.connect(data / "archive.db")
     caps = db.execute("SELECT agency, status, reports_seen, reached FROM column_captures").fetchall()
     assert ("测试市人民政府", 200, 3, 1) in caps and ("测试市审计局", 404, 0, 0) in caps
     assert db.execute("SELECT count(*) FROM fetches").fetchone()[0] >= s1["requests"] > 10
