@@ -224,8 +224,8 @@ def organise(arc: Archive) -> dict[str, int]:
         if d.year is None:
             d.year = d.list_year  # the year the list entry's title gives
         _attribute(d, index)
-    _share_publications(docs)
     _spell_out(arc, docs)
+    _share_publications(docs)
     groups: dict[tuple, list[Doc]] = defaultdict(list)
     for d in docs:
         if d.body and d.year:
@@ -307,12 +307,15 @@ def _spell_out(arc: Archive, docs: list[Doc]) -> None:
     seen: dict[str, list[Doc]] = defaultdict(list)
     for d in docs:
         if d.body and not d.registered:
-            seen[d.body].append(d)
-    for name, ds in seen.items():
+            seen[canonical(d.body)].append(d)  # 温县住建局 and 温县住房和城乡建设局 are one body
+    for key, ds in seen.items():
+        name = max((d.body for d in ds), key=lambda n: (len(n), n))
+        for d in ds:
+            d.body = name
         ids = [d.id for d in ds[:3]]
         texts = [t or "" for (t,) in arc.db.execute(
             f"SELECT text FROM report_text WHERE report_id IN ({','.join('?' * len(ids))})", ids)]
-        full = next((f for f in spelled_out(canonical(name)) if any(f in t for t in texts)), None)
+        full = next((f for f in spelled_out(key) if any(f in t for t in texts)), None)
         if full:
             for d in ds:
                 d.body = full

@@ -382,7 +382,7 @@ class Portal:
             return html_response(P.page("政府信息公开平台", hdr + '<div class="crumb">政府信息公开平台 -- 县区年报</div>'
                                         + '<div id="1500"><script type="text/xml">'
                                         + P.hanweb_datastore(recs, len(recs), 1, max(len(recs), 1), "1500")
-                                        + "</script></div>"), mod)
+                                        + "</script></div>" + P.hanweb_column_script("1500", 1)), mod)
 
         self.routes[PLATFORM_COLUMN] = page
 
