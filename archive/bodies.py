@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Punctuation and spaces that vary between a title and the registry (brackets are kept apart from
 # the name: 中国（福建）自由贸易试验区 and 中国(福建)… are one name).
@@ -65,6 +66,7 @@ GENERIC = frozenset({
 })
 
 
+@lru_cache(maxsize=1 << 16)
 def canonical(name: str | None) -> str:
     """One spelling of a body's name: NFKC, no punctuation, 政府 for 人民政府, abbreviations of
     units, 镇 for 乡 and 街道 for 街道办事处, a town without 政府 after it."""
@@ -79,12 +81,12 @@ def canonical(name: str | None) -> str:
     return s
 
 
-def split_place(key: str, places: Iterable[str] = ()) -> tuple[str, str]:
+def split_place(key: str, places: set[str] | frozenset[str] = frozenset()) -> tuple[str, str]:
     """(place prefix, rest) of a canonical name: a known place first, else a place-shaped prefix.
     The rest of a place's own government is 政府; a name that is only a place has rest ''."""
-    for p in sorted(places, key=len, reverse=True):
-        if p and key.startswith(p) and len(key) > len(p):
-            return p, key[len(p):]
+    for n in range(len(key) - 1, 1, -1):  # the longest known place the name starts with
+        if key[:n] in places:
+            return key[:n], key[n:]
     prefix = ""
     rest = key
     while True:
@@ -98,7 +100,10 @@ def split_place(key: str, places: Iterable[str] = ()) -> tuple[str, str]:
 
 
 def is_generic(key: str) -> bool:
-    return len(key) < 2 or key in GENERIC or key in {canonical(g) for g in GENERIC}
+    return len(key) < 2 or key in GENERIC or key in _GENERIC_KEYS
+
+
+_GENERIC_KEYS = frozenset(canonical(g) for g in GENERIC)
 
 
 @dataclass
@@ -119,6 +124,7 @@ class BodyIndex:
         self.alias_keys: set[str] = set()
         self.place_of: dict[str, str] = {}
         self.parent_of: dict[str, str | None] = {}
+        self._context: dict[tuple[str, ...], list[str]] = {}
         places: set[str] = set()
         rows = list(agencies)
         for a in rows:
@@ -139,6 +145,13 @@ class BodyIndex:
 
     def context_places(self, owners: Iterable[str]) -> list[str]:
         """The places a short name on these bodies' column leaves out: theirs, then their parents'."""
+        key = tuple(owners)
+        hit = self._context.get(key)
+        if hit is None:
+            hit = self._context[key] = self._places_of(key)
+        return hit
+
+    def _places_of(self, owners: tuple[str, ...]) -> list[str]:
         out: list[str] = []
         for o in owners:
             for n in (o, self.parent_of.get(o)):

@@ -45,7 +45,7 @@ import sys
 from collections import defaultdict
 from datetime import date
 from functools import lru_cache
-from itertools import combinations
+from itertools import combinations, groupby
 from typing import Any
 
 from tqdm import tqdm
@@ -73,7 +73,7 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
+def _load_reports(arc: Archive, names: list[str]) -> dict[tuple[str, int], list[dict]]:
     """The documents of every usable report by (agency, year), the report's own document first:
     a notice page, a copy at another URL or an earlier version is evidence of when the report was
     published, while the report's numbers are its own document's (archive/reports.py)."""
@@ -87,8 +87,8 @@ def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
         " FROM reports r JOIN reports m ON m.id = r.report_of JOIN documents d ON d.sha256 = r.sha256"
         " WHERE r.parse_current = 1 AND m.current = 1 AND m.registered = 1 AND m.agency IS NOT NULL"
         f" AND m.year IS NOT NULL AND m.parse_status IN ({','.join('?' * len(USABLE))})"
-        " ORDER BY r.role != 'report', r.id",
-        USABLE,
+        f" AND m.agency IN ({','.join('?' * len(names))}) ORDER BY r.role != 'report', r.id",
+        [*USABLE, *names],
     )
     cols = [c[0] for c in cur.description]
     for row in cur:
@@ -115,11 +115,12 @@ def url_date(urls: str) -> str | None:
     return None
 
 
-def _load_captures(arc: Archive) -> dict[str, list[dict]]:
+def _load_captures(arc: Archive, names: list[str]) -> dict[str, list[dict]]:
     caps: dict[str, list[dict]] = defaultdict(list)
     cur = arc.db.execute(
         "SELECT id, crawl_id, agency, column_url, time, status, sha256, reached, error, reports_seen,"
-        " warc_file, warc_offset FROM column_captures ORDER BY agency, time, id"
+        f" warc_file, warc_offset FROM column_captures WHERE agency IN ({','.join('?' * len(names))})"
+        " ORDER BY agency, time, id", names
     )
     cols = [c[0] for c in cur.description]
     for row in cur:
@@ -355,20 +356,23 @@ def fill_signatures(arc: Archive, progress: bool = True) -> int:
 
 
 def _cross_rows(arc: Archive, ids: set[int]) -> dict[int, dict]:
-    """What the cross-report checks need of each report, in one pass over the archive."""
+    """What the cross-report checks need of each report."""
     cols = [c.split(".")[1] for c in _CROSS_COLUMNS]
-    cur = arc.db.execute(
-        f"SELECT r.id, r.numbers_sig, r.numbers_nonzero, r.text_sig, {', '.join(_CROSS_COLUMNS)} FROM reports r "
-        "LEFT JOIN report_requests q ON q.report_id = r.id LEFT JOIN report_active a ON a.report_id = r.id "
-        "WHERE r.current = 1"
-    )
+    wanted = sorted(ids)
+    rows = []
+    for i in range(0, len(wanted), 5000):
+        part = wanted[i : i + 5000]
+        rows += arc.db.execute(
+            f"SELECT r.id, r.numbers_sig, r.numbers_nonzero, r.text_sig, {', '.join(_CROSS_COLUMNS)} FROM reports r "
+            "LEFT JOIN report_requests q ON q.report_id = r.id LEFT JOIN report_active a ON a.report_id = r.id "
+            f"WHERE r.id IN ({','.join('?' * len(part))})", part
+        ).fetchall()
     out = {}
-    for row in cur:
-        if row[0] in ids:
-            d = dict(zip(cols, row[4:], strict=True))
-            d["numbers"] = row[1] if (row[2] or 0) >= NUMBERS_MIN_NONZERO else None
-            d["text"] = json.loads(row[3]) if row[3] else None
-            out[row[0]] = d
+    for row in rows:
+        d = dict(zip(cols, row[4:], strict=True))
+        d["numbers"] = row[1] if (row[2] or 0) >= NUMBERS_MIN_NONZERO else None
+        d["text"] = json.loads(row[3]) if row[3] else None
+        out[row[0]] = d
     return out
 
 
@@ -564,13 +568,28 @@ def verdicts_json(verdicts: list[dict]) -> list[dict]:
     return out
 
 
-def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) -> dict:
+CHUNK = 2000  # bodies judged at a time (whole families: a parent's bodies are compared with each other)
+
+
+def _chunks(agencies: list[dict]) -> list[list[dict]]:
+    """The registry in chunks of about CHUNK bodies, never splitting the bodies of one parent."""
+    out: list[list[dict]] = [[]]
+    ordered = sorted(agencies, key=lambda a: (a.get("parent") or "", a["name"]))
+    for _parent, family in groupby(ordered, key=lambda a: a.get("parent") or ""):
+        family = list(family)
+        if len(out[-1]) + len(family) > CHUNK and out[-1]:
+            out.append([])
+        out[-1].extend(family)
+    return [c for c in out if c]
+
+
+def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, keep: bool = True) -> dict:
+    """The verdicts and cross-report checks, body by body in chunks (memory stays flat at any
+    registry size). `keep`: also return every verdict and failed check (the CLI's --json)."""
     as_of = as_of or date.today()
     organise(arc)
     fill_signatures(arc, progress)
     agencies = agency_rows(arc)
-    reports = _load_reports(arc)
-    caps = _load_captures(arc)
     from archive.health import crawl_health, write_health
 
     healths = crawl_health(arc, as_of)
@@ -578,61 +597,76 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     health = {h.agency: h.status for h in healths}
     partial = {h.agency: set(h.partial_crawls) - set(h.complete_crawls) for h in healths}
     reasons = {h.agency: h.reason for h in healths}
-    verdicts = []
-    for a in tqdm(agencies, desc="calendar", unit="agency", file=sys.stderr, disable=not progress):
-        a_caps = caps.get(a["name"], [])
-        for y, due in years_to_judge(a, as_of):
-            verdicts.append(
-                verdict(
-                    a, y, due, as_of, reports.get((a["name"], y), []), a_caps, health=health.get(a["name"]),
-                    partial_crawls=partial.get(a["name"]), health_reason=reasons.get(a["name"]),
-                )
-            )
-    # the report of each agency-year: its own document (the first of its documents)
-    chosen = {k: reps[0] for k, reps in reports.items()}
+    del healths
     parents = {a["name"]: a.get("parent") for a in agencies}
-    cross = cross_checks(arc, chosen, parents, progress)
-    comp = _sync(arc, "compliance", ("agency", "year"), verdicts)
-    chk = _sync(
-        arc,
-        "check_results",
-        ("report_id", "check", "detail"),
-        [{**c, "scope": "cross"} for c in cross],
-        "WHERE scope = 'cross'",
-    )
+    counts: dict[str, int] = defaultdict(int)
+    comp = {"deleted": 0, "written": 0}
+    chk = {"deleted": 0, "written": 0}
+    kept: list[dict] = []
+    cross_kept: list[dict] = []
+    bar = tqdm(total=len(agencies), desc="calendar", unit="agency", file=sys.stderr, disable=not progress)
+    for chunk in _chunks(agencies):
+        names = [a["name"] for a in chunk]
+        reports = _load_reports(arc, names)
+        caps = _load_captures(arc, names)
+        verdicts = []
+        for a in chunk:
+            a_caps = caps.get(a["name"], [])
+            for y, due in years_to_judge(a, as_of):
+                verdicts.append(
+                    verdict(
+                        a, y, due, as_of, reports.get((a["name"], y), []), a_caps, health=health.get(a["name"]),
+                        partial_crawls=partial.get(a["name"]), health_reason=reasons.get(a["name"]),
+                    )
+                )
+        # the report of each agency-year: its own document (the first of its documents)
+        chosen = {k: reps[0] for k, reps in reports.items()}
+        cross = cross_checks(arc, chosen, parents, progress=False)
+        within = f"agency IN ({','.join('?' * len(names))})"
+        for k, v in _sync(arc, "compliance", ("agency", "year"), verdicts, "WHERE " + within, names).items():
+            comp[k] += v
+        for k, v in _sync(arc, "check_results", ("report_id", "check", "detail"),
+                          [{**c, "scope": "cross"} for c in cross], f"WHERE scope = 'cross' AND {within}",
+                          names).items():
+            chk[k] += v
+        for v in verdicts:
+            counts[v["status"]] += 1
+        if keep:
+            kept += verdicts
+            cross_kept += cross
+        bar.update(len(chunk))
+    bar.close()
+    with arc.db.conn:  # bodies no longer in the registry: no verdicts, no cross-report checks
+        gone = arc.db.execute("DELETE FROM compliance WHERE agency NOT IN (SELECT name FROM agencies)").rowcount
+        comp["deleted"] += gone
+        chk["deleted"] += arc.db.execute(
+            "DELETE FROM check_results WHERE scope = 'cross' AND agency NOT IN (SELECT name FROM agencies)").rowcount
     write_summaries(arc)
     # failing checks, counted as the dashboard counts them: those of every report (one row per
     # report, registered or not), then the cross-report ones
-    failed = [
-        {"agency": agency, "year": year, "check": check, "detail": detail, "report_id": rid}
-        for rid, agency, year, check, detail in arc.db.execute(
-            "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
-            " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
-            " ORDER BY c.agency, c.year, c.id"
-        )
-    ]
-    failed += [
-        {
-            "agency": c["agency"],
-            "year": c["year"],
-            "check": c["check"],
-            "detail": c["detail"],
-            "report_id": c["report_id"],
-        }
-        for c in cross
-    ]
-    counts: dict[str, int] = defaultdict(int)
-    for v in verdicts:
-        counts[v["status"]] += 1
+    n_failed = arc.db.execute(
+        "SELECT count(*) FROM check_results c JOIN reports r ON r.id = c.report_id WHERE c.ok = 0"
+        " AND r.current = 1").fetchone()[0]
+    failed: list[dict] = []
+    if keep:
+        failed = [
+            {"agency": agency, "year": year, "check": check, "detail": detail, "report_id": rid}
+            for rid, agency, year, check, detail in arc.db.execute(
+                "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
+                " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
+                " ORDER BY c.agency, c.year, c.id"
+            )
+        ]
+        failed += [{k: c[k] for k in ("agency", "year", "check", "detail", "report_id")} for c in cross_kept]
     return {
         "as_of": as_of.isoformat(),
-        "verdicts": verdicts,  # rows of the compliance table (verdicts_json() for the CLI's shape)
+        "verdicts": kept,  # rows of the compliance table (verdicts_json() for the CLI's shape)
         "failed_checks": failed,
         "summary": {
             "agencies": len(agencies),
-            "verdicts": len(verdicts),
+            "verdicts": sum(counts.values()),
             "statuses": dict(counts),
-            "failed_checks": len(failed),
+            "failed_checks": n_failed,
             "compliance_rows": comp,
             "cross_check_rows": chk,
         },

@@ -118,7 +118,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool)
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
     with Archive(data_dir) as arc:
         _ensure_registry(arc, registry)
-        s = run_check(arc, day)
+        s = run_check(arc, day, keep=as_json)
     if as_json:
         click.echo(
             json.dumps(

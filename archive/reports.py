@@ -25,7 +25,9 @@ import hashlib
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from archive.bodies import BodyIndex, Match, canonical, similar, spelled_out
@@ -66,45 +68,49 @@ class Doc:
     specific: bool = False  # named by the document's own evidence, not only by its column
 
 
-def _load(arc: Archive) -> list[Doc]:
-    docs: dict[str, Doc] = {}
-    cur = arc.db.execute(
+BATCH = 5000  # documents attributed, and reports written, at a time: memory stays flat at any size
+
+
+def _evidence(arc: Archive) -> Iterator[Doc]:
+    """Every current document parse with the evidence its URLs recorded, one at a time (the parses
+    and the URL rows are both read in sha256 order and joined as they stream)."""
+    urls = arc.db.conn.execute(
+        "SELECT sha256, url, list_title, meta, agency FROM document_urls ORDER BY sha256, id")
+    pending = next(urls, None)
+    for rid, sha, parsed, year, status, sig, sections, first, recorded, override, list_title, nums in arc.db.conn.execute(
         "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.parse_status, r.numbers_sig, r.sections,"
         " d.first_seen, d.agency, d.agency_override, d.list_title,"
         " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL)"
-        " FROM reports r JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1 ORDER BY r.id"
-    )
-    for rid, sha, parsed, year, status, sig, sections, first, recorded, override, list_title, nums in cur:
+        " FROM reports r JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1 ORDER BY r.sha256"
+    ):
         d = Doc(rid, sha, parsed, year, status or "error", sig, bool(nums), json.loads(sections or "[]"),
                 first or "", recorded, bool(override))
         if list_title:
             d.titles.append(list_title)
-        docs[sha] = d
-    for sha, url, list_title, meta, agency in arc.db.execute(
-            "SELECT sha256, url, list_title, meta, agency FROM document_urls ORDER BY id"):
-        d = docs.get(sha)
-        if d is None:
-            continue
-        m = json.loads(meta or "{}")
-        d.urls.append(url)
-        if list_title and list_title not in d.titles:
-            d.titles.append(list_title)
-        if m.get("title"):
-            d.page_titles.append(m["title"])
-        if m.get("发布机构"):
-            d.publishers.append(m["发布机构"])
-        for o in m.get("owners") or ([agency] if agency else []):
-            if o not in d.owners:
-                d.owners.append(o)
-        if m.get("column") and m["column"] not in d.columns:
-            d.columns.append(m["column"])
-        d.publications.append(m.get("report_url") or url)
-        if d.list_year is None and isinstance(m.get("year"), int):
-            d.list_year = m["year"]
-    for d in docs.values():
+        while pending is not None and pending[0] < sha:
+            pending = next(urls, None)
+        while pending is not None and pending[0] == sha:
+            _, url, title, meta, agency = pending
+            m = json.loads(meta or "{}")
+            d.urls.append(url)
+            if title and title not in d.titles:
+                d.titles.append(title)
+            if m.get("title"):
+                d.page_titles.append(m["title"])
+            if m.get("发布机构"):
+                d.publishers.append(m["发布机构"])
+            for o in m.get("owners") or ([agency] if agency else []):
+                if o not in d.owners:
+                    d.owners.append(o)
+            if m.get("column") and m["column"] not in d.columns:
+                d.columns.append(m["column"])
+            d.publications.append(m.get("report_url") or url)
+            if d.list_year is None and isinstance(m.get("year"), int):
+                d.list_year = m["year"]
+            pending = next(urls, None)
         if not d.owners and d.recorded:
             d.owners.append(d.recorded)
-    return list(docs.values())
+        yield d
 
 
 def _attribute(d: Doc, index: BodyIndex) -> None:
@@ -147,25 +153,20 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
         d.how = "no name; the column belongs to " + " / ".join(d.owners)
 
 
-def _share_publications(docs: list[Doc]) -> None:
+def _share_publications(db: Any) -> None:
     """A notice page and its attachments are one publication: a document that names no body (or no
     year) takes the one its publication's documents agree on."""
-    groups: dict[str, list[Doc]] = defaultdict(list)
-    for d in docs:
-        for p in dict.fromkeys(d.publications):
-            groups[p].append(d)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        named = {(d.body, d.registered) for d in members if d.specific and d.body}
-        years = {d.year for d in members if d.year}
-        for d in members:
-            if not d.specific and len(named) == 1:
-                d.body, d.registered = next(iter(named))
-                d.how = "its publication's other document names it"
-                d.specific = True
-            if d.year is None and len(years) == 1:
-                d.year = next(iter(years))
+    db.execute("DROP TABLE IF EXISTS temp.org_share")
+    db.execute("CREATE TEMP TABLE org_share AS SELECT pub, min(body) AS body, min(registered) AS registered"
+               " FROM org WHERE specific = 1 AND body IS NOT NULL GROUP BY pub"
+               " HAVING count(DISTINCT body) = 1 AND count(DISTINCT registered) = 1")
+    db.execute("CREATE INDEX temp.org_share_pub ON org_share (pub)")
+    db.execute("UPDATE org SET body = s.body, registered = s.registered, specific = 1,"
+               " how = 'its publication''s other document names it' FROM org_share s"
+               " WHERE org.pub = s.pub AND org.specific = 0")
+    db.execute("UPDATE org SET year = y.year FROM (SELECT pub, min(year) AS year FROM org WHERE year IS NOT NULL"
+               " GROUP BY pub HAVING count(DISTINCT year) = 1) y WHERE org.pub = y.pub AND org.year IS NULL")
+    db.execute("DROP TABLE temp.org_share")
 
 
 def _rank(d: Doc) -> tuple:
@@ -219,106 +220,133 @@ def organise(arc: Archive) -> dict[str, int]:
     for a in agencies:
         a["aliases"] = json.loads(a["aliases"] or "[]")
     index = BodyIndex(agencies)
-    docs = _load(arc)
-    for d in docs:
+    db = arc.db.conn
+    db.execute("DROP TABLE IF EXISTS temp.org")
+    db.execute("CREATE TEMP TABLE org (id INTEGER PRIMARY KEY, sha TEXT, body TEXT, registered INT, how TEXT,"
+               " specific INT, year INT, pub TEXT, numbers TEXT, has_numbers INT, status TEXT, sections TEXT,"
+               " first_seen TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT)")
+    # 1. each document's body from its own evidence
+    batch: list[tuple] = []
+    for d in _evidence(arc):
         if d.year is None:
             d.year = d.list_year  # the year the list entry's title gives
         _attribute(d, index)
-    _spell_out(arc, docs)
-    _share_publications(docs)
-    groups: dict[tuple, list[Doc]] = defaultdict(list)
-    for d in docs:
-        if d.body and d.year:
-            groups[("body", d.body, d.year)].append(d)
-        else:
-            groups[("doc", d.sha256)].append(d)  # a report of its own until something names it
+        owner = next((o for o in d.owners if o in index.parent_of), None)
+        batch.append((d.id, d.sha256, d.body, int(d.registered), d.how or None, int(d.specific), d.year,
+                      d.publications[0] if d.publications else d.sha256, d.numbers, int(d.has_numbers), d.status,
+                      json.dumps(d.sections), d.first_seen, owner, json.dumps(d.columns, ensure_ascii=False),
+                      json.dumps(d.titles[:2], ensure_ascii=False), d.urls[0] if d.urls else None))
+        if len(batch) >= BATCH:
+            db.executemany(f"INSERT INTO org VALUES ({','.join('?' * 17)})", batch)
+            batch = []
+    db.executemany(f"INSERT INTO org VALUES ({','.join('?' * 17)})", batch)
+    db.execute("CREATE INDEX temp.org_pub ON org (pub)")
+    # 2. one name per body outside the registry; 3. a publication's documents share what they say
+    _spell_out(arc)
+    _share_publications(db)
+    # 4. the documents of each body and year: one report, its roles and versions
     by_name = {a["name"]: a for a in agencies}
-    want: dict[int, tuple] = {}
-    for members in groups.values():
+    del index, agencies
+    counts = {"reports": 0, "documents": 0, "changed": 0}
+    changed: list[tuple] = []
+    renamed: list[tuple] = []
+    rows = db.execute(
+        "SELECT o.id, o.sha, o.body, o.registered, o.how, o.year, o.numbers, o.has_numbers, o.status, o.sections,"
+        " o.first_seen, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
+        " r.report_of, r.current FROM org o JOIN reports r ON r.id = o.id"
+        " ORDER BY o.body IS NULL OR o.year IS NULL, o.body, o.year, o.id")
+    for _key, group in groupby(rows, key=lambda r: (r[2], r[5]) if r[2] is not None and r[5] is not None
+                              else ("#", r[0])):
+        members, have = [], {}
+        for r in group:
+            d = Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9]), r[10], None, False,
+                    body=r[2], registered=bool(r[3]), how=r[4] or "")
+            members.append(d)
+            have[d.id] = tuple(r[11:])
         roles = _roles(members)
+        _complete_across_documents(arc, members, roles)
         for d in members:
             role, version, report_of = roles[d.id]
             reg = by_name.get(d.body or "") if d.registered else None
-            want[d.id] = (d.body, d.year, reg["region"] if reg else None, reg["kind"] if reg else None,
-                          int(d.registered), d.how or None, role, version, report_of, int(role == "report"))
-    _complete_across_documents(arc, groups, want)
-    have = {r[0]: tuple(r[1:]) for r in arc.db.execute(
-        "SELECT id, agency, year, region, kind, registered, attribution, role, report_version, report_of, current"
-        " FROM reports WHERE parse_current = 1")}
-    changed = [(*w, rid) for rid, w in want.items() if have.get(rid) != w]
-    unregistered = _unregistered(docs, by_name)
+            want = (d.body, d.year, reg["region"] if reg else None, reg["kind"] if reg else None,
+                    int(d.registered), d.how or None, role, version, report_of, int(role == "report"))
+            counts["documents"] += 1
+            counts["reports"] += role == "report"
+            if have[d.id] != want:
+                changed.append((*want, d.id))
+                if have[d.id][:2] != want[:2]:
+                    renamed.append((d.body, d.year, d.id))
+        if len(changed) >= BATCH:
+            counts["changed"] += _write(db, changed, renamed)
+            changed, renamed = [], []
+    counts["changed"] += _write(db, changed, renamed)
+    unregistered = _unregistered(db, by_name)
     with arc.db.conn:
-        if changed:
-            arc.db.conn.executemany(
-                "UPDATE reports SET agency = ?, year = ?, region = ?, kind = ?, registered = ?, attribution = ?, role = ?,"
-                " report_version = ?, report_of = ?, current = ? WHERE id = ?", changed)
-            arc.db.conn.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?",
-                                    [(c[0], c[1], c[-1]) for c in changed])
-            arc.db.conn.executemany(
-                "UPDATE check_results SET agency = ?, year = ? WHERE report_id = ? AND scope = 'report'",
-                [(c[0], c[1], c[-1]) for c in changed])
         arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('organise', ?)", [stamp])
         old = [tuple(r) for r in arc.db.execute("SELECT * FROM unregistered_bodies ORDER BY name")]
-        new = sorted(tuple(r.values()) for r in unregistered)
-        if old != new:
+        if old != [tuple(r.values()) for r in unregistered]:
             arc.db.execute("DELETE FROM unregistered_bodies")
             if unregistered:
                 arc.db["unregistered_bodies"].insert_all(unregistered)
-    return {"reports": sum(1 for w in want.values() if w[-1]), "documents": len(docs),
-            "unregistered": len(unregistered), "changed": len(changed)}
+    db.execute("DROP TABLE temp.org")
+    return {**counts, "unregistered": len(unregistered)}
+
+
+def _write(db: Any, changed: list[tuple], renamed: list[tuple]) -> int:
+    """One batch of reports whose outcome changed, in one transaction."""
+    with db:
+        db.executemany(
+            "UPDATE reports SET agency = ?, year = ?, region = ?, kind = ?, registered = ?, attribution = ?,"
+            " role = ?, report_version = ?, report_of = ?, current = ? WHERE id = ?", changed)
+        # only where the body or year changed: a report_text update rewrites its search indexes
+        db.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?", renamed)
+        db.executemany("UPDATE check_results SET agency = ?, year = ? WHERE report_id = ? AND scope = 'report'",
+                       renamed)
+    return len(changed)
 
 
 _SECTION_ONLY = re.compile(r"^missing: (section \d(?:; section \d)*)$")
 
 
-def _complete_across_documents(arc: Archive, groups: dict[tuple, list[Doc]], want: dict[int, tuple]) -> None:
+def _complete_across_documents(arc: Archive, members: list[Doc], roles: dict[int, tuple]) -> None:
     """A notice page with the prose and an attachment with the tables are one complete report: the
     report's completeness check passes when its documents together hold every section."""
-    fixes = []
-    for members in groups.values():
-        main = next((d for d in members if want[d.id][6] == "report"), None)
-        if main is None or not main.has_numbers or main.status != "incomplete" or len(members) < 2:
-            continue
-        row = arc.db.execute("SELECT id, detail FROM check_results WHERE report_id = ? AND scope = 'report'"
-                             " AND [check] = 'completeness' AND ok = 0", [main.id]).fetchone()
-        m = _SECTION_ONLY.match(row[1] or "") if row else None
-        union = sorted({s for d in members for s in d.sections})
-        if m is None or len(union) < 6:
-            continue
-        others = [c for (c,) in arc.db.execute(
-            "SELECT [check] FROM check_results WHERE report_id = ? AND scope = 'report' AND ok = 0"
-            " AND [check] != 'completeness'", [main.id])]
-        fixes.append((row[0], main.id, json.dumps(union), "inconsistent" if others else "ok",
-                      json.dumps(others, ensure_ascii=False) if others else None))
-        main.status, main.sections = fixes[-1][3], union
-    if fixes:
-        with arc.db.conn:
-            arc.db.conn.executemany(
-                "UPDATE check_results SET ok = 1, detail = 'complete: its sections are in another document of"
-                " the report (the notice page)' WHERE id = ?", [(f[0],) for f in fixes])
-            arc.db.conn.executemany(
-                "UPDATE reports SET sections = ?, parse_status = ?, checks_failed = ? WHERE id = ?",
-                [(f[2], f[3], f[4], f[1]) for f in fixes])
+    main = next((d for d in members if roles[d.id][0] == "report"), None)
+    if main is None or not main.has_numbers or main.status != "incomplete" or len(members) < 2:
+        return
+    union = sorted({s for d in members for s in d.sections})
+    if len(union) < 6:
+        return
+    row = arc.db.execute("SELECT id, detail FROM check_results WHERE report_id = ? AND scope = 'report'"
+                         " AND [check] = 'completeness' AND ok = 0", [main.id]).fetchone()
+    if row is None or not _SECTION_ONLY.match(row[1] or ""):
+        return
+    others = [c for (c,) in arc.db.execute(
+        "SELECT [check] FROM check_results WHERE report_id = ? AND scope = 'report' AND ok = 0"
+        " AND [check] != 'completeness'", [main.id])]
+    with arc.db.conn:
+        arc.db.execute("UPDATE check_results SET ok = 1, detail = 'complete: its sections are in another"
+                       " document of the report (the notice page)' WHERE id = ?", [row[0]])
+        arc.db.execute("UPDATE reports SET sections = ?, parse_status = ?, checks_failed = ? WHERE id = ?",
+                       [json.dumps(union), "inconsistent" if others else "ok",
+                        json.dumps(others, ensure_ascii=False) if others else None, main.id])
 
 
-def _spell_out(arc: Archive, docs: list[Doc]) -> None:
-    """A title's abbreviation of a body outside the registry (温县住建局) spelled out where the
-    report's own text prints the full name (温县住房和城乡建设局)."""
-    seen: dict[str, list[Doc]] = defaultdict(list)
-    for d in docs:
-        if d.body and not d.registered:
-            seen[canonical(d.body)].append(d)  # 温县住建局 and 温县住房和城乡建设局 are one body
-    for key, ds in seen.items():
-        name = max((d.body for d in ds), key=lambda n: (len(n), n))
-        for d in ds:
-            d.body = name
-        ids = [d.id for d in ds[:3]]
-        texts = [t or "" for (t,) in arc.db.execute(
-            f"SELECT text FROM report_text WHERE report_id IN ({','.join('?' * len(ids))})", ids)]
-        full = next((f for f in spelled_out(key) if any(f in t for t in texts)), None)
-        if full:
-            for d in ds:
-                d.body = full
+def _spell_out(arc: Archive) -> None:
+    """One name per body outside the registry: 温县住建局 (a title's abbreviation) and
+    温县住房和城乡建设局 are one body, named in full where the report's own text prints it."""
+    db = arc.db.conn
+    names: dict[str, list[str]] = defaultdict(list)
+    for (body,) in db.execute("SELECT DISTINCT body FROM org WHERE registered = 0 AND body IS NOT NULL"):
+        names[canonical(body)].append(body)
+    for key, bodies in names.items():
+        name = max(bodies, key=lambda n: (len(n), n))
+        marks = ",".join("?" * len(bodies))
+        texts = [t or "" for (t,) in db.execute(
+            f"SELECT t.text FROM report_text t JOIN org o ON o.id = t.report_id WHERE o.registered = 0"
+            f" AND o.body IN ({marks}) LIMIT 3", bodies)]
+        name = next((f for f in spelled_out(key) if any(f in t for t in texts)), name)
+        db.execute(f"UPDATE org SET body = ? WHERE registered = 0 AND body IN ({marks})", [name, *bodies])
 
 
 def _kind_of(name: str) -> str:
@@ -330,33 +358,35 @@ def _kind_of(name: str) -> str:
     return "department"
 
 
-def _unregistered(docs: list[Doc], by_name: dict[str, dict]) -> list[dict[str, Any]]:
+def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
     """Bodies whose reports the archive holds but the registry does not: rows for the registry."""
-    seen: dict[str, list[Doc]] = defaultdict(list)
-    for d in docs:
-        if d.body and not d.registered:
-            seen[d.body].append(d)
     out = []
-    for name in sorted(seen):
-        ds = seen[name]
-        owners = [o for d in ds for o in d.owners if o in by_name]
-        owner = by_name.get(owners[0]) if owners else None
+    bodies = db.execute("SELECT body, count(*), min(first_seen), group_concat(DISTINCT year),"
+                        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL LIMIT 1)"
+                        " FROM org o WHERE registered = 0 AND body IS NOT NULL GROUP BY body ORDER BY body").fetchall()
+    for name, n, first, years, owner_name in bodies:
+        owner = by_name.get(owner_name or "")
         # the parent: the government of the place the body sits in (its column's owner's)
         parent = None
         if owner is not None:
             parent = owner["name"] if owner["kind"] == "government" else owner.get("parent")
-        columns = sorted({c for d in ds for c in d.columns})
+        columns: set[str] = set()
+        evidence = []
+        for cols, how, titles, url in db.execute(
+                "SELECT columns, how, titles, url FROM org WHERE body = ? AND registered = 0 ORDER BY id", [name]):
+            columns.update(json.loads(cols))
+            if len(evidence) < 5:
+                evidence.append({"how": how, "titles": json.loads(titles), "url": url})
         out.append({
             "name": name,
             "kind": _kind_of(name),
             "parent": parent,
             "region": owner["region"] if owner else None,
             "portal": owner["portal"] if owner else None,
-            "columns": json.dumps(columns, ensure_ascii=False),
-            "years": json.dumps(sorted({d.year for d in ds if d.year}), ensure_ascii=False),
-            "documents": len(ds),
-            "first_seen": min(d.first_seen for d in ds),
-            "evidence": json.dumps([{"how": d.how, "titles": d.titles[:2], "url": d.urls[0] if d.urls else None}
-                                    for d in ds[:5]], ensure_ascii=False),
+            "columns": json.dumps(sorted(columns), ensure_ascii=False),
+            "years": json.dumps(sorted(int(y) for y in (years or "").split(",") if y), ensure_ascii=False),
+            "documents": n,
+            "first_seen": first,
+            "evidence": json.dumps(evidence, ensure_ascii=False),
         })
     return out

@@ -248,7 +248,7 @@ def run_once(opts: Options) -> dict[str, Any]:
         h = stage("health", lambda: refresh_health(arc, as_of))
         if h is not None:
             summary["health"] = h
-        chk = stage("check", lambda: run_check(arc, as_of, progress=opts.progress))
+        chk = stage("check", lambda: run_check(arc, as_of, progress=opts.progress, keep=False))
         if chk is not None:
             summary["check"] = {"statuses": chk["summary"]["statuses"],
                                 "failed_checks": chk["summary"]["failed_checks"]}

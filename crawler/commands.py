@@ -221,7 +221,7 @@ def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
         ex = run_extract(arc, progress=progress)
         from datetime import date
 
-        chk = run_check(arc, date.fromisoformat(truth["today"]), progress=progress)
+        chk = run_check(arc, date.fromisoformat(truth["today"]), progress=progress, keep=False)
     statuses = chk["summary"]["statuses"]
     s.update(
         extract={k: ex.get(k) for k in ("documents", "statuses", "extractor_version")},
