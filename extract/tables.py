@@ -28,6 +28,9 @@ HEADER_WORDS = ("自然人", "申请人情况", "商业企业", "科研机构", 
 BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──", "无"}  # a cell printed 无: none
 # A count of applications above this cannot be one cell: its digits are cells run together.
 MAX_COUNT_DIGITS = 6
+# Readings of one run-together row kept for the whole table to choose from; a row with more is
+# left unknown (every reading must be kept, or the table's choice could be a wrong one).
+MAX_READINGS = 512
 
 
 def is_blank(text: str | None) -> bool:
@@ -435,7 +438,9 @@ def _readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozense
     """The ways a short row's printed numbers fill its 7 cells: cells run together split where
     the row's total allows, else every placement with the lost numbers as None."""
     if printed and _run_together(printed, width):
-        found = stream.split_readings(printed, [width], limit=8)
+        found = stream.split_readings(printed, [width], limit=MAX_READINGS + 1)
+        if len(found) > MAX_READINGS:
+            return []  # too many ways to read it: its cells are unknown (the totals may fix them)
         if found:
             return [(list(v), _split_columns(printed, v)) for v in found]
     return [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
