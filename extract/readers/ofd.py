@@ -180,6 +180,8 @@ def read_ofd(data: bytes, source: str) -> Document:
             continue
         box = _floats(_child(_child(page_xml, "Area"), "PhysicalBox").text if _child(
             _child(page_xml, "Area"), "PhysicalBox") is not None else "") or default_box
+        for res in _children(page_xml, "PageRes"):
+            fonts.add(pkg.resolve(path, res.text or ""))
         content = PageContent(box[2] * MM, box[3] * MM)
         walker = _Walker(content, fonts, (-box[0], -box[1]))
         for tref in _children(page_xml, "Template"):
@@ -211,18 +213,25 @@ class _Fonts:
         self.pkg = pkg
         self.files: dict[str, str] = {}  # font ID -> path of its font file
         self.maps: dict[str, dict[int, str] | None] = {}
+        self.seen: set[str] = set()
         for tag in ("PublicRes", "DocumentRes"):
             for el in _children(common, tag):
-                res_path = pkg.resolve(doc_path, el.text or "")
-                res = pkg.xml(res_path)
-                if res is None:
-                    continue
-                base = res.get("BaseLoc", "")
-                for font in _children(_child(res, "Fonts"), "Font"):
-                    file_el = _child(font, "FontFile")
-                    if file_el is not None and (file_el.text or "").strip():
-                        folder = pkg.resolve(res_path, base) if base else posixpath.dirname(res_path)
-                        self.files[font.get("ID", "")] = pkg.resolve(folder + "/x", file_el.text or "")
+                self.add(pkg.resolve(doc_path, el.text or ""))
+
+    def add(self, res_path: str) -> None:
+        """The fonts of one resource file (the document's, or a page's own PageRes)."""
+        if res_path in self.seen:
+            return
+        self.seen.add(res_path)
+        res = self.pkg.xml(res_path)
+        if res is None:
+            return
+        base = res.get("BaseLoc", "")
+        folder = self.pkg.resolve(res_path, base) if base else posixpath.dirname(res_path)
+        for font in _children(_child(res, "Fonts"), "Font"):
+            file_el = _child(font, "FontFile")
+            if file_el is not None and (file_el.text or "").strip():
+                self.files[font.get("ID", "")] = self.pkg.resolve(folder + "/x", file_el.text or "")
 
     def glyph_map(self, font_id: str | None) -> dict[int, str] | None:
         if font_id is None or font_id not in self.files:
