@@ -15,6 +15,7 @@ not read (lost in a PDF text dump) is never taken for 0: it stays null unless th
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 from extract import form
@@ -123,10 +124,11 @@ def _settle_blanks(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[E
 
 Reading = tuple[list[Cell], frozenset[int]]  # a row's 7 cells, and the columns split from one token
 Vector = tuple[int, ...]
-MAX_WORK = 400_000  # partial sums tried in all: a table read whole takes well under a second
+MAX_WORK = 100_000  # partial sums tried in all: a table read whole takes at most a second or so
 
 
-def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[int]) -> list[set[Vector]] | None:
+def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[int],
+            budget: int = MAX_WORK) -> list[set[Vector]] | None:
     """The partial column sums (over the rows so far) that can still reach `target`: exactly in
     its columns, at most in the `bounded` ones (a cell there is unknown), not at all where the
     target is unknown. None when the search grows too large to finish."""
@@ -135,7 +137,7 @@ def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[
     work = 0
     for opts in options:
         work += len(forward[-1]) * len(opts)
-        if work > MAX_WORK:
+        if work > budget:
             return None
         nxt: set[Vector] = set()
         for s in forward[-1]:
@@ -188,7 +190,7 @@ def narrow_readings(table: RequestTable, keys: list[str]) -> dict[str, list[Read
     for total in opts["total_processed"]:
         target = list(total[0])
         vecs = [[_vector(v) for v, _ in opts[k]] for k in results]
-        layers = _layers(vecs, target, unknown_cols)
+        layers = _layers(vecs, target, unknown_cols, MAX_WORK // len(opts["total_processed"]))
         if layers is None:
             return None
         if not layers[-1]:
@@ -202,7 +204,7 @@ def narrow_readings(table: RequestTable, keys: list[str]) -> dict[str, list[Read
         return None  # no reading adds up: the table contradicts itself or was misread
     anchors = [a for a in _BALANCE[:2] + _BALANCE[3:] if a in table.rows]
     balanced = []
-    if len(anchors) == 3:
+    if len(anchors) == 3 and len(totals) * math.prod(len(opts[a]) for a in anchors) <= MAX_COMBINATIONS * 4:
         for total, _ in totals:
             for nr, ci, co in itertools.product(*(opts[a] for a in anchors)):
                 if all(None in (x, y, t, z) or x + y == t + z  # type: ignore[operator]
