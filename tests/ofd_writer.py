@@ -11,6 +11,8 @@ footers, a seal (a stamp annotation and Signs/) that is not page content. Styles
 - "plain"     coordinates in millimetres, a PathObject per cell rectangle
 - "ctm"       text placed through a CTM (Size and positions in points, scaled to mm), each
               border line a PathObject of its own, text cut into one TextCode per character
+- "boxes"     a TextObject per character, borders as thin filled rectangles placed in page
+              coordinates (what PDF-to-OFD converters write)
 - "glyphs"    text stored as glyph ids of an embedded font (CGTransform), the TextCode's
               own characters private-use code points (needs fontTools and a CJK font)
 """
@@ -116,6 +118,17 @@ class _Writer:
                 f'Font="2" Size="{s:.3f}" CTM="{PT:.5f} 0 0 {PT:.5f} 0 0"><ofd:FillColor Value="0 0 0"/>'
                 + "".join(codes) + "</ofd:TextObject>")
             return
+        if self.style == "boxes":
+            # a TextObject per character, its Boundary the glyph's box (PDF-to-OFD converters)
+            at = x
+            for ch in text:
+                cw = width_of(ch, size)
+                page.objects.append(
+                    f'<ofd:TextObject ID="{self._id()}" Boundary="{at:.3f} {top:.3f} {cw:.3f} {size * 1.2:.3f}" '
+                    f'Font="2" Size="{size:g}"><ofd:TextCode X="0" Y="{0.88 * size:.4f}">{escape(ch)}'
+                    "</ofd:TextCode></ofd:TextObject>")
+                at += cw
+            return
         code_text = escape(text)
         transform = ""
         if self.style == "glyphs" and self.glyphs is not None:
@@ -136,6 +149,15 @@ class _Writer:
                     f'<ofd:PathObject ID="{self._id()}" Boundary="{x:.3f} {top:.3f} {w + 0.5:.3f} {h + 0.5:.3f}" '
                     f'LineWidth="0.353"><ofd:AbbreviatedData>M {ax:.3f} {ay:.3f} L {bx:.3f} {by:.3f}'
                     "</ofd:AbbreviatedData></ofd:PathObject>")
+            return
+        if self.style == "boxes":
+            # borders as thin filled rectangles in page coordinates (Boundary the whole page)
+            t = 0.2
+            for bx, by, bw, bh in ((x, top, w, t), (x, top + h - t, w, t), (x, top, t, h), (x + w - t, top, t, h)):
+                page.objects.append(
+                    f'<ofd:PathObject ID="{self._id()}" Boundary="0 0 {PAGE_W:g} {PAGE_H:g}" Fill="true" Stroke="false">'
+                    f'<ofd:FillColor Value="0 0 0"/><ofd:AbbreviatedData>M {bx:.3f} {by:.3f} L {bx + bw:.3f} {by:.3f} '
+                    f"L {bx + bw:.3f} {by + bh:.3f} L {bx:.3f} {by + bh:.3f} C</ofd:AbbreviatedData></ofd:PathObject>")
             return
         page.objects.append(
             f'<ofd:PathObject ID="{self._id()}" Boundary="{x:.3f} {top:.3f} {w:.3f} {h:.3f}" LineWidth="0.25">'
@@ -300,5 +322,5 @@ def glyph_font(seed_txt: Path) -> tuple[bytes, dict[str, int]]:
 if __name__ == "__main__":
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     for txt in sorted(SEEDS.glob("*.txt")):
-        for style in ("plain", "ctm"):
+        for style in ("plain", "ctm", "boxes"):
             (out / f"{txt.name[:3]}.{style}.ofd").write_bytes(seed_ofd(txt, style))

@@ -41,7 +41,7 @@ def _tally(result: dict, gold: dict) -> tuple[int, int, list[str]]:
     return right, total, wrong
 
 
-@pytest.mark.parametrize("style", ["plain", "ctm"])
+@pytest.mark.parametrize("style", ["plain", "ctm", "boxes"])
 @pytest.mark.parametrize("txt", SEEDS, ids=lambda p: p.name[:3])
 def test_seed_rendered_as_ofd_parses_to_gold(txt: Path, style: str) -> None:
     data = seed_ofd(txt, style)
