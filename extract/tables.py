@@ -770,6 +770,37 @@ def _zeros_run_together(token: str, width: int) -> list[int] | None:
     return [0] * width if width > 1 and token == "0" * width else None
 
 
+def active_runs(text: str) -> dict[str, str]:
+    """Rows 规章 / 行政规范性文件 of a 2021 table 二 whose three numbers (issued, repealed, in
+    force) ran together into one run of digits ("693665"): row key -> the digits. Table 二 has
+    no totals of its own; `settle_by_last_year` reads such a run with last year's report."""
+    out: dict[str, str] = {}
+    for r in stream.rows(text):
+        key = _active_key(norm(r.label).strip("|"), ["rules", "normative"])
+        if key is None or key in out or len(r.numbers) != 1:
+            continue
+        token = r.numbers[0]
+        if token.isdigit() and len(token) >= 3 and token != "0" * len(token):
+            out[key] = token
+    return out
+
+
+def settle_by_last_year(token: str, prev_in_force: int) -> dict[str, int] | None:
+    """The one reading of a run of digits as (issued, repealed, in force) in which last year's
+    in-force count plus this year's issued less repealed is this year's in-force count; None
+    when no reading or more than one does (a number is never guessed)."""
+    found: list[dict[str, int]] = []
+    for i in range(1, len(token) - 1):
+        for j in range(i + 1, len(token)):
+            parts = (token[:i], token[i:j], token[j:])
+            if any(len(p) > 1 and p[0] == "0" for p in parts):
+                continue
+            issued, repealed, in_force = (int(p) for p in parts)
+            if prev_in_force + issued - repealed == in_force:
+                found.append({"issued": issued, "repealed": repealed, "in_force": in_force})
+    return found[0] if len(found) == 1 else None
+
+
 def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
     reader = _ActiveReader(fmt)
     reader.grid(tables)

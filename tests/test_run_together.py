@@ -14,6 +14,7 @@ from extract import form, parse_bytes
 from extract.stream import rows as stream_rows
 
 SEEDS = Path(__file__).parent / "seeds"
+HERE_REAL = Path(__file__).parent / "real" / "rewritten" / "docs"
 
 
 def _seed_report(fmt_seed: str = "001_70dbf32ff745fb63") -> dict:
@@ -88,3 +89,17 @@ def test_seed_rewrites_with_run_together_rows_parse_at_their_figures() -> None:
         report = _seed_report(seed)
         got = _parse(archived_run_together(report))["requests"]
         assert got == report["requests"], seed
+
+
+def test_table_two_run_settled_by_last_years_in_force_count() -> None:
+    from extract.tables import active_runs, settle_by_last_year
+
+    text = (HERE_REAL / "001-run-together.txt").read_text(encoding="utf-8")
+    runs = active_runs(text)
+    assert runs == {"normative": "41735"}
+    # the report's own numbers are 4 17 35: last year 48 in force, +4 issued, -17 repealed
+    assert settle_by_last_year(runs["normative"], 48) == {"issued": 4, "repealed": 17, "in_force": 35}
+    assert settle_by_last_year("693665", 599) == {"issued": 69, "repealed": 3, "in_force": 665}
+    assert settle_by_last_year("693665", 752) == {"issued": 6, "repealed": 93, "in_force": 665}
+    assert settle_by_last_year("693665", 1000) is None  # no reading fits: left open
+    assert settle_by_last_year("1111", 11) is None  # 1 1 11 and 1 11 1 both fit: neither is taken
