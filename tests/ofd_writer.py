@@ -203,20 +203,21 @@ class _Writer:
             parts: dict[int, list[int]] = {}
             for r in rows:
                 parts.setdefault(row_page[r][0], []).append(r)
-            first = True
-            for pno, rs in parts.items():
+            left = list(lines_of[k])
+            for n, (pno, rs) in enumerate(parts.items()):
                 page = self.pages[pno]
                 top = row_page[rs[0]][1]
                 h = sum(heights[r] for r in rs)
                 self.rect(page, x0, top, x1 - x0, h)
-                if first and lines_of[k]:
-                    block = len(lines_of[k]) * CELL * 1.3
-                    ty = top + max(0.8, (h - block) / 2)
-                    for line in lines_of[k]:
-                        lw = sum(width_of(ch, CELL) for ch in line)
-                        self.text(x0 + (x1 - x0 - lw) / 2, ty, line, CELL, page)
-                        ty += CELL * 1.3
-                first = False
+                # the lines that fit in this page's part of the cell; the rest go on with it
+                room = len(left) if n == len(parts) - 1 else max(0, int((h - 1.6) // (CELL * 1.3)))
+                here, left = left[:room], left[room:]
+                block = len(here) * CELL * 1.3
+                ty = top + max(0.8, (h - block) / 2)
+                for line in here:
+                    lw = sum(width_of(ch, CELL) for ch in line)
+                    self.text(x0 + (x1 - x0 - lw) / 2, ty, line, CELL, page)
+                    ty += CELL * 1.3
 
     def package(self, title: str, agency: str) -> bytes:
         n = len(self.pages)

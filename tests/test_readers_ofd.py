@@ -80,6 +80,8 @@ def test_pages_seal_and_footers() -> None:
     assert doc.kind == "ofd" and doc.title and doc.title.endswith("年度报告")
     assert "印章" not in text  # the seal is an annotation, not page content
     assert "— 2 —" not in text  # page footers are dropped
+    assert any("continued from page" in n for n in doc.notes)  # table 三 runs over a page break
+    assert [len(t.rows) for t in doc.tables()] == [14, 28, 4]  # and is one table again
 
 
 def test_deltax_shorthand() -> None:
