@@ -325,3 +325,40 @@ if __name__ == "__main__":
     for txt in sorted(SEEDS.glob("*.txt")):
         for style in ("plain", "ctm", "boxes"):
             (out / f"{txt.name[:3]}.{style}.ofd").write_bytes(seed_ofd(txt, style))
+
+
+def scan_ofd(lines: list[str], font_path: Path, dpi: int = 150) -> bytes:
+    """A one-page OFD that is only a picture of `lines` (a scanned page, as scanners write OFD)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    px = dpi / 25.4
+    img = Image.new("L", (round(PAGE_W * px), round(PAGE_H * px)), 255)
+    draw = ImageDraw.Draw(img)
+    font = ImageFont.truetype(str(font_path), round(BODY * px))
+    y = TOP * px
+    for line in lines:
+        draw.text((LEFT * px, y), line, font=font, fill=0)
+        y += BODY * 2 * px
+    png = io.BytesIO()
+    img.save(png, "PNG")
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n'
+    files = {
+        "OFD.xml": f'{head}<ofd:OFD xmlns:ofd="{NS}" Version="1.0" DocType="OFD"><ofd:DocBody>'
+                   "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>",
+        "Doc_0/Document.xml": f'{head}<ofd:Document xmlns:ofd="{NS}"><ofd:CommonData><ofd:MaxUnitID>5</ofd:MaxUnitID>'
+                              f"<ofd:PageArea><ofd:PhysicalBox>0 0 {PAGE_W:g} {PAGE_H:g}</ofd:PhysicalBox></ofd:PageArea>"
+                              "<ofd:DocumentRes>DocumentRes.xml</ofd:DocumentRes></ofd:CommonData>"
+                              '<ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/></ofd:Pages></ofd:Document>',
+        "Doc_0/DocumentRes.xml": f'{head}<ofd:Res xmlns:ofd="{NS}" BaseLoc="Res"><ofd:MultiMedias>'
+                                 '<ofd:MultiMedia ID="4" Type="Image" Format="PNG"><ofd:MediaFile>Image_4.png</ofd:MediaFile>'
+                                 "</ofd:MultiMedia></ofd:MultiMedias></ofd:Res>",
+        "Doc_0/Pages/Page_0/Content.xml": f'{head}<ofd:Page xmlns:ofd="{NS}"><ofd:Content><ofd:Layer ID="2">'
+                                          f'<ofd:ImageObject ID="3" ResourceID="4" Boundary="0 0 {PAGE_W:g} {PAGE_H:g}" '
+                                          f'CTM="{PAGE_W:g} 0 0 {PAGE_H:g} 0 0"/></ofd:Layer></ofd:Content></ofd:Page>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in files.items():
+            z.writestr(name, body)
+        z.writestr("Doc_0/Res/Image_4.png", png.getvalue())
+    return out.getvalue()

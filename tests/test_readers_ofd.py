@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from corpus import _cells, _value
-from ofd_writer import NS, seed_ofd
+from ofd_writer import NS, scan_ofd, seed_ofd
 
 from extract import ExtractError, parse_bytes, read_document
 from extract.readers.ofd import _deltas
@@ -115,3 +115,14 @@ def test_broken_ofd_files_say_why() -> None:
 
 def test_plain_zip_is_still_a_zip() -> None:
     assert sniff(_package({"a.txt": "x"})) == "zip"
+
+
+def test_scanned_ofd_page_is_read_by_ocr() -> None:
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install 'gongkai[ocr]'")
+    font = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+    if not font.exists():
+        pytest.skip("no CJK font (apt-get install fonts-noto-cjk)")
+    lines = ["伊宁市人民政府2024年政府信息公开工作年度报告", "一、总体情况", "本年新收政府信息公开申请21件。"]
+    doc = read_document(scan_ofd(lines, font, dpi=120), "scan.ofd")
+    assert doc.kind == "scan" and "pages read by OCR: 1" in doc.notes
+    assert doc.text().split("\n") == lines

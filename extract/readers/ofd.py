@@ -9,7 +9,7 @@ is layers of graphic objects placed in millimetres from the top left corner:
   ("g 4 3.175": four times 3.175). Where a producer stores glyph ids (CGTransform), the text
   is the font's characters for those glyphs;
 - PathObject: AbbreviatedData (M, L, B, Q, A, C); its straight pieces are ruling lines;
-- ImageObject, CompositeObject: pictures, counted only.
+- ImageObject: pictures; a page that is only a picture (a scan) is read by OCR.
 
 Each page becomes what the PDF reader's page model holds (glyph boxes and ruling edges, in
 points from the top left), so tables are found and read exactly as in a PDF
@@ -23,13 +23,13 @@ import io
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lxml import etree
 
 from extract.document import Document, ExtractError, Paragraph
 from extract.readers.grid import clean_text
-from extract.readers.layout import Page, assemble, drop_running_lines
+from extract.readers.layout import Line, Page, TableItem, assemble, drop_running_lines
 from extract.readers.pdfpage import PageContent
 
 MM = 72 / 25.4  # points per millimetre: the PDF page model's unit
@@ -159,7 +159,7 @@ def read_ofd(data: bytes, source: str) -> Document:
     default_box = _floats(_child(_child(common, "PageArea"), "PhysicalBox").text if _child(
         _child(common, "PageArea"), "PhysicalBox") is not None else "") or [0, 0, 210, 297]
     templates = {t.get("ID"): pkg.resolve(doc_path, t.get("BaseLoc", "")) for t in _children(common, "TemplatePage")}
-    fonts = _Fonts(pkg, doc_path, common)
+    res = _Resources(pkg, doc_path, common)
     page_refs = _children(_child(document, "Pages"), "Page")
     if not page_refs:
         raise ExtractError(source, "an OFD file without pages")
@@ -171,6 +171,7 @@ def read_ofd(data: bytes, source: str) -> Document:
     notes: list[str] = []
     pages: list[Page] = []
     images_only: list[int] = []
+    scans: list[tuple[Page, bytes, tuple[float, float, float, float]]] = []
     for n, ref in enumerate(page_refs, start=1):
         path = pkg.resolve(doc_path, ref.get("BaseLoc", ""))
         page_xml = pkg.xml(path)
@@ -180,19 +181,25 @@ def read_ofd(data: bytes, source: str) -> Document:
             continue
         box = _floats(_child(_child(page_xml, "Area"), "PhysicalBox").text if _child(
             _child(page_xml, "Area"), "PhysicalBox") is not None else "") or default_box
-        for res in _children(page_xml, "PageRes"):
-            fonts.add(pkg.resolve(path, res.text or ""))
+        for page_res in _children(page_xml, "PageRes"):
+            res.add(pkg.resolve(path, page_res.text or ""))
         content = PageContent(box[2] * MM, box[3] * MM)
-        walker = _Walker(content, fonts, (-box[0], -box[1]))
+        walker = _Walker(content, res, (-box[0], -box[1]))
         for tref in _children(page_xml, "Template"):
             tpl = pkg.xml(templates.get(tref.get("TemplateID"), "")) if tref.get("TemplateID") in templates else None
             walker.walk(_child(tpl, "Content"))
         walker.walk(_child(page_xml, "Content"))
         page = _read_page(content, n)
         if page.ocr:
-            images_only.append(n)
-            page.ocr = False  # an OFD page of images is not rendered for OCR here
+            page.ocr = False
+            scan = _page_scan(walker.images, content, res)
+            if scan is None:
+                images_only.append(n)
+            else:
+                scans.append((page, *scan))
         pages.append(page)
+    if scans:
+        _ocr(scans, len(pages), source, notes)
     if images_only:
         notes.append("pages without readable text (images, or glyphs without a character map): "
                      + ", ".join(map(str, images_only)))
@@ -202,16 +209,69 @@ def read_ofd(data: bytes, source: str) -> Document:
         raise ExtractError(source, "an OFD file with no readable text (empty pages, or pages that are only images)")
     if not title:
         title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
-    return Document(source=source, kind="ofd", blocks=blocks, title=title, notes=notes)
+    kind = "scan" if scans and len(scans) == len(pages) else "ofd"  # as for a PDF of page images
+    return Document(source=source, kind=kind, blocks=blocks, title=title, notes=notes)
 
 
-class _Fonts:
-    """Font resources: for text stored as glyph ids, the character each glyph draws (from the
-    embedded font's own character map)."""
+def _page_scan(images: list[tuple[str, tuple[float, float, float, float]]], content: PageContent,
+               res: _Resources) -> tuple[bytes, tuple[float, float, float, float]] | None:
+    """The picture of a scanned page: its largest image, when it covers half the page or more."""
+    if not images:
+        return None
+    rid, box = max(images, key=lambda im: (im[1][2] - im[1][0]) * (im[1][3] - im[1][1]))
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    if area < 0.5 * content.width * content.height or rid not in res.media:
+        return None
+    data = res.pkg.read(res.media[rid])
+    return (data, box) if data else None
+
+
+def _ocr(scans: list[tuple[Page, bytes, tuple[float, float, float, float]]], n_pages: int, source: str,
+         notes: list[str]) -> None:
+    """OCR the pictures of scanned pages into their pages, in place."""
+    from PIL import Image, UnidentifiedImageError
+
+    from extract.readers.ocr import MAX_PIXELS, engine, ocr_page
+
+    try:
+        engine(source)
+    except ExtractError as e:
+        if len(scans) == n_pages:
+            raise
+        notes.append(f"pages {', '.join(str(p.number) for p, _, _ in scans)} not read: {e.reason}")
+        return
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    read: list[int] = []
+    for page, data, (x0, top, x1, _bottom) in scans:
+        try:
+            img = Image.open(io.BytesIO(data)).convert("L")
+        except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError):
+            notes.append(f"page {page.number}: its picture cannot be read")
+            continue
+        items = ocr_page(img, (x1 - x0) / img.width, source)
+        page.items = [_moved(it, x0, top) for it in items]
+        read.append(page.number)
+    if read:
+        notes.append("pages read by OCR: " + ", ".join(map(str, read)))
+
+
+def _moved(item: Line | TableItem, dx: float, dy: float) -> Line | TableItem:
+    """A page item moved by (dx, dy): from its picture's corner to the page's."""
+    if isinstance(item, Line):
+        return replace(item, x0=item.x0 + dx, x1=item.x1 + dx, top=item.top + dy, bottom=item.bottom + dy,
+                       cells=[(a + dx, b + dx, t) for a, b, t in item.cells])
+    return replace(item, x0=item.x0 + dx, x1=item.x1 + dx, top=item.top + dy, bottom=item.bottom + dy,
+                   xs=[x + dx for x in item.xs], ys=[y + dy for y in item.ys])
+
+
+class _Resources:
+    """Fonts (for text stored as glyph ids, the character each glyph draws, from the embedded
+    font's own character map) and images (a scanned page's picture, for OCR)."""
 
     def __init__(self, pkg: _Package, doc_path: str, common: etree._Element | None) -> None:
         self.pkg = pkg
         self.files: dict[str, str] = {}  # font ID -> path of its font file
+        self.media: dict[str, str] = {}  # image ID -> path of its file
         self.maps: dict[str, dict[int, str] | None] = {}
         self.seen: set[str] = set()
         for tag in ("PublicRes", "DocumentRes"):
@@ -228,6 +288,10 @@ class _Fonts:
             return
         base = res.get("BaseLoc", "")
         folder = self.pkg.resolve(res_path, base) if base else posixpath.dirname(res_path)
+        for media in _children(_child(res, "MultiMedias"), "MultiMedia"):
+            file_el = _child(media, "MediaFile")
+            if file_el is not None and (file_el.text or "").strip():
+                self.media[media.get("ID", "")] = self.pkg.resolve(folder + "/x", file_el.text or "")
         for font in _children(_child(res, "Fonts"), "Font"):
             file_el = _child(font, "FontFile")
             if file_el is not None and (file_el.text or "").strip():
@@ -274,10 +338,11 @@ def _glyph_width(ch: str, size: float) -> float:
 class _Walker:
     """Collects a page's glyph boxes and straight path pieces into a PageContent (points)."""
 
-    def __init__(self, content: PageContent, fonts: _Fonts, origin: tuple[float, float]) -> None:
+    def __init__(self, content: PageContent, fonts: _Resources, origin: tuple[float, float]) -> None:
         self.content = content
         self.fonts = fonts
         self.origin = origin
+        self.images: list[tuple[str, tuple[float, float, float, float]]] = []  # resource ID, box (pt)
 
     def walk(self, el: etree._Element | None, depth: int = 0) -> None:
         if el is None or depth > 32:
@@ -290,7 +355,15 @@ class _Walker:
                 self.text(child)
             elif name == "PathObject":
                 self.path(child)
-            elif name in ("ImageObject", "CompositeObject"):
+            elif name == "ImageObject":
+                self.content.images += 1
+                # the image fills the unit square of its CTM, placed at its Boundary
+                m = self._place(child)
+                corners = [_apply(m, x, y) for x, y in ((0, 0), (1, 0), (0, 1), (1, 1))]
+                self.images.append((child.get("ResourceID", ""), (
+                    min(p[0] for p in corners) * MM, min(p[1] for p in corners) * MM,
+                    max(p[0] for p in corners) * MM, max(p[1] for p in corners) * MM)))
+            elif name == "CompositeObject":
                 self.content.images += 1
             elif name in ("Layer", "PageBlock", "Content"):
                 self.walk(child, depth + 1)
