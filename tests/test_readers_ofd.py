@@ -111,6 +111,10 @@ def test_broken_ofd_files_say_why() -> None:
     assert len(bomb) < 2**20
     with pytest.raises(ExtractError, match="ZIP bomb"):
         read_document(bomb, "c.ofd")
+    good = seed_ofd(SEEDS[0])
+    cut = good[: len(good) // 2] + good[-2000:]  # a part's bytes lost in the middle
+    with pytest.raises(ExtractError, match="c.ofd: .*OFD"):
+        read_document(cut, "c.ofd")
 
 
 def test_plain_zip_is_still_a_zip() -> None:
@@ -126,3 +130,7 @@ def test_scanned_ofd_page_is_read_by_ocr() -> None:
     doc = read_document(scan_ofd(lines, font, dpi=120), "scan.ofd")
     assert doc.kind == "scan" and "pages read by OCR: 1" in doc.notes
     assert doc.text().split("\n") == lines
+
+
+def test_deltax_shorthand_is_not_expanded_past_its_text() -> None:
+    assert _deltas("g 1000000000 1 " * 1000, limit=5) == [1.0] * 5

@@ -23,6 +23,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field, replace
 
 from lxml import etree
@@ -61,18 +62,19 @@ def _floats(text: str | None) -> list[float]:
     return [float(m) for m in NUMBER.findall(text or "")]
 
 
-def _deltas(text: str | None) -> list[float]:
-    """DeltaX / DeltaY with the "g N v" shorthand (N times v) expanded."""
+def _deltas(text: str | None, limit: int = 100_000) -> list[float]:
+    """DeltaX / DeltaY with the "g N v" shorthand (N times v) expanded, the first `limit` of
+    them (a TextCode has one fewer than its characters; "g 1000000000 1" is not expanded)."""
     out: list[float] = []
     parts = (text or "").split()
     i = 0
-    while i < len(parts):
+    while i < len(parts) and len(out) < limit:
         if parts[i] == "g" and i + 2 < len(parts):
             try:
                 n, v = int(float(parts[i + 1])), float(parts[i + 2])
             except ValueError:
                 break
-            out += [v] * min(n, 100_000)
+            out += [v] * max(0, min(n, limit - len(out)))
             i += 3
             continue
         try:
@@ -124,7 +126,12 @@ class _Package:
             raise ExtractError(self.source, f"refused: the OFD part {name} unpacks to {info.file_size // 2**20} MB "
                                             "(a ZIP bomb, not a report)")
         self.read_bytes += info.file_size
-        return self.zf.read(name)
+        try:
+            return self.zf.read(name)
+        except RuntimeError as e:  # zipfile's error for an encrypted member
+            raise ExtractError(self.source, f"an encrypted OFD file: its part {name} needs a password") from e
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, OSError) as e:
+            raise ExtractError(self.source, f"a damaged OFD file: its part {name} cannot be unpacked ({e})") from e
 
     def xml(self, path: str) -> etree._Element | None:
         data = self.read(path)
@@ -139,7 +146,7 @@ class _Package:
 def read_ofd(data: bytes, source: str) -> Document:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as e:
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
         raise ExtractError(source, f"a damaged OFD file: not a readable ZIP ({e})") from e
     pkg = _Package(zf, source)
     root = pkg.xml("OFD.xml")
@@ -386,7 +393,7 @@ class _Walker:
             xs, ys = _floats(code.get("X")), _floats(code.get("Y"))
             x = xs[0] if xs else x
             y = ys[0] if ys else y
-            dx, dy = _deltas(code.get("DeltaX")), _deltas(code.get("DeltaY"))
+            dx, dy = _deltas(code.get("DeltaX"), len(text)), _deltas(code.get("DeltaY"), len(text))
             for i, ch in enumerate(text):
                 adv = dx[i] if i < len(dx) else _glyph_width(ch, size)
                 width = min(_glyph_width(ch, size), adv) if adv > 0 else _glyph_width(ch, size)
