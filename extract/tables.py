@@ -424,26 +424,28 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
 
 def _run_together(printed: list[str], width: int) -> bool:
     """Whether a short row's numbers must be cells run together: a count too long to be one
-    cell, or a number larger than the row's total (printed last)."""
+    cell or printed with a leading zero (0020: 0 0 20), or a number larger than the row's total
+    (printed last)."""
     ints = [parse_number(p) for p in printed]
     if any(not isinstance(v, int) for v in ints):
         return False
     digits = [p.replace(",", "").lstrip("+-") for p in printed]
-    if any(len(d) > MAX_COUNT_DIGITS for d in digits):
+    if any(len(d) > MAX_COUNT_DIGITS or (len(d) > 1 and d[0] == "0") for d in digits):
         return True
     return len(ints) >= 2 and any(v > ints[-1] for v in ints[:-1])  # type: ignore[operator]
 
 
 def _readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozenset[int]]]:
     """The ways a short row's printed numbers fill its 7 cells: cells run together split where
-    the row's total allows, else every placement with the lost numbers as None."""
-    if printed and _run_together(printed, width):
-        found = stream.split_readings(printed, [width], limit=MAX_READINGS + 1)
-        if len(found) > MAX_READINGS:
-            return []  # too many ways to read it: its cells are unknown (the totals may fix them)
-        if found:
-            return [(list(v), _split_columns(printed, v)) for v in found]
-    return [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
+    the row's total allows; and, unless the numbers cannot be cells as printed, every placement
+    with the lost numbers as None. Every way is kept (the table chooses), or none."""
+    found = stream.split_readings(printed, [width], limit=MAX_READINGS + 1) if printed else []
+    if len(found) > MAX_READINGS:
+        return []  # too many ways to read it: its cells are unknown (the totals may fix them)
+    splits = [(list(v), _split_columns(printed, v)) for v in found]
+    if splits and _run_together(printed, width):
+        return splits  # a number too long, printed with a leading zero or above the total
+    return splits + [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
 
 
 def _split_columns(printed: list[str], reading: list[int]) -> frozenset[int]:

@@ -103,3 +103,14 @@ def test_table_two_run_settled_by_last_years_in_force_count() -> None:
     assert settle_by_last_year("693665", 752) == {"issued": 6, "repealed": 93, "in_force": 665}
     assert settle_by_last_year("693665", 1000) is None  # no reading fits: left open
     assert settle_by_last_year("1111", 11) is None  # 1 1 11 and 1 11 1 both fit: neither is taken
+
+
+def test_rows_with_some_separators_lost_are_solved_whole() -> None:
+    # 予以公开 printed "27 0020 130": 0020 cannot be one cell; 27 0 0 2 0 1 30 or 2 7 0 0 20 1 30
+    # (and 27 0 0 20 …) are weighed with the other rows as for a row fully run together
+    report = _with_requests(_seed_report(), TABLE)
+    text = run_together(report, set())
+    text = text.replace("予以公开 27 0 0 2 0 1 30", "予以公开 27 0020 130")
+    text = text.replace("本机关不掌握相关政府信息 22 0 0 0 0 3 25", "本机关不掌握相关政府信息 2200 00 325")
+    assert "27 0020 130" in text and "2200 00 325" in text
+    assert _parse(text, "partial.txt")["requests"] == report["requests"]
