@@ -132,7 +132,6 @@ def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[
     """The partial column sums (over the rows so far) that can still reach `target`: exactly in
     its columns, at most in the `bounded` ones (a cell there is unknown), not at all where the
     target is unknown. None when the search grows too large to finish."""
-    limit = [t if t is not None else None for t in target]
     forward: list[set[Vector]] = [{(0,) * 7}]
     work = 0
     for opts in options:
@@ -143,7 +142,7 @@ def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[
         for s in forward[-1]:
             for r in opts:
                 t = tuple(a + b for a, b in zip(s, r, strict=True))
-                if all(lim is None or v <= lim for v, lim in zip(t, limit, strict=True)):
+                if all(lim is None or v <= lim for v, lim in zip(t, target, strict=True)):
                     nxt.add(t)
         forward.append(nxt)
     end = {s for s in forward[-1]
@@ -161,8 +160,8 @@ def _vector(reading: list[Cell]) -> Vector:
 
 
 def narrow_readings(table: RequestTable, keys: list[str]) -> dict[str, list[Reading]] | None:
-    """The table solved whole: of every row's readings (a row read as printed has one; a row whose
-    cells ran together has every split that makes its own total), those that take part in some
+    """The table solved whole: of every row's readings (a row read as printed has one; a short row
+    every split that makes its own total and every placement of its numbers), those that take part in some
     choice of one reading per row where the result rows add up to （七）总计 column by column and,
     where some choice also satisfies it, 一 + 二 = （七） + 四. None when the totals cannot be used
     (a row of the sum missing, or the search too large)."""
