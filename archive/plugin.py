@@ -50,6 +50,7 @@ CONTENT_TYPES = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "doc": "application/msword",
     "wps": "application/octet-stream",
+    "ofd": "application/ofd",
     "image": "application/octet-stream",
 }
 

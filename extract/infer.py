@@ -15,6 +15,7 @@ not read (lost in a PDF text dump) is never taken for 0: it stays null unless th
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 
 from extract import form
@@ -121,10 +122,134 @@ def _settle_blanks(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[E
     return how
 
 
+Reading = tuple[list[Cell], frozenset[int]]  # a row's 7 cells, and the columns split from one token
+Vector = tuple[int, ...]
+MAX_WORK = 100_000  # partial sums tried in all: a table read whole takes at most a second or so
+
+
+def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[int],
+            budget: int = MAX_WORK) -> list[set[Vector]] | None:
+    """The partial column sums (over the rows so far) that can still reach `target`: exactly in
+    its columns, at most in the `bounded` ones (a cell there is unknown), not at all where the
+    target is unknown. None when the search grows too large to finish."""
+    forward: list[set[Vector]] = [{(0,) * 7}]
+    work = 0
+    for opts in options:
+        work += len(forward[-1]) * len(opts)
+        if work > budget:
+            return None
+        nxt: set[Vector] = set()
+        for s in forward[-1]:
+            for r in opts:
+                t = tuple(a + b for a, b in zip(s, r, strict=True))
+                if all(lim is None or v <= lim for v, lim in zip(t, target, strict=True)):
+                    nxt.add(t)
+        forward.append(nxt)
+    end = {s for s in forward[-1]
+           if all(t is None or c in bounded or s[c] == t for c, t in enumerate(target))}
+    back: list[set[Vector]] = [end]
+    for i in range(len(options) - 1, -1, -1):
+        keep = back[0]
+        back.insert(0, {s for s in forward[i] if any(
+            tuple(a + b for a, b in zip(s, r, strict=True)) in keep for r in options[i])})
+    return back
+
+
+def _vector(reading: list[Cell]) -> Vector:
+    return tuple(int(v) if isinstance(v, int) else 0 for v in reading)
+
+
+def narrow_readings(table: RequestTable, keys: list[str]) -> dict[str, list[Reading]] | None:
+    """The table solved whole: of every row's readings (a row read as printed has one; a short row
+    every split that makes its own total and every placement of its numbers), those that take part in some
+    choice of one reading per row where the result rows add up to （七）总计 column by column and,
+    where some choice also satisfies it, 一 + 二 = （七） + 四. None when the totals cannot be used
+    (a row of the sum missing, or the search too large)."""
+    results = [k for k in keys if (k in form.RESULT_KEYS or k == "other")]
+    if not table.candidates or not all(k in table.rows for k in [*results, "total_processed"]):
+        return None
+
+    def options(key: str) -> list[Reading]:
+        found = table.candidates.get(key)
+        out: list[Reading] = []
+        for vec, cols in found or [(table.rows[key], frozenset())]:
+            if all(vec != o[0] for o in out):
+                out.append((list(vec), cols))
+        return out
+
+    opts = {k: options(k) for k in [*results, *(a for a in _BALANCE if a in table.rows)]}
+    unknown_cols = {c for k in results for vec, _ in opts[k] for c, v in enumerate(vec) if v is None}
+    feasible: dict[str, list[Reading]] = {k: [] for k in opts}
+
+    def add(key: str, reading: Reading) -> None:
+        if all(reading[0] != o[0] for o in feasible[key]):
+            feasible[key].append(reading)
+
+    totals = []  # (reading of 总计, per result row the readings that fit it)
+    for total in opts["total_processed"]:
+        target = list(total[0])
+        vecs = [[_vector(v) for v, _ in opts[k]] for k in results]
+        layers = _layers(vecs, target, unknown_cols, MAX_WORK // len(opts["total_processed"]))
+        if layers is None:
+            return None
+        if not layers[-1]:
+            continue
+        fit = {}
+        for i, k in enumerate(results):
+            fit[k] = [o for o, v in zip(opts[k], vecs[i], strict=True)
+                      if any(tuple(a + b for a, b in zip(s, v, strict=True)) in layers[i + 1] for s in layers[i])]
+        totals.append((total, fit))
+    if not totals:
+        return None  # no reading adds up: the table contradicts itself or was misread
+    anchors = [a for a in _BALANCE[:2] + _BALANCE[3:] if a in table.rows]
+    balanced = []
+    if len(anchors) == 3 and len(totals) * math.prod(len(opts[a]) for a in anchors) <= MAX_COMBINATIONS * 4:
+        for total, _ in totals:
+            for nr, ci, co in itertools.product(*(opts[a] for a in anchors)):
+                if all(None in (x, y, t, z) or x + y == t + z  # type: ignore[operator]
+                       for x, y, t, z in zip(nr[0], ci[0], total[0], co[0], strict=True)):
+                    balanced.append((total, {"new_received": nr, "carried_over_in": ci, "carried_over_out": co}))
+    if balanced:
+        kept = {id(t) for t, _ in balanced}
+        totals = [(t, fit) for t, fit in totals if id(t) in kept]
+        for _, rows in balanced:
+            for a, r in rows.items():
+                add(a, r)
+    else:
+        for a in anchors:
+            for r in opts[a]:
+                add(a, r)
+    for total, fit in totals:
+        add("total_processed", total)
+        for k, readings in fit.items():
+            for r in readings:
+                add(k, r)
+    return {k: v for k, v in feasible.items() if k in table.candidates}
+
+
+_BALANCE = ["new_received", "carried_over_in", "total_processed", "carried_over_out"]
+
+
+def _agreed(readings: list[Reading]) -> tuple[list[Cell], set[int]]:
+    """The cells every reading gives the same number (None elsewhere), and which were split."""
+    vec: list[Cell] = []
+    split: set[int] = set()
+    for c in range(7):
+        vals = {r[0][c] for r in readings}
+        v = vals.pop() if len(vals) == 1 else None
+        vec.append(v)
+        if v is not None and all(c in r[1] for r in readings):
+            split.add(c)
+    return vec, split
+
+
 def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
     """Fill table.rows in place; returns how each cell not read as printed got its value
     ("inferred", "blank", "split")."""
     eqs, balance = request_equations(keys, set(table.rows))
+    narrowed = narrow_readings(table, keys)
+    if narrowed is not None:
+        table.candidates = narrowed
     base = _flatten(table.rows)
     short = [k for k in table.candidates if table.candidates[k]]
     combos = 1
@@ -156,9 +281,18 @@ def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
         how.update({ref: "inferred" for ref in filled})
         how.update({ref: "split" for ref in split if all(ref in o[2] for o in outcomes)})
     else:
+        split = set()
+        if narrowed is not None:
+            # too many choices to try one by one, or more than one fits: each row's cells on
+            # which all its fitting readings agree are known, the others stay open
+            for key in short:
+                vec, cols = _agreed(table.candidates[key])
+                base.update({(key, c): v for c, v in enumerate(vec)})
+                split.update((key, c) for c in cols)
         solved = solve(base, eqs, balance, table.blank)
         values, filled = solved if solved is not None else (dict(base), set())
         how.update({ref: "inferred" for ref in filled})
+        how.update({ref: "split" for ref in split - filled})
     how.update(_settle_blanks(values, table.blank, eqs, lambda r: r[1] == 6 or r[0] == "total_processed"))
     for (key, c), v in values.items():
         if key in table.rows:

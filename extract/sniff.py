@@ -12,7 +12,7 @@ HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<di
 
 
 def sniff(data: bytes) -> str:
-    """One of: pdf, docx, doc, image, html, text, empty, zip, binary."""
+    """One of: pdf, docx, ofd, doc, image, html, text, empty, zip, binary."""
     if not data.strip():
         return "empty"
     head = data[:8]
@@ -28,7 +28,9 @@ def sniff(data: bytes) -> str:
                 names = set(z.namelist())
         except zipfile.BadZipFile:
             return "zip"
-        return "docx" if "word/document.xml" in names else "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        return "ofd" if "OFD.xml" in names or "ofd.xml" in names else "zip"  # GB/T 33190 版式文档
     kind = filetype.guess(data[:8192])
     if kind is not None and kind.mime.startswith("image/"):
         return "image"

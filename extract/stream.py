@@ -26,7 +26,7 @@ _NOT_CELLS = re.compile(
     r"|(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"  # dates
     r"|\d{1,2}\s*:\s*\d{2}(?:\s*:\s*\d{2})?"  # times
     r"|[〔\[［(（]\s*(?:19|20)\d{2}\s*[〕\]］)）]\s*\d*\s*号?"  # document numbers 〔2021〕30号
-    r"|\d{3,4}\s*-\s*\d{7,8}|(?<!\d)1[3-9]\d{9}(?!\d)"  # telephone numbers
+    r"|\d{3,4}\s*-\s*\d{7,8}"  # telephone numbers
     r"|第\s*\d+|\d+(?:\.\d+)?\s*[%％‰]"  # ordinals, percentages
 )
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
@@ -51,8 +51,16 @@ class StreamRow:
     numbers: list[str] = field(default_factory=list)
 
 
+# A mobile number is masked where the prose names it (电话：139…): eleven digits after a row's
+# label are cells run together (14300000143 is 143 0 0 0 0 0 143).
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_MOBILE_BEFORE = re.compile(r"(?:电话|手机|热线|联系|传真|号码|[Tt]el|[:：或、/])\s*$")
+
+
 def _mask(text: str) -> str:
-    return _NOT_CELLS.sub(lambda m: "〓" * len(m.group(0)), text)
+    text = _NOT_CELLS.sub(lambda m: "〓" * len(m.group(0)), text)
+    return _MOBILE.sub(lambda m: "〓" * 11 if _MOBILE_BEFORE.search(text, max(0, m.start() - 8), m.start())
+                       else m.group(0), text)
 
 
 def _unit_after(text: str, end: int) -> str:
@@ -200,6 +208,9 @@ def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[
                 found.append(list(acc))
             return
         size = sizes[g]
+        if g == len(sizes) - 1:
+            last_group(i, size, acc)
+            return
 
         def rec(k: int, j: int, vals: list[int]) -> None:
             if len(found) >= limit or j >= len(s):
@@ -219,6 +230,34 @@ def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[
                 rec(k + 1, e, [*vals, v])
 
         rec(0, i, [])
+
+    def last_group(i: int, size: int, acc: list[int]) -> None:
+        """The last group ends the digits: its total is a suffix of the last token, so the
+        parts before it are known to sum to it (which keeps a long row quick to read)."""
+        first_end = len(s) - len(digits[-1])  # type: ignore[arg-type]
+        for e in range(max(i + size - 1, first_end), len(s)):
+            if len(found) >= limit:
+                return
+            if s[e] == "0" and e != len(s) - 1:
+                continue
+            total = int(s[e:])
+            fill(i, e, size - 1, total, acc)
+
+    def fill(j: int, e: int, left: int, remaining: int, acc: list[int]) -> None:
+        if len(found) >= limit:
+            return
+        if left == 0:
+            if j == e and remaining == 0:
+                found.append([*acc, int(s[e:])])
+            return
+        if e - j < left:
+            return
+        for v, end in parts_from(j):
+            if v > remaining or end > e:
+                break
+            acc.append(v)
+            fill(end, e, left - 1, remaining - v, acc)
+            acc.pop()
 
     # a group may not straddle two tokens unless the digits force it: no constraint needed,
     # parts never cross a token boundary (parts_from stops at the token's end)

@@ -28,6 +28,9 @@ HEADER_WORDS = ("自然人", "申请人情况", "商业企业", "科研机构", 
 BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──", "无"}  # a cell printed 无: none
 # A count of applications above this cannot be one cell: its digits are cells run together.
 MAX_COUNT_DIGITS = 6
+# Readings of one run-together row kept for the whole table to choose from; a row with more is
+# left unknown (every reading must be kept, or the table's choice could be a wrong one).
+MAX_READINGS = 512
 
 
 def is_blank(text: str | None) -> bool:
@@ -421,24 +424,28 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
 
 def _run_together(printed: list[str], width: int) -> bool:
     """Whether a short row's numbers must be cells run together: a count too long to be one
-    cell, or a number larger than the row's total (printed last)."""
+    cell or printed with a leading zero (0020: 0 0 20), or a number larger than the row's total
+    (printed last)."""
     ints = [parse_number(p) for p in printed]
     if any(not isinstance(v, int) for v in ints):
         return False
     digits = [p.replace(",", "").lstrip("+-") for p in printed]
-    if any(len(d) > MAX_COUNT_DIGITS for d in digits):
+    if any(len(d) > MAX_COUNT_DIGITS or (len(d) > 1 and d[0] == "0") for d in digits):
         return True
     return len(ints) >= 2 and any(v > ints[-1] for v in ints[:-1])  # type: ignore[operator]
 
 
 def _readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozenset[int]]]:
     """The ways a short row's printed numbers fill its 7 cells: cells run together split where
-    the row's total allows, else every placement with the lost numbers as None."""
-    if printed and _run_together(printed, width):
-        found = stream.split_readings(printed, [width], limit=8)
-        if found:
-            return [(list(v), _split_columns(printed, v)) for v in found]
-    return [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
+    the row's total allows; and, unless the numbers cannot be cells as printed, every placement
+    with the lost numbers as None. Every way is kept (the table chooses), or none."""
+    found = stream.split_readings(printed, [width], limit=MAX_READINGS + 1) if printed else []
+    if len(found) > MAX_READINGS:
+        return []  # too many ways to read it: its cells are unknown (the totals may fix them)
+    splits = [(list(v), _split_columns(printed, v)) for v in found]
+    if splits and _run_together(printed, width):
+        return splits  # a number too long, printed with a leading zero or above the total
+    return splits + [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
 
 
 def _split_columns(printed: list[str], reading: list[int]) -> frozenset[int]:
@@ -763,6 +770,37 @@ def _zeros_run_together(token: str, width: int) -> list[int] | None:
     """"000" for three cells: zeros run together. Any other lone number stays one cell: table 二
     has no totals to tell 500 (two cells blank) from 5 0 0 or 50 0."""
     return [0] * width if width > 1 and token == "0" * width else None
+
+
+def active_runs(text: str) -> dict[str, str]:
+    """Rows 规章 / 行政规范性文件 of a 2021 table 二 whose three numbers (issued, repealed, in
+    force) ran together into one run of digits ("693665"): row key -> the digits. Table 二 has
+    no totals of its own; `settle_by_last_year` reads such a run with last year's report."""
+    out: dict[str, str] = {}
+    for r in stream.rows(text):
+        key = _active_key(norm(r.label).strip("|"), ["rules", "normative"])
+        if key is None or key in out or len(r.numbers) != 1:
+            continue
+        token = r.numbers[0]
+        if token.isdigit() and len(token) >= 3 and token != "0" * len(token):
+            out[key] = token
+    return out
+
+
+def settle_by_last_year(token: str, prev_in_force: int) -> dict[str, int] | None:
+    """The one reading of a run of digits as (issued, repealed, in force) in which last year's
+    in-force count plus this year's issued less repealed is this year's in-force count; None
+    when no reading or more than one does (a number is never guessed)."""
+    found: list[dict[str, int]] = []
+    for i in range(1, len(token) - 1):
+        for j in range(i + 1, len(token)):
+            parts = (token[:i], token[i:j], token[j:])
+            if any(len(p) > 1 and p[0] == "0" for p in parts):
+                continue
+            issued, repealed, in_force = (int(p) for p in parts)
+            if prev_in_force + issued - repealed == in_force:
+                found.append({"issued": issued, "repealed": repealed, "in_force": in_force})
+    return found[0] if len(found) == 1 else None
 
 
 def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:

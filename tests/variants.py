@@ -13,6 +13,7 @@ with blank cells as 0 and the provenance the parse contract lists in `cells`.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from render import APPEAL_HEADER, HEADINGS, _active_tables, _prose, _request_rows
@@ -113,6 +114,15 @@ def pdf_dump(report: dict, title: str = "split", date: str = "end") -> str:
 def run_together(report: dict, rows: set[str], title: str = "plain", date: str = "end") -> str:
     """PDF text whose cells lost their separators in the given rows of table 三."""
     return "\n".join(_text_lines(report, title, date, broken=False, glue=frozenset(rows))) + "\n"
+
+
+def archived_run_together(report: dict, title: str = "plain", date: str = "end") -> str:
+    """Archived page text: the report on one line, every row of table 三 with its cells run
+    together and glued to its label and to the next row's number (…申请数量640020470二、…,
+    …不掌握相关政府信息2200003252.没有现成…)."""
+    text = run_together(report, set(report["requests"]), title, date)
+    text = re.sub(r"\s*\n\s*", "", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff）)”])\s+(?=\d)", "", text) + "\n"
 
 
 def markdown_broken(report: dict, broken: set[str], title: str = "plain", date: str = "end") -> str:

@@ -25,6 +25,7 @@ READERS: dict[str, str] = {
     "html": "extract.readers.html:read_html",
     "pdf": "extract.readers.pdf:read_pdf",
     "docx": "extract.readers.docx:read_docx",
+    "ofd": "extract.readers.ofd:read_ofd",
     "doc": "extract.readers.doc:read_doc",
     "image": "extract.readers.ocr:read_image",
 }
@@ -40,7 +41,7 @@ def reader_for(kind: str) -> Reader | None:
 
 UNSUPPORTED: dict[str, str] = {
     "empty": "the file is empty",
-    "zip": "a ZIP archive that is not a Word document",
+    "zip": "a ZIP archive that is not a Word or OFD document",
     "binary": "not a document gongkai can read (unknown binary format)",
 }
 

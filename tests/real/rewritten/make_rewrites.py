@@ -12,6 +12,9 @@ Variants (each a class seen in real reports):
 - split-title   the body's name and the year on two lines
 - one-line      web-page text as copied: the whole report on one line
 - run-together  PDF text whose table cells lost their separators
+- archived-run-together  archived page text: the report on one line, each row's cells run
+                together and glued to its label and to the next row's number
+                (…申请数量150006021二、上年结转…, …信息20000022.没有现成…)
 - date-cn       the date under the signature in Chinese numerals (二〇二五年一月二十日)
 - colspan       a portal page whose tables carry the form's merges, zeros printed blank and the
                 总计 column left blank (tests/variants.py html_page, with the seed's values)
@@ -100,6 +103,14 @@ def run_together(text: str, gold: dict) -> tuple[str, dict]:
     return "\n".join(out), gold
 
 
+def archived_run_together(text: str, gold: dict) -> tuple[str, dict]:
+    flat, _ = one_line(run_together(text, gold)[0], gold)
+    flat = re.sub(r"(?<![\d.])\d+(?:[ \t]+\d+(?![\d.])){2,}", lambda m: re.sub(r"\s+", "", m.group(0)), flat)  # rows whose cells stood apart
+    flat = re.sub(r"(?<=[\u4e00-\u9fff）)”])\s+(?=\d)", "", flat)  # a label and its cells
+    flat = re.sub(r"(?<=\d)\s+(?=\d[.、]\s*[\u4e00-\u9fff])", "", flat)  # cells and the next row's number
+    return flat, gold
+
+
 def date_cn(text: str, gold: dict) -> tuple[str, dict]:
     lines = text.rstrip().split("\n")
     i = max(j for j, ln in enumerate(lines) if DATE.search(ln.strip()))
@@ -114,6 +125,7 @@ TEXT_VARIANTS = {
     "split-title": (split_title, ["001", "002", "003", "004"]),
     "one-line": (one_line, ["000", "001", "003"]),
     "run-together": (run_together, ["000", "001"]),
+    "archived-run-together": (archived_run_together, ["000", "001", "003"]),
     "date-cn": (date_cn, ["000", "003", "004"]),
 }
 
@@ -197,7 +209,9 @@ def rewrite_public() -> None:
             print(name)
 
 
-def main() -> None:
+def main(only: set[str] | None = None) -> None:
+    """Every variant, or `only` the named ones (the print and word variants need a browser and
+    LibreOffice)."""
     (HERE / "docs").mkdir(exist_ok=True)
     (HERE / "gold").mkdir(exist_ok=True)
     for path in sorted(SEEDS.glob("*.txt")):
@@ -208,11 +222,11 @@ def main() -> None:
         text = path.read_text(encoding="utf-8")
         made: list[tuple[str, str, str, dict, str]] = []
         for variant, (fn, seeds) in TEXT_VARIANTS.items():
-            if stem in seeds:
+            if stem in seeds and (only is None or variant in only):
                 doc, want = fn(text, dict(base))
-                made.append((variant, "txt", doc, want, "archived-text" if variant == "one-line" else "pdf-text"))
+                made.append((variant, "txt", doc, want, "archived-text" if variant in ("one-line", "archived-run-together") else "pdf-text"))
         if base["requests"] and all(v is not None for vec in base["requests"].values() if vec for v in vec) \
-                and base["appeals"] and base["published"]:
+                and base["appeals"] and base["published"] and (only is None or "colspan" in only):
             page, blanked = html_page(base, blank_zeros=True, blank_totals=True, extra_column=True)
             want = dict(base, cells=blanked)
             made.append(("colspan", "html", page, want, "html"))
@@ -224,8 +238,9 @@ def main() -> None:
             (HERE / "gold" / f"{name}.json").write_text(
                 json.dumps(gold_out, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
             print(name)
-    rewrite_public()
+    if only is None:
+        rewrite_public()
 
 
 if __name__ == "__main__":
-    main()
+    main(set(sys.argv[1:]) or None)
