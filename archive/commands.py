@@ -12,6 +12,7 @@ from datetime import date
 
 import click
 
+from archive.lock import wait_option, writer_lock
 from archive.store import DEFAULT_DATA, Archive
 
 data_option = click.option(
@@ -57,14 +58,15 @@ def _ensure_registry(arc: Archive, registry: str | None) -> None:
 @registry_option
 @data_option
 @json_option
+@wait_option
 def ingest(
-    paths: tuple[str, ...], agency: str | None, registry: str | None, data_dir: str, as_json: bool
+    paths: tuple[str, ...], agency: str | None, registry: str | None, data_dir: str, as_json: bool, wait: bool
 ) -> None:
     """Put local files or folders of reports into the archive."""
     from archive.ingest import IngestError
     from archive.ingest import ingest as do_ingest
 
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai ingest", wait), Archive(data_dir) as arc:
         if registry:
             _ensure_registry(arc, registry)
         try:
@@ -86,11 +88,12 @@ def ingest(
 @click.option("--limit", type=int, default=None, help="Extract at most N documents.")
 @data_option
 @json_option
-def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> None:
+@wait_option
+def extract(workers: int, limit: int | None, data_dir: str, as_json: bool, wait: bool) -> None:
     """Turn stored documents into reports (only those the current extractor has not seen)."""
     from archive.extractor import run_extract
 
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai extract", wait), Archive(data_dir) as arc:
         s = run_extract(arc, workers=workers, limit=limit)
     for err in s["errors"][:20]:
         click.echo(f"error: {err['error']}", err=True)
@@ -108,7 +111,8 @@ def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> No
 @registry_option
 @data_option
 @json_option
-def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool) -> None:
+@wait_option
+def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool, wait: bool) -> None:
     """Run the compliance calendar and the checks across reports."""
     from archive.calendar import run_check, verdicts_json
 
@@ -116,7 +120,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool)
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError as e:
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai check", wait), Archive(data_dir) as arc:
         _ensure_registry(arc, registry)
         s = run_check(arc, day)
     if as_json:

@@ -29,6 +29,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from archive.lock import writer_lock
 from archive.store import Archive
 
 # tables recomputed from the merged data (gongkai check) or private to one machine
@@ -300,7 +301,7 @@ def merge_archives(out_dir: str | Path, inputs: list[str | Path], progress: bool
         if p.resolve() == out_path:
             raise MergeError(f"{p}: an input cannot be the output")
     totals: dict[str, int] = {}
-    with Archive(out_dir) as out:
+    with writer_lock(out_dir, "gongkai merge"), Archive(out_dir) as out:
         merger = Merger(out, progress)
         for i in inputs:
             with Archive(i) as src:  # opening migrates an older input to the same schema
