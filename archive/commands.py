@@ -14,6 +14,7 @@ import click
 
 from archive.lock import wait_option, writer_lock
 from archive.store import DEFAULT_DATA, Archive
+from extract.limits import limit_options
 
 data_option = click.option(
     "--data",
@@ -86,15 +87,21 @@ def ingest(
 @click.command()
 @click.option("--workers", type=int, default=0, help="Parallel processes (default: up to 4, one per core).")
 @click.option("--limit", type=int, default=None, help="Extract at most N documents.")
+@limit_options
 @data_option
 @json_option
 @wait_option
-def extract(workers: int, limit: int | None, data_dir: str, as_json: bool, wait: bool) -> None:
-    """Turn stored documents into reports (only those the current extractor has not seen)."""
+def extract(workers: int, limit: int | None, time_limit: float | None, memory_limit: int | None, data_dir: str,
+            as_json: bool, wait: bool) -> None:
+    """Turn stored documents into reports (only those the current extractor has not seen).
+
+    Each document is read in a worker process within a time and a memory limit; one that exceeds
+    them is recorded with an error naming the limit, and the others go on."""
     from archive.extractor import run_extract
+    from extract.limits import Limits
 
     with writer_lock(data_dir, "gongkai extract", wait), Archive(data_dir) as arc:
-        s = run_extract(arc, workers=workers, limit=limit)
+        s = run_extract(arc, workers=workers, limit=limit, limits=Limits.resolve(time_limit, memory_limit))
     for err in s["errors"][:20]:
         click.echo(f"error: {err['error']}", err=True)
     st = ", ".join(f"{v} {k}" for k, v in s["statuses"].items() if v)

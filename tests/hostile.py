@@ -91,3 +91,23 @@ def big_docx(mb: int = 48, seed: int = 1) -> bytes:
                 f.write(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode())
             f.write(b"</w:body></w:document>")
     return out.getvalue()
+
+
+def sleepy(job: str) -> str:
+    """A reader for extract.limits tests: "hang" never returns, anything else comes back."""
+    import time
+
+    if job == "hang":
+        time.sleep(3600)
+    return job
+
+
+def greedy(job: str) -> str:
+    """A reader for extract.limits tests: "greedy" takes 8 GB, "crash" dies, the rest come back."""
+    import os
+
+    if job == "greedy":
+        return str(len(bytearray(8 << 30)))
+    if job == "crash":
+        os.abort()
+    return job

@@ -52,6 +52,9 @@ def convert_to_docx(data: bytes, source: str, timeout: float = TIMEOUT) -> bytes
             os.killpg(proc.pid, signal.SIGKILL)  # soffice.bin is a child of the soffice script
             proc.communicate()
             raise ExtractError(source, f"LibreOffice did not finish converting the file in {timeout:.0f} s") from None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)  # this reader was stopped (time limit): LibreOffice too
+            raise
         out = work / "out" / "input.docx"
         if proc.returncode != 0 or not out.exists():
             detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
