@@ -82,6 +82,8 @@ def ingest(
         f"ingest: {s['files']} files: {s['new']} new, {s['changed']} changed, "
         f"{s['unchanged']} unchanged, {len(s['errors'])} errors. Next: gongkai extract",
     )
+    if s["errors"]:
+        sys.exit(1)
 
 
 @click.command()

@@ -60,6 +60,16 @@ def _describe(info: dict | None) -> str:
             f"since {info.get('since', '?')})")
 
 
+def remove_leftovers(data: Path) -> int:
+    """Delete half-written blobs (`.tmp-*`, see Archive.put_blob) a killed writer left behind: only
+    the lock's holder writes blobs, so none of them is in use."""
+    n = 0
+    for tmp in (data / "blobs").glob("*/*/.tmp-*"):
+        tmp.unlink(missing_ok=True)
+        n += 1
+    return n
+
+
 def _try(fd: int) -> bool:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -99,6 +109,7 @@ def writer_lock(data_dir: str | os.PathLike, command: str, wait: bool = False,
         os.ftruncate(fd, 0)
         os.pwrite(fd, (json.dumps(info, ensure_ascii=False) + "\n").encode(), 0)
         _held[path] = [fd, 1]
+        remove_leftovers(data)
         try:
             yield fd
         finally:

@@ -237,6 +237,8 @@ def _run_once(opts: Options) -> dict[str, Any]:
                      **opts.crawl_kw)
         if s.get("reason") != "finished":
             raise RuntimeError(f"crawl {s.get('crawl_id')} stopped: {s.get('reason')}")
+        if (s.get("failures") or {}).get("write"):
+            raise RuntimeError(f"crawl {s.get('crawl_id')}: {s['failures']['write']} items could not be written")
         return s
 
     c = stage("crawl", crawl)

@@ -81,6 +81,10 @@ def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redi
     click.echo(summary_text(s), err=True)
     if s.get("reason") != "finished":
         sys.exit(3)
+    if (s.get("failures") or {}).get("write"):
+        click.echo(f"error: {s['failures']['write']} items could not be written to {data_dir} (disk full? "
+                   "permissions?); they are not in the archive", err=True)
+        sys.exit(4)
 
 
 # -- registry -----------------------------------------------------------------------------------

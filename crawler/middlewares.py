@@ -184,6 +184,31 @@ class ListBoundsMiddleware(_Base):
         return None
 
 
+class CharsetMiddleware(_Base):
+    """Decode a page by what its bytes are when its declaration is wrong: valid UTF-8 declared as
+    GBK (a gb2312 template around UTF-8 text), or GBK bytes declared UTF-8. The list's titles are
+    what decide which links are reports: read in the wrong charset they name nothing."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if not isinstance(response, HtmlResponse) or response.body.isascii():
+            return response
+        encoding = (response.encoding or "").lower().replace("_", "-")
+        try:
+            response.body.decode("utf-8")
+            is_utf8 = True
+        except UnicodeDecodeError:
+            is_utf8 = False
+        if is_utf8 and encoding not in ("utf-8", "utf8"):
+            return response.replace(encoding="utf-8")
+        if not is_utf8 and encoding in ("utf-8", "utf8"):
+            try:
+                response.body.decode("gb18030")
+            except UnicodeDecodeError:
+                return response
+            return response.replace(encoding="gb18030")
+        return response
+
+
 class BackoffMiddleware(_Base):
     """Delay each retry exponentially: the stock RetryMiddleware re-schedules immediately, which
     hammers a struggling server. Runs on the reactor (asyncio sleep), no threads."""

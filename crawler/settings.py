@@ -54,6 +54,7 @@ HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional reques
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfficialDomainMiddleware": 50,
     "crawler.middlewares.ListBoundsMiddleware": 55,
+    "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
