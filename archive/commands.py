@@ -156,8 +156,12 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool,
 @click.command()
 @click.option("--port", type=int, default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own SQL (off by default: the canned "
+              "queries, tables and filters are always there).")
+@click.option("--sql-time-limit", "sql_time_limit_ms", type=click.IntRange(min=100), default=2000, show_default=True,
+              metavar="MS", help="Time one SQL query may take.")
 @data_option
-def serve(port: int, host: str, data_dir: str) -> None:
+def serve(port: int, host: str, allow_sql: bool, sql_time_limit_ms: int, data_dir: str) -> None:
     """Browse the archive in Datasette (read-only)."""
     import uvicorn
 
@@ -165,7 +169,7 @@ def serve(port: int, host: str, data_dir: str) -> None:
 
     arc = Archive(data_dir)  # creates/migrates, so an empty --data still serves
     arc.close()
-    ds = make_datasette(data_dir)
+    ds = make_datasette(data_dir, allow_sql=allow_sql, sql_time_limit_ms=sql_time_limit_ms)
     click.echo(f"serving {data_dir} on http://{host}:{port}/  (dashboard: /-/gongkai)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
