@@ -125,7 +125,7 @@ def _load_reports(arc: Archive) -> dict[tuple[str, int], list[dict]]:
         "  FROM document_urls u WHERE u.sha256 = r.sha256) AS seen_urls"
         " FROM reports r JOIN documents d ON d.sha256 = r.sha256"
         f" WHERE r.current = 1 AND r.agency IS NOT NULL AND r.year IS NOT NULL"
-        f" AND r.parse_status IN ({','.join('?' * len(USABLE))})",
+        f" AND r.parse_status IN ({','.join('?' * len(USABLE))}) ORDER BY r.sha256",  # not by id: any order
         USABLE,
     )
     cols = [c[0] for c in cur.description]
@@ -255,7 +255,7 @@ def verdict(
         if pub is None:
             undated.append(rep)
             continue
-        cand = (pub, rep["id"], source, flags, rep)
+        cand = (pub, rep["sha256"], source, flags, rep)  # ties by content, not by id
         if best is None or cand[:2] < best[:2]:
             best = cand
     if best is not None:
@@ -488,6 +488,7 @@ def cross_checks(
         if parents.get(agency):
             groups[(parents[agency], year)].append(rep)
     for _key, reps in sorted(groups.items()):
+        reps = sorted(reps, key=lambda r: r["agency"])
         by_sig: dict[str, list[dict]] = defaultdict(list)
         for rep in reps:
             if rows[rep["id"]]["numbers"] is not None:
@@ -626,7 +627,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     rank = {"ok": 0, "inconsistent": 1, "incomplete": 2}
     used = {(v["agency"], v["year"]): v["report_id"] for v in verdicts}
     chosen = {
-        k: min(reps, key=lambda r: (r["id"] != used.get(k), rank.get(r["parse_status"], 9), r["id"]))
+        k: min(reps, key=lambda r: (r["id"] != used.get(k), rank.get(r["parse_status"], 9), r["sha256"]))
         for k, reps in reports.items()
     }
     parents = {a["name"]: a.get("parent") for a in agencies}
@@ -645,7 +646,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True) ->
     failed = []
     for rid, agency, year, check, detail in arc.db.execute(
         "SELECT report_id, agency, year, [check], detail FROM check_results WHERE ok = 0 AND scope = 'report' "
-        "ORDER BY agency, year, id"
+        "ORDER BY agency, year, [check], detail"
     ):
         if rid in chosen_ids:
             failed.append(
