@@ -110,3 +110,23 @@ def test_endless_lists_and_redirects_elsewhere(tmp_path: Path) -> None:
 
     urls = [u for (u,) in sqlite3.connect(tmp_path / "data" / "archive.db").execute("SELECT url FROM document_urls")]
     assert urls == [], urls
+
+
+def test_a_gzip_bomb_is_recorded_as_it_came_not_inflated() -> None:
+    import resource
+    import time
+    import zlib
+
+    from archive.warc import MAX_DECODED, recorded_body
+
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    bomb = b"".join(c.compress(b"\0" * (1 << 20)) for _ in range(512)) + c.flush()  # 512 MB in 500 kB
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t = time.monotonic()
+    headers, body = recorded_body([("Content-Encoding", "gzip"), ("Content-Length", str(len(bomb)))], bomb)
+    assert time.monotonic() - t < 5
+    assert body == bomb and ("Content-Encoding", "gzip") in headers
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 2 * MAX_DECODED // 1024
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    headers, body = recorded_body([("Content-Encoding", "gzip")], c.compress(b"<html>ok</html>") + c.flush())
+    assert body == b"<html>ok</html>" and ("X-Archive-Orig-Content-Encoding", "gzip") in headers
