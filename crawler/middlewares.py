@@ -278,6 +278,7 @@ class ChallengeMiddleware(_Base):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_retries = crawler.settings.getint("RETRY_TIMES", 4)
+        self.challenged: set[str] = set()  # a URL counts once however often it is retried
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response | Request:
         if request.meta.get("unchanged") or not looks_like_challenge(response):
@@ -286,7 +287,8 @@ class ChallengeMiddleware(_Base):
         n = int(request.meta.get("challenge_retries", 0))
         self.crawler.spider.logger.warning("%s page (HTTP %s) at %s, try %d", kind, response.status,
                                            request.url, n + 1)
-        if self.gk:
+        if self.gk and request.url not in self.challenged:
+            self.challenged.add(request.url)
             self.gk.fail(kind)
         if n < self.max_retries:
             return request.replace(meta={**request.meta, "challenge_retries": n + 1}, dont_filter=True)

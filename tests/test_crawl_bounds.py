@@ -130,3 +130,28 @@ def test_a_gzip_bomb_is_recorded_as_it_came_not_inflated() -> None:
     c = zlib.compressobj(9, zlib.DEFLATED, 31)
     headers, body = recorded_body([("Content-Encoding", "gzip")], c.compress(b"<html>ok</html>") + c.flush())
     assert body == b"<html>ok</html>" and ("X-Archive-Orig-Content-Encoding", "gzip") in headers
+
+
+def test_a_waf_challenge_counts_once_per_url_however_often_retried() -> None:
+    import logging
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+    from scrapy.settings import Settings
+
+    from crawler.middlewares import ChallengeMiddleware, ChallengePage
+
+    gk = SimpleNamespace(failures=Counter())
+    gk.fail = lambda kind: gk.failures.update([kind])
+    crawler = SimpleNamespace(settings=Settings({"RETRY_TIMES": 3}),
+                              spider=SimpleNamespace(gk=gk, logger=logging.getLogger("t")))
+    mw = ChallengeMiddleware(crawler)  # type: ignore[arg-type]
+    req = Request("http://127.0.0.1/a.shtml")
+    with pytest.raises(ChallengePage):
+        for _ in range(10):
+            resp = HtmlResponse(req.url, status=521, body=b"<script>document.cookie='x';location.reload()</script>",
+                                request=req)
+            req = mw.process_response(req, resp)
+    assert gk.failures == Counter({"waf": 1})
