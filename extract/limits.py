@@ -132,8 +132,12 @@ def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
         while todo or busy:
             while todo and len(busy) < max(1, workers):
                 slot = idle.pop() if idle else _Slot(ctx, target, limits)
+                try:
+                    slot.conn.send(todo[0])
+                except OSError:  # the idle worker is gone (killed from outside): a fresh one
+                    slot.stop()
+                    continue
                 slot.job, slot.started = todo.popleft(), time.monotonic()
-                slot.conn.send(slot.job)
                 busy.append(slot)
             now = time.monotonic()
             deadline = min(s.started for s in busy) + limits.seconds
