@@ -87,7 +87,7 @@ def _load_reports(arc: Archive, names: list[str]) -> dict[tuple[str, int], list[
         " FROM reports r JOIN reports m ON m.id = r.report_of JOIN documents d ON d.sha256 = r.sha256"
         " WHERE r.parse_current = 1 AND m.current = 1 AND m.registered = 1 AND m.agency IS NOT NULL"
         f" AND m.year IS NOT NULL AND m.parse_status IN ({','.join('?' * len(USABLE))})"
-        f" AND m.agency IN ({','.join('?' * len(names))}) ORDER BY r.role != 'report', r.id",
+        f" AND m.agency IN ({','.join('?' * len(names))}) ORDER BY r.role != 'report', r.sha256",  # any order
         [*USABLE, *names],
     )
     cols = [c[0] for c in cur.description]
@@ -218,7 +218,7 @@ def verdict(
         if pub is None:
             undated.append(rep)
             continue
-        cand = (pub, rep["id"], source, flags, rep)
+        cand = (pub, rep["sha256"], source, flags, rep)  # ties by content, not by id
         if best is None or cand[:2] < best[:2]:
             best = cand
     if best is not None:
@@ -458,6 +458,7 @@ def cross_checks(
         if parents.get(agency):
             groups[(parents[agency], year)].append(rep)
     for _key, reps in sorted(groups.items()):
+        reps = sorted(reps, key=lambda r: r["agency"])
         by_sig: dict[str, list[dict]] = defaultdict(list)
         for rep in reps:
             if rows[rep["id"]]["numbers"] is not None:
@@ -654,7 +655,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
             for rid, agency, year, check, detail in arc.db.execute(
                 "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
                 " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
-                " ORDER BY c.agency, c.year, c.id"
+                " ORDER BY c.agency, c.year, c.[check], c.detail"
             )
         ]
         failed += [{k: c[k] for k in ("agency", "year", "check", "detail", "report_id")} for c in cross_kept]

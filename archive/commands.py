@@ -12,7 +12,9 @@ from datetime import date
 
 import click
 
+from archive.lock import wait_option, writer_lock
 from archive.store import DEFAULT_DATA, Archive
+from extract.limits import limit_options
 
 data_option = click.option(
     "--data",
@@ -57,14 +59,15 @@ def _ensure_registry(arc: Archive, registry: str | None) -> None:
 @registry_option
 @data_option
 @json_option
+@wait_option
 def ingest(
-    paths: tuple[str, ...], agency: str | None, registry: str | None, data_dir: str, as_json: bool
+    paths: tuple[str, ...], agency: str | None, registry: str | None, data_dir: str, as_json: bool, wait: bool
 ) -> None:
     """Put local files or folders of reports into the archive."""
     from archive.ingest import IngestError
     from archive.ingest import ingest as do_ingest
 
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai ingest", wait), Archive(data_dir) as arc:
         if registry:
             _ensure_registry(arc, registry)
         try:
@@ -79,19 +82,28 @@ def ingest(
         f"ingest: {s['files']} files: {s['new']} new, {s['changed']} changed, "
         f"{s['unchanged']} unchanged, {len(s['errors'])} errors. Next: gongkai extract",
     )
+    if s["errors"]:
+        sys.exit(1)
 
 
 @click.command()
 @click.option("--workers", type=int, default=0, help="Parallel processes (default: up to 4, one per core).")
 @click.option("--limit", type=int, default=None, help="Extract at most N documents.")
+@limit_options
 @data_option
 @json_option
-def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> None:
-    """Turn stored documents into reports (only those the current extractor has not seen)."""
-    from archive.extractor import run_extract
+@wait_option
+def extract(workers: int, limit: int | None, time_limit: float | None, memory_limit: int | None, data_dir: str,
+            as_json: bool, wait: bool) -> None:
+    """Turn stored documents into reports (only those the current extractor has not seen).
 
-    with Archive(data_dir) as arc:
-        s = run_extract(arc, workers=workers, limit=limit)
+    Each document is read in a worker process within a time and a memory limit; one that exceeds
+    them is recorded with an error naming the limit, and the others go on."""
+    from archive.extractor import run_extract
+    from extract.limits import Limits
+
+    with writer_lock(data_dir, "gongkai extract", wait), Archive(data_dir) as arc:
+        s = run_extract(arc, workers=workers, limit=limit, limits=Limits.resolve(time_limit, memory_limit))
     for err in s["errors"][:20]:
         click.echo(f"error: {err['error']}", err=True)
     st = ", ".join(f"{v} {k}" for k, v in s["statuses"].items() if v)
@@ -108,7 +120,8 @@ def extract(workers: int, limit: int | None, data_dir: str, as_json: bool) -> No
 @registry_option
 @data_option
 @json_option
-def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool) -> None:
+@wait_option
+def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool, wait: bool) -> None:
     """Run the compliance calendar and the checks across reports."""
     from archive.calendar import run_check, verdicts_json
 
@@ -116,7 +129,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool)
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError as e:
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai check", wait), Archive(data_dir) as arc:
         _ensure_registry(arc, registry)
         s = run_check(arc, day, keep=as_json)
     if as_json:
@@ -143,8 +156,12 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool)
 @click.command()
 @click.option("--port", type=int, default=8001, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--allow-sql", is_flag=True, help="Let visitors run their own SQL (off by default: the canned "
+              "queries, tables and filters are always there).")
+@click.option("--sql-time-limit", "sql_time_limit_ms", type=click.IntRange(min=100), default=2000, show_default=True,
+              metavar="MS", help="Time one SQL query may take.")
 @data_option
-def serve(port: int, host: str, data_dir: str) -> None:
+def serve(port: int, host: str, allow_sql: bool, sql_time_limit_ms: int, data_dir: str) -> None:
     """Browse the archive in Datasette (read-only)."""
     import uvicorn
 
@@ -152,7 +169,7 @@ def serve(port: int, host: str, data_dir: str) -> None:
 
     arc = Archive(data_dir)  # creates/migrates, so an empty --data still serves
     arc.close()
-    ds = make_datasette(data_dir)
+    ds = make_datasette(data_dir, allow_sql=allow_sql, sql_time_limit_ms=sql_time_limit_ms)
     click.echo(f"serving {data_dir} on http://{host}:{port}/  (dashboard: /-/gongkai)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 

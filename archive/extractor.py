@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sys
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from tqdm import tqdm
@@ -23,6 +21,7 @@ from archive.reports import organise
 from archive.schema import now
 from archive.similarity import numbers_signature, text_signature
 from archive.store import Archive
+from extract.limits import Limits, run_limited
 
 # parse_status values, worst first
 STATUSES = ("error", "not_report", "incomplete", "inconsistent", "ok")
@@ -66,6 +65,8 @@ def parse_blob(job: tuple[str, str, str]) -> dict[str, Any]:
         out["error"] = str(e)
     except OSError as e:
         out["error"] = f"{source}: cannot read the stored copy {path}: {e.strerror or e}"
+    except MemoryError:
+        raise  # over the worker's memory limit: extract.limits reports it
     except Exception as e:  # noqa: BLE001 - a parser bug on one document must not stop the run
         out["error"] = f"{source}: internal error in the extractor: {type(e).__name__}: {e}"
     return out
@@ -194,49 +195,21 @@ def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
     return status
 
 
-def _run_pool(jobs: list[tuple[str, str, str]], workers: int, handle) -> None:
-    """Parse in worker processes, at most `workers` documents in flight. A worker that dies (a
-    reader crashing the interpreter, out of memory) breaks the pool: the documents in flight are
-    retried in a fresh pool, and one in flight at two such crashes is recorded as an error."""
-    # spawn, not fork: the parent holds an open SQLite connection
-    ctx = multiprocessing.get_context("spawn")
-    todo = list(reversed(jobs))
-    strikes: dict[str, int] = {}
-    while todo:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            running: dict = {}
-            broken = False
-            while (todo or running) and not broken:
-                while todo and len(running) < workers:
-                    job = todo.pop()
-                    running[pool.submit(parse_blob, job)] = job
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    job = running.pop(fut)
-                    try:
-                        handle(fut.result())
-                    except BrokenProcessPool:
-                        broken = True
-                        running[fut] = job
-            if broken:
-                for job in running.values():
-                    strikes[job[0]] = strikes.get(job[0], 0) + 1
-                    if strikes[job[0]] >= 2:
-                        handle(
-                            {
-                                "sha256": job[0],
-                                "result": None,
-                                "text": None,
-                                "title": None,
-                                "type": None,
-                                "error": f"{job[2]}: the extractor process crashed on this document",
-                            }
-                        )
-                    else:
-                        todo.append(job)
+def _run_pool(jobs: list[tuple[str, str, str]], workers: int, handle, limits: Limits) -> None:
+    """Parse in worker processes under the time and memory limits (extract.limits); a document
+    that exceeds them, or whose worker dies, comes back as an error naming the limit."""
+
+    def done(job: tuple[str, str, str], out: dict | None, error: str | None) -> None:
+        if out is None:
+            out = {"sha256": job[0], "result": None, "text": None, "title": None, "type": None,
+                   "error": f"{job[2]}: {error}"}
+        handle(out)
+
+    run_limited("archive.extractor:parse_blob", jobs, workers, limits, done)
 
 
-def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: int | None = None) -> dict:
+def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: int | None = None,
+                limits: Limits | None = None) -> dict:
     from extract import EXTRACTOR_VERSION
 
     todo = pending_documents(arc, EXTRACTOR_VERSION)
@@ -255,11 +228,7 @@ def run_extract(arc: Archive, workers: int = 0, progress: bool = True, limit: in
             errors.append({"sha256": out["sha256"], "error": out["error"]})
         bar.update(1)
 
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            handle(parse_blob(job))
-    else:
-        _run_pool(jobs, workers, handle)
+    _run_pool(jobs, workers, handle, limits or Limits.resolve())
     bar.close()
     organised = organise(arc)
     return {

@@ -7,6 +7,7 @@ year come from the parse (`gongkai extract`); `--agency` sets the agency and ove
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from archive.store import Archive
+from crawler.settings import DOWNLOAD_MAXSIZE
 
 
 class IngestError(Exception):
@@ -41,27 +43,54 @@ def collect(paths: list[str]) -> list[Path]:
     return [f for f in out if not (f.resolve() in seen or seen.add(f.resolve()))]
 
 
-def ingest(arc: Archive, paths: list[str], agency: str | None = None, progress: bool = True) -> dict:
+def read_limited(f: Path, limit: int) -> bytes:
+    """The file's bytes, read in chunks and refused past `limit` (the file may be growing, or a device)."""
+    chunks: list[bytes] = []
+    size = 0
+    with open(f, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise IngestError(f"{f}: larger than the {limit >> 20} MB a document may be (the download limit); "
+                                  "not stored")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def ingest(arc: Archive, paths: list[str], agency: str | None = None, progress: bool = True,
+           max_bytes: int = DOWNLOAD_MAXSIZE) -> dict:
+    """Store each file; a file that cannot be read, is too large, is not a document or cannot be
+    written is listed in `errors` and the others go on."""
+    from extract.readers import UNSUPPORTED
+    from extract.sniff import sniff
+
     files = collect(paths)
     counts = {"new": 0, "changed": 0, "unchanged": 0}
     errors: list[dict] = []
     for f in tqdm(files, desc="ingest", unit="file", file=sys.stderr, disable=not progress):
         try:
-            data = f.read_bytes()
-        except OSError as e:
-            errors.append({"path": str(f), "error": f"{f}: cannot read: {e.strerror or e}"})
+            size = f.stat().st_size
+            if size > max_bytes:  # refused before reading
+                raise IngestError(f"{f}: {size >> 20} MB, larger than the {max_bytes >> 20} MB a document may be "
+                                  "(the download limit); not stored")
+            data = read_limited(f, max_bytes)
+            kind = sniff(data)
+            if kind in UNSUPPORTED:
+                raise IngestError(f"{f}: {UNSUPPORTED[kind]}; not stored")
+            mtime = datetime.fromtimestamp(f.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            _, state = arc.add_document(
+                data,
+                url=f.resolve().as_uri(),
+                agency=agency,
+                agency_override=agency is not None,
+                fetched_at=mtime,
+                meta={"ingested_from": str(f)},
+            )
+        except IngestError as e:
+            errors.append({"path": str(f), "error": str(e)})
             continue
-        if not data:
-            errors.append({"path": str(f), "error": f"{f}: empty file, not stored"})
+        except (OSError, sqlite3.Error) as e:
+            errors.append({"path": str(f), "error": f"{f}: cannot read or store: {getattr(e, 'strerror', None) or e}"})
             continue
-        mtime = datetime.fromtimestamp(f.stat().st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        _, state = arc.add_document(
-            data,
-            url=f.resolve().as_uri(),
-            agency=agency,
-            agency_override=agency is not None,
-            fetched_at=mtime,
-            meta={"ingested_from": str(f)},
-        )
         counts[state] += 1
     return {"files": len(files), **counts, "errors": errors}

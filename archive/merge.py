@@ -29,6 +29,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from archive.lock import writer_lock
 from archive.reports import organise
 from archive.store import Archive
 
@@ -302,7 +303,7 @@ def merge_archives(out_dir: str | Path, inputs: list[str | Path], progress: bool
         if p.resolve() == out_path:
             raise MergeError(f"{p}: an input cannot be the output")
     totals: dict[str, int] = {}
-    with Archive(out_dir) as out:
+    with writer_lock(out_dir, "gongkai merge"), Archive(out_dir) as out:
         merger = Merger(out, progress)
         for i in inputs:
             with Archive(i) as src:  # opening migrates an older input to the same schema

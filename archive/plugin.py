@@ -293,6 +293,8 @@ async def report_page(datasette: Any, request: Any) -> Response:
     from extract import form
 
     rid = int(request.url_vars["id"])
+    if rid >= 1 << 63:  # beyond SQLite's integers: no such report, not a server error
+        raise NotFound(f"no report {rid}")
     db = datasette.get_database(DB_NAME)
     res = await db.execute("select * from reports where id = ?", [rid])
     if not res.rows:
@@ -404,6 +406,8 @@ async def warc_record(datasette: Any, request: Any) -> Response:
         offset = int(request.args.get("offset", ""))
     except ValueError:
         raise NotFound("offset= must be a record's offset") from None
+    if not 0 <= offset < 1 << 63:
+        raise NotFound(f"no WARC record {name} at offset {offset}")
     db = datasette.get_database(DB_NAME)
     known = await db.execute(
         "select warc_length from fetches where warc_file = ? and warc_offset = ?"

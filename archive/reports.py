@@ -170,19 +170,21 @@ def _share_publications(db: Any) -> None:
 
 
 def _rank(d: Doc) -> tuple:
-    return (d.status in USABLE, d.has_numbers, _STATUS_RANK.get(d.status, 0), len(d.sections), d.first_seen, d.id)
+    # ties by content (sha256), not by row id: the same archive gives the same reports in any order
+    return (d.status in USABLE, d.has_numbers, _STATUS_RANK.get(d.status, 0), len(d.sections), d.first_seen,
+            d.sha256)
 
 
 def _roles(members: list[Doc]) -> dict[int, tuple[str, int | None, int]]:
     """id → (role, version, the report's id) for the documents of one body and year."""
     with_numbers = sorted((d for d in members if d.has_numbers and d.status in USABLE),
-                          key=lambda d: (d.first_seen, d.id))
+                          key=lambda d: (d.first_seen, d.sha256))
     out: dict[int, tuple[str, int | None, int]] = {}
     if with_numbers:
         # versions: distinct numbers in the order they appeared; the latest is the report
         versions: dict[str | None, list[Doc]] = {}
         for d in with_numbers:
-            versions.setdefault(d.numbers or f"#{d.id}", []).append(d)
+            versions.setdefault(d.numbers or f"#{d.sha256}", []).append(d)
         ordered = list(versions.values())
         latest = max(ordered[-1], key=_rank)
         for n, group in enumerate(ordered, 1):

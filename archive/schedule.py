@@ -194,7 +194,15 @@ def _say(text: str) -> None:
 def run_once(opts: Options) -> dict[str, Any]:
     """crawl → extract → check → crawl health → alerts. A failing stage is recorded and the later
     stages still run on what the archive holds (a failed crawl must not hide yesterday's late
-    reports); the run's status is `failed` if any stage failed."""
+    reports); the run's status is `failed` if any stage failed. Holds the archive's write lock,
+    waiting for another writer (a crawl started by hand) to finish first."""
+    from archive.lock import writer_lock
+
+    with writer_lock(opts.data, "gongkai schedule", wait=True):
+        return _run_once(opts)
+
+
+def _run_once(opts: Options) -> dict[str, Any]:
     from archive.alerts import run_alerts
     from archive.calendar import run_check
     from archive.extractor import run_extract
@@ -229,6 +237,8 @@ def run_once(opts: Options) -> dict[str, Any]:
                      **opts.crawl_kw)
         if s.get("reason") != "finished":
             raise RuntimeError(f"crawl {s.get('crawl_id')} stopped: {s.get('reason')}")
+        if (s.get("failures") or {}).get("write"):
+            raise RuntimeError(f"crawl {s.get('crawl_id')}: {s['failures']['write']} items could not be written")
         return s
 
     c = stage("crawl", crawl)

@@ -24,6 +24,9 @@ from archive.columns import (
 SHINGLE = 8
 PERMUTATIONS = 64
 MIN_TEXT = 300  # shorter texts are not fingerprinted (too little to tell copying from a template)
+# only the first this many characters are fingerprinted: a narrative has under 30,000, and the cost
+# (PERMUTATIONS per distinct shingle, in Python) grows with the text
+MAX_TEXT = 100_000
 _P = (1 << 61) - 1
 # fixed pseudo-random permutations (a*x + b mod p): the same in every process and every run
 _AB = [
@@ -37,7 +40,7 @@ NUMBER_COLUMNS = REQUEST_COLUMN_NAMES + ACTIVE_2021_COLUMNS + ACTIVE_2019_COLUMN
 
 
 def text_signature(text: str | None) -> str | None:
-    s = "".join((text or "").split())
+    s = "".join((text or "").split())[:MAX_TEXT]
     if len(s) < MIN_TEXT:
         return None
     xs = {zlib.crc32(s[i : i + SHINGLE].encode()) for i in range(len(s) - SHINGLE + 1)}

@@ -184,22 +184,39 @@ def _status_line(status: int, reason: str | None = None) -> str:
     return f"{status} {reason}".strip()
 
 
-def _decode(body: bytes, encoding: str) -> bytes | None:
-    """A body with Content-Encoding undone, or None when it cannot be."""
+# The most a body is inflated to for its record (the crawler's download limit): beyond it a body
+# is a decompression bomb and is recorded as it came, still encoded.
+MAX_DECODED = 64 * 1024 * 1024
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    """zlib-inflate, refusing (while inflating, not after) more than `limit` bytes."""
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise ValueError(f"inflates to more than {limit} bytes")
+    return out
+
+
+def _decode(body: bytes, encoding: str, limit: int = MAX_DECODED) -> bytes | None:
+    """A body with Content-Encoding undone, or None when it cannot be (or inflates past `limit`)."""
     try:
         out = body
         for enc in reversed([e.strip().lower() for e in encoding.split(",") if e.strip()]):
             if enc in ("gzip", "x-gzip"):
-                out = zlib.decompress(out, 16 + zlib.MAX_WBITS)
+                out = _inflate(out, 16 + zlib.MAX_WBITS, limit)
             elif enc == "deflate":
                 try:
-                    out = zlib.decompress(out)
+                    out = _inflate(out, zlib.MAX_WBITS, limit)
                 except zlib.error:
-                    out = zlib.decompress(out, -zlib.MAX_WBITS)
+                    out = _inflate(out, -zlib.MAX_WBITS, limit)
             elif enc == "br":
                 import brotli  # type: ignore[import-not-found]
 
-                out = brotli.decompress(out)
+                dec = brotli.Decompressor()
+                out = dec.process(out, output_buffer_limit=limit + 1)
+                if len(out) > limit or not dec.is_finished():
+                    return None
             elif enc != "identity":
                 return None
         return out

@@ -328,8 +328,10 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
     }
 
 
-def make_datasette(data_dir: str | Path) -> Any:
-    """The Datasette app over data_dir/archive.db, with the gongkai plugin, read-only."""
+def make_datasette(data_dir: str | Path, allow_sql: bool = False, sql_time_limit_ms: int = 2000) -> Any:
+    """The Datasette app over data_dir/archive.db, with the gongkai plugin, read-only. Arbitrary
+    SQL is off unless `allow_sql` (one visitor's slow queries would hold every other visitor's
+    threads); the canned queries, tables and filters stay."""
     from datasette.app import Datasette
     from datasette.plugins import pm
 
@@ -345,7 +347,8 @@ def make_datasette(data_dir: str | Path) -> Any:
         metadata=metadata(data_dir),
         template_dir=str(TEMPLATES),
         settings={
-            "sql_time_limit_ms": 5000,
+            "sql_time_limit_ms": sql_time_limit_ms,
+            "default_allow_sql": allow_sql,
             "facet_time_limit_ms": 1000,
             "default_page_size": 50,
             "allow_download": False,

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from archive.lock import wait_option, writer_lock
 from crawler.registry import RegistryError, load_registry
 
 DEFAULT_DATA = "gongkai-data"
@@ -53,9 +54,16 @@ def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress:
               "registry's content and --agency).")
 @data_option
 @json_option
+@wait_option
 def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis_url: str | None,
-          redis_key: str | None, data_dir: str, as_json: bool) -> None:
+          redis_key: str | None, data_dir: str, as_json: bool, wait: bool) -> None:
     """Crawl the registry's portals into the archive (incremental, resumable, polite)."""
+    with writer_lock(data_dir, "gongkai crawl", wait=wait):
+        _crawl(registry, agencies, log_level, redis_url, redis_key, data_dir, as_json)
+
+
+def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis_url: str | None,
+           redis_key: str | None, data_dir: str, as_json: bool) -> None:
     kw: dict[str, Any] = {}
     if redis_url:  # several processes, one queue: crawler/distributed.py
         from crawler.distributed import RedisUnavailable, check_redis, redis_settings, run_key
@@ -73,6 +81,10 @@ def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis
     click.echo(summary_text(s), err=True)
     if s.get("reason") != "finished":
         sys.exit(3)
+    if (s.get("failures") or {}).get("write"):
+        click.echo(f"error: {s['failures']['write']} items could not be written to {data_dir} (disk full? "
+                   "permissions?); they are not in the archive", err=True)
+        sys.exit(4)
 
 
 # -- registry -----------------------------------------------------------------------------------
@@ -94,7 +106,7 @@ def registry_import(path: str, data_dir: str) -> None:
         reg = load_registry(path)
     except RegistryError as e:
         raise click.ClickException(str(e)) from e
-    with Archive(data_dir) as arc:
+    with writer_lock(data_dir, "gongkai registry import"), Archive(data_dir) as arc:
         n = arc.upsert_agencies(reg.agencies, reg.regions)
         total = arc.db["agencies"].count
     click.echo(f"registry: {n} bodies from {path} ({total} in {data_dir})", err=True)
@@ -183,12 +195,17 @@ def write_registry(truth: dict[str, Any], path: Path) -> Path:
 def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
              portal_kw: dict[str, Any] | None = None, crawl_kw: dict[str, Any] | None = None) -> dict[str, Any]:
     """Portal on loopback → crawl → extract → check. Returns the crawl summary plus the check's verdict
-    counts; the caller serves (or not)."""
+    counts; the caller serves (or not). Holds the archive's write lock throughout."""
+    with writer_lock(data_dir, "gongkai demo"):
+        return _run_demo(Path(data_dir), today, progress, portal_kw, crawl_kw)
+
+
+def _run_demo(data: Path, today: str | None, progress: bool, portal_kw: dict[str, Any] | None,
+              crawl_kw: dict[str, Any] | None) -> dict[str, Any]:
     from archive.calendar import run_check
     from archive.extractor import run_extract
     from archive.store import Archive
 
-    data = Path(data_dir)
     data.mkdir(parents=True, exist_ok=True)
     # the same port as last time on this --data: the URLs (and so the archive's validators) stay valid
     state = data / "demo-portal.json"

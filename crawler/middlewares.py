@@ -43,6 +43,10 @@ class OffsiteDocument(IgnoreRequest):
     pass
 
 
+class ListPagesCapped(IgnoreRequest):
+    """A list page not fetched: its column has too many pages, or pages that add nothing new."""
+
+
 def is_official(host: str, official: set[str]) -> bool:
     """Hosts of the registry (exact), and any *.gov.cn host."""
     host = (host or "").lower().rstrip(".")
@@ -76,21 +80,133 @@ class _Base:
         return getattr(self.crawler.spider, "gk", None)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def official_url(url: str, official: set[str], origins: set[tuple[str, str, int]],
+                 redirected_from: str | None = None) -> str | None:
+    """Why `url` may not be fetched, or None when it may. Official: http(s), a registry host or
+    *.gov.cn. A redirect must also land on the default port of its scheme, on the port it came
+    from, or on an origin the registry names: another port of an official host is another service."""
+    u = urlsplit(url)
+    if u.scheme not in _DEFAULT_PORTS:
+        return f"{u.scheme or 'no'} scheme"
+    host = (u.hostname or "").lower().rstrip(".")
+    if not is_official(host, official):
+        return "not an official domain"
+    if redirected_from is None:
+        return None
+    try:
+        port = u.port or _DEFAULT_PORTS[u.scheme]
+        src = urlsplit(redirected_from)
+        src_port = src.port or _DEFAULT_PORTS.get(src.scheme, 0)
+    except ValueError:
+        return "a bad port"
+    if port == _DEFAULT_PORTS[u.scheme] or (port == src_port and host == (src.hostname or "").lower()) \
+            or (u.scheme, host, port) in origins:
+        return None
+    return f"port {port} of {host}, not the registry's"
+
+
 class OfficialDomainMiddleware(_Base):
     """Reports are only fetched from official domains (the registry's hosts and *.gov.cn).
-    robots.txt requests and the spider's own start URLs carry `official_ok`."""
+    robots.txt requests and the spider's own start URLs carry `official_ok`; a redirect is checked
+    again whatever it carries (scheme, host and port of where it lands)."""
+
+    _origins: set[tuple[str, str, int]] | None = None
+
+    def origins(self, spider: Any) -> set[tuple[str, str, int]]:
+        if self._origins is None:
+            out = set()
+            for a in getattr(getattr(spider, "registry", None), "agencies", None) or []:
+                for url in [a.get("portal"), *a.get("columns", [])]:
+                    u = urlsplit(url or "")
+                    if u.scheme in _DEFAULT_PORTS and u.hostname:
+                        try:
+                            out.add((u.scheme, u.hostname.lower(), u.port or _DEFAULT_PORTS[u.scheme]))
+                        except ValueError:
+                            continue
+            self._origins = out
+        return self._origins
 
     def process_request(self, request: Request, spider: Any = None) -> None:
         spider = self.crawler.spider
         official = getattr(spider, "official_hosts", None)
-        if official is None or request.meta.get("official_ok"):
+        if official is None:
             return None
-        host = urlsplit(request.url).hostname or ""
-        if not is_official(host, official):
+        hops = request.meta.get("redirect_urls") or []
+        if not hops and request.meta.get("official_ok"):
+            return None
+        why = official_url(request.url, official, self.origins(spider), hops[-1] if hops else None)
+        if why:
             if self.gk:
                 self.gk.fail("offsite")
-            raise OffsiteDocument(f"offsite: {request.url} is not on an official domain")
+            where = f" (redirected from {hops[-1]})" if hops else ""
+            raise OffsiteDocument(f"offsite: {request.url}{where}: {why}")
         return None
+
+
+class ListBoundsMiddleware(_Base):
+    """A cap on the list pages of one column however they are reached (pager links, declared page
+    counts, list API pages), and trap detection: once GONGKAI_TRAP_PAGES list pages of a column
+    added no record not seen before, its further pages are not fetched. The column is reported
+    partial with the reason (crawl summary `partial`)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.cap = crawler.settings.getint("GONGKAI_MAX_LIST_PAGES", 500)
+        self.trap = crawler.settings.getint("GONGKAI_TRAP_PAGES", 20)
+        self.pages: dict[str, set[str]] = {}
+        self.stopped: dict[str, str] = {}
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        gk = self.gk
+        column = request.meta.get("column")
+        if gk is None or request.meta.get("kind") != "list" or not column or request.meta.get("redirect_urls"):
+            return None
+        key = request.meta.get("capture_url") or request.url
+        if key == column:
+            return None  # the column's own page
+        why = self.stopped.get(column)
+        if why is None:
+            seen = self.pages.setdefault(column, set())
+            seen.add(key)
+            stale = gk.columns.get(column, {}).get("stale", 0)
+            if len(seen) > self.cap:
+                why = f"more than {self.cap} list pages (GONGKAI_MAX_LIST_PAGES): the rest not followed"
+            elif stale >= self.trap:
+                why = f"{stale} list pages added no new record (a crawler trap?): the rest not followed"
+            if why:
+                self.stopped[column] = why
+        if why:
+            # the spider's errback counts it and records the column's capture with this error
+            raise ListPagesCapped(why)
+        return None
+
+
+class CharsetMiddleware(_Base):
+    """Decode a page by what its bytes are when its declaration is wrong: valid UTF-8 declared as
+    GBK (a gb2312 template around UTF-8 text), or GBK bytes declared UTF-8. The list's titles are
+    what decide which links are reports: read in the wrong charset they name nothing."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+        if not isinstance(response, HtmlResponse) or response.body.isascii():
+            return response
+        encoding = (response.encoding or "").lower().replace("_", "-")
+        try:
+            response.body.decode("utf-8")
+            is_utf8 = True
+        except UnicodeDecodeError:
+            is_utf8 = False
+        if is_utf8 and encoding not in ("utf-8", "utf8"):
+            return response.replace(encoding="utf-8")
+        if not is_utf8 and encoding in ("utf-8", "utf8"):
+            try:
+                response.body.decode("gb18030")
+            except UnicodeDecodeError:
+                return response
+            return response.replace(encoding="gb18030")
+        return response
 
 
 class BackoffMiddleware(_Base):
@@ -162,6 +278,7 @@ class ChallengeMiddleware(_Base):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.max_retries = crawler.settings.getint("RETRY_TIMES", 4)
+        self.challenged: set[str] = set()  # a URL counts once however often it is retried
 
     def process_response(self, request: Request, response: Response, spider: Any = None) -> Response | Request:
         if request.meta.get("unchanged") or not looks_like_challenge(response):
@@ -170,7 +287,8 @@ class ChallengeMiddleware(_Base):
         n = int(request.meta.get("challenge_retries", 0))
         self.crawler.spider.logger.warning("%s page (HTTP %s) at %s, try %d", kind, response.status,
                                            request.url, n + 1)
-        if self.gk:
+        if self.gk and request.url not in self.challenged:
+            self.challenged.add(request.url)
             self.gk.fail(kind)
         if n < self.max_retries:
             return request.replace(meta={**request.meta, "challenge_retries": n + 1}, dont_filter=True)
@@ -240,7 +358,13 @@ def failure_kind(exc: BaseException) -> str:
         return exc.kind
     if isinstance(exc, OffsiteDocument):
         return "offsite"
+    if isinstance(exc, ListPagesCapped):
+        return "list_pages_capped"
     if isinstance(exc, HttpError):
+        location = exc.response.headers.get(b"Location", b"").decode("latin-1").strip().lower()
+        if 300 <= exc.response.status < 400 and location and not location.startswith(("http:", "https:", "/")) \
+                and ":" in location.split("/", 1)[0]:
+            return "offsite_redirect"  # a redirect to file:, ftp: ...: not followed
         return f"http_{exc.response.status}"
     if isinstance(exc, DNSLookupError) or "resolve" in type(exc).__name__.lower():
         return "dns"
@@ -253,6 +377,6 @@ def failure_kind(exc: BaseException) -> str:
     name = type(exc).__name__
     if "IgnoreRequest" in name and "robots" in str(exc).lower():
         return "robots"
-    if "maxsize" in str(exc).lower() or "cancel" in str(exc).lower():
-        return "too_large"
+    if "maxsize" in str(exc).lower() or "cancel" in str(exc).lower() or "Cancel" in name:
+        return "too_large"  # the body grew past DOWNLOAD_MAXSIZE (Scrapy cancels the download)
     return name

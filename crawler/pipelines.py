@@ -5,11 +5,13 @@ The pipeline is the only place the crawler writes documents; middlewares only lo
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from crawler.items import ColumnCaptureItem, DocumentItem
 
@@ -39,6 +41,17 @@ class ArchivePipeline:
         gk = getattr(self.crawler.spider, "gk", None)
         if gk is None:
             return item
+        try:
+            return self._store(item, gk)
+        except (OSError, sqlite3.Error) as e:
+            # disk full, permissions, a read-only archive: the item is not stored, and the crawl
+            # must say so (`failures.write`, a non-zero exit) rather than finish as if it were
+            gk.fail("write")
+            gk.save(force=True)
+            what = getattr(item, "url", None) or getattr(item, "column_url", None)
+            raise DropItem(f"not stored: {what}: {type(e).__name__}: {e}") from e
+
+    def _store(self, item: Any, gk: Any) -> Any:
         arc = gk.archive
         if isinstance(item, ColumnCaptureItem):
             arc.record_column_capture(gk.crawl_id, item.agency, item.column_url, item.body, item.status,

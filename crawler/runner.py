@@ -138,11 +138,19 @@ def summary_path(cmd: list[str]) -> Path:
 
 
 def run_crawl(data: str | Path, registry: str | Path | None = None, agencies: list[str] | None = None, *,
-              timeout: float | None = None, **kw: Any) -> dict[str, Any]:
-    """Crawl in a child process and return its summary (see CrawlState.summary)."""
-    cmd = prepare_crawl(data, registry, agencies, **kw)
+              timeout: float | None = None, wait: bool = False, **kw: Any) -> dict[str, Any]:
+    """Crawl in a child process and return its summary (see CrawlState.summary). Holds the archive's
+    write lock (archive.lock) for the crawl: raises ArchiveBusy when another process writes it."""
+    from archive.lock import writer_lock
+
+    with writer_lock(data, "gongkai crawl", wait=wait) as fd:
+        return _run_child(prepare_crawl(data, registry, agencies, **kw), timeout, fd)
+
+
+def _run_child(cmd: list[str], timeout: float | None, lock_fd: int) -> dict[str, Any]:
     try:
-        proc = subprocess.run(cmd, timeout=timeout, stdin=subprocess.DEVNULL)
+        # the child shares the lock: it stays held if this process is killed while the child writes
+        proc = subprocess.run(cmd, timeout=timeout, stdin=subprocess.DEVNULL, pass_fds=(lock_fd,))
         out = summary_path(cmd)
         if not out.exists():
             raise CrawlError(f"crawl process exited with status {proc.returncode} without a summary"

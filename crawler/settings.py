@@ -53,6 +53,8 @@ HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional reques
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfficialDomainMiddleware": 50,
+    "crawler.middlewares.ListBoundsMiddleware": 55,
+    "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
@@ -72,6 +74,8 @@ GONGKAI_REGISTRY = None  # path to a registry YAML/CSV; None = the bundled one
 GONGKAI_AGENCIES: list[str] = []  # restrict to these agency names
 GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's and *.gov.cn
 GONGKAI_PROGRESS = True
+GONGKAI_MAX_LIST_PAGES = 500  # list pages of one column, however reached: more is a crawler trap
+GONGKAI_TRAP_PAGES = 20  # list pages of a column that add no new record before the rest is dropped
 GONGKAI_WARC = True  # every exchange also as WARC records under <data>/warc/ (archive/warc.py)
 
 # For the sample portal on loopback (demo, tests, bench): no delays, more parallelism.

@@ -112,6 +112,8 @@ class CrawlState:
             if len(c["failed"]) < 20:
                 c["failed"].append(f"{page}: {failed}")
         else:
+            if page not in c["pages"] and not records - c["items"]:
+                c["stale"] = c.get("stale", 0) + 1  # a list page with no record not seen before
             c["pages"].add(page)
             c["items"] |= records
         if declared_records:

@@ -16,6 +16,9 @@ Reader = Callable[[bytes, str], Document]
 
 # The largest document read at all: real reports are well under 20 MB (scans included).
 MAX_BYTES = 100 * 1024 * 1024
+# The most text a document may have to be parsed: reports have 10,000-100,000 characters, and the
+# parser's cost grows with the text (a 48 MB document.xml would take it minutes).
+MAX_TEXT_CHARS = 1_000_000
 
 
 # kind (from extract.sniff) -> "module:function" of its reader, imported only when a document
@@ -56,4 +59,11 @@ def read_document(data: bytes, source: str) -> Document:
     if reader is None:
         reason = UNSUPPORTED.get(kind, f"no reader for {kind} documents yet")
         raise ExtractError(source, reason)
-    return reader(data, source)
+    doc = reader(data, source)
+    chars = sum(sum(len(c or "") for row in b.rows for c in row) if hasattr(b, "rows") else len(b.text)
+                for b in doc.blocks)
+    if chars > MAX_TEXT_CHARS:
+        raise ExtractError(
+            source, f"refused: {chars:,} characters of text, more than the {MAX_TEXT_CHARS:,} a report can have"
+        )
+    return doc

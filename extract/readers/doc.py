@@ -52,6 +52,9 @@ def convert_to_docx(data: bytes, source: str, timeout: float = TIMEOUT) -> bytes
             os.killpg(proc.pid, signal.SIGKILL)  # soffice.bin is a child of the soffice script
             proc.communicate()
             raise ExtractError(source, f"LibreOffice did not finish converting the file in {timeout:.0f} s") from None
+        except BaseException:
+            os.killpg(proc.pid, signal.SIGKILL)  # this reader was stopped (time limit): LibreOffice too
+            raise
         out = work / "out" / "input.docx"
         if proc.returncode != 0 or not out.exists():
             detail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
@@ -59,9 +62,40 @@ def convert_to_docx(data: bytes, source: str, timeout: float = TIMEOUT) -> bytes
         return out.read_bytes()
 
 
+# Chinese prose is written almost only with the 3755 common characters of GB2312 level 1, its
+# punctuation, digits and Latin letters; garbage LibreOffice reads as UTF-16 is spread over the
+# whole Basic Multilingual Plane, of which those are 6 %.
+MIN_PROSE_SHARE = 0.6
+MIN_JUDGED = 200  # characters: fewer do not tell prose from a stray line
+
+
+def _common(ch: str) -> bool:
+    if ch.isascii():
+        return True
+    try:
+        b = ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return 0xA1 <= b[0] <= 0xA9 or 0xB0 <= b[0] <= 0xD7  # symbols and punctuation, level-1 hanzi
+
+
+def prose_share(text: str) -> tuple[float, int]:
+    """(share of common characters, characters judged) of the text's non-space characters."""
+    chars = [c for c in text if not c.isspace()][:20000]
+    if not chars:
+        return 1.0, 0
+    return sum(map(_common, chars)) / len(chars), len(chars)
+
+
 def read_doc(data: bytes, source: str) -> Document:
     converted = convert_to_docx(data, source)
     kind = "wps" if source.lower().endswith(".wps") else "doc"
     doc = read_docx(converted, source, kind=kind)
+    text = "".join(b.text if not hasattr(b, "rows") else "".join(c or "" for r in b.rows for c in r)
+                   for b in doc.blocks)
+    share, judged = prose_share(text)
+    if judged >= MIN_JUDGED and share < MIN_PROSE_SHARE:
+        raise ExtractError(source, f"LibreOffice read the file as text that is not Chinese prose (only {share:.0%} "
+                                   f"of {judged:,} characters are common ones): a damaged or mislabelled .{kind} file")
     doc.notes.append("converted to DOCX by LibreOffice")
     return doc

@@ -57,25 +57,31 @@ GB_FAMILY = {"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "euc-cn
 
 
 def decode_html(data: bytes) -> str:
-    """Decode by BOM, then the page's declared charset (GB2312/GBK read as GB18030, the
-    superset portals really use), then UTF-8, then GB18030."""
+    """Decode by BOM; then by what the bytes are when that is clear: valid UTF-8 is UTF-8 whatever
+    the page declares (portals copy a gb2312 template around UTF-8 text), and bytes that are not
+    UTF-8 are not read as UTF-8 because the page says so; otherwise the declared charset
+    (GB2312/GBK read as GB18030, the superset portals really use)."""
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
+    try:
+        return data.decode("utf-8")  # GBK text of any length is practically never valid UTF-8
+    except UnicodeDecodeError:
+        pass
     m = CHARSET.search(data[:4096])
     declared = m.group(1).decode("ascii", "ignore").lower() if m else ""
-    if declared in GB_FAMILY:
-        return data.decode("gb18030", errors="replace")
-    if declared and declared not in ("utf-8", "utf8"):
+    if declared in ("utf-8", "utf8"):
+        try:
+            return data.decode("gb18030")  # GBK bytes under a UTF-8 declaration
+        except UnicodeDecodeError:
+            return data.decode("utf-8", errors="replace")  # UTF-8 with a few broken bytes
+    if declared and declared not in GB_FAMILY:
         try:
             return data.decode(declared, errors="replace")
         except LookupError:
             pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030", errors="replace")
+    return data.decode("gb18030", errors="replace")
 
 
 def read_html(data: bytes, source: str) -> Document:

@@ -48,6 +48,7 @@ def read_pdf(data: bytes, source: str) -> Document:
     from pdfminer.pdfpage import PDFPage
     from pdfminer.pdfparser import PDFParser
 
+    from extract.readers.pdfcontent import ContentTooLarge
     from extract.readers.pdfpage import page_contents
 
     notes: list[str] = []
@@ -68,7 +69,11 @@ def read_pdf(data: bytes, source: str) -> Document:
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
-    for i, content in page_contents(page_list):
+    try:
+        contents = list(page_contents(page_list))
+    except ContentTooLarge as e:
+        raise ExtractError(source, f"refused: {e}, more than a report page can have") from None
+    for i, content in contents:
         if isinstance(content, Exception):
             notes.append(f"page {i + 1}: unreadable ({type(content).__name__}: {content})")
             x0, y0, x1, y1 = page_list[i].mediabox

@@ -15,6 +15,7 @@ string) is read by pdfminer's own parser instead, so nothing is lost, just slowe
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +42,43 @@ _ESCAPES = {b"b": b"\b", b"t": b"\t", b"n": b"\n", b"f": b"\f", b"r": b"\r", b"(
 # report page has 5–50 kB of content; beyond this the memory matters more than the time.
 MAX_FAST_BYTES = 4_000_000
 _UNSUPPORTED_KEYWORDS = {b"BI", b"ID"}  # inline images: pdfminer reads their raw data
+# The most content one page may have, decoded: 160 times the largest report page. Interpreting it
+# is pure Python, so its cost grows with it; a stream inflating beyond it is stopped while inflating.
+MAX_CONTENT_BYTES = 2 << 20
+# The most glyphs one page may draw: a dense A4 page has under 8000, twice that when WPS paints
+# bold headings twice. Each glyph costs pdfminer about 0.2 ms.
+MAX_PAGE_GLYPHS = 30_000
+
+
+class ContentTooLarge(Exception):
+    """A page whose content streams decode to more than MAX_CONTENT_BYTES, or draw more than
+    MAX_PAGE_GLYPHS glyphs."""
+
+
+def bounded_data(stream: Any) -> bytes:
+    """The stream's decoded bytes, refusing (while inflating, not after) more than MAX_CONTENT_BYTES."""
+    from pdfminer.pdftypes import LITERALS_FLATE_DECODE
+
+    limit = MAX_CONTENT_BYTES
+    if stream.data is None and stream.rawdata is not None and not stream.decipher:
+        filters = stream.get_filters()
+        if len(filters) == 1 and filters[0][0] in LITERALS_FLATE_DECODE and not filters[0][1]:
+            inflater = zlib.decompressobj()
+            try:
+                data = inflater.decompress(stream.rawdata, limit + 1)
+            except zlib.error:
+                data = None  # damaged: pdfminer's own decoder salvages what it can
+            if data is not None:
+                if len(data) > limit:
+                    raise ContentTooLarge(f"a content stream inflates to more than {limit >> 20} MB"
+                                          f" ({len(stream.rawdata) >> 10} kB compressed)")
+                stream.data, stream.rawdata = data, None
+        elif not filters and len(stream.rawdata) > limit:
+            raise ContentTooLarge(f"a content stream of {len(stream.rawdata) >> 20} MB")
+    data = stream.get_data()
+    if len(data) > limit:
+        raise ContentTooLarge(f"a content stream of {len(data) >> 20} MB decoded")
+    return data
 
 
 class Unsupported(Exception):
@@ -168,8 +206,10 @@ class FastInterpreter(PDFPageInterpreter):
                 super().execute(streams)  # inline or circular: pdfminer logs and skips them
                 return
             valid.append(stream)
+        data = b"\n".join(bounded_data(s) for s in valid)
+        if len(data) > MAX_CONTENT_BYTES:
+            raise ContentTooLarge(f"{len(data) >> 20} MB of content on one page")
         try:
-            data = b"\n".join(s.get_data() for s in valid)
             if len(data) > MAX_FAST_BYTES:
                 raise Unsupported("a long stream: pdfminer reads it without holding every token")
             objects = content_objects(data)

@@ -21,7 +21,7 @@ from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
 from pdfminer.pdfpage import PDFPage
 from pdfminer.utils import apply_matrix_pt, apply_matrix_rect
 
-from extract.readers.pdfcontent import FastInterpreter
+from extract.readers.pdfcontent import MAX_PAGE_GLYPHS, ContentTooLarge, FastInterpreter
 
 # Ruling lines closer than 3 pt are one line; cells come from where lines cross.
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
@@ -110,6 +110,8 @@ class _Collector(PDFLayoutAnalyzer):
         a, b, c, d, _, _ = matrix
         x0, y0, x1, y1 = apply_matrix_rect(matrix, box)
         height = self.content.height
+        if len(self.content.chars) >= MAX_PAGE_GLYPHS:
+            raise ContentTooLarge(f"a page drawing more than {MAX_PAGE_GLYPHS} glyphs")
         self.content.chars.append({
             "text": text,
             "x0": min(x0, x1), "x1": max(x0, x1),
@@ -161,6 +163,8 @@ def page_contents(pages: Sequence[PDFPage]):
     for i, page in enumerate(pages):
         try:
             interpreter.process_page(page)
+        except ContentTooLarge:
+            raise  # not a broken page: a hostile one (OCR would draw it all again)
         except Exception as e:  # one broken page should not lose the report
             yield i, e
             continue

@@ -1,0 +1,167 @@
+"""Every document is read in a worker process under a wall-time and a memory limit.
+
+One hostile document (a content stream of a gigabyte of operators, a DOCX of 48 MB of text) must
+not hang a run or take the machine's memory: each worker caps its address space (RLIMIT_AS, so an
+allocation beyond it fails with MemoryError instead of growing), and the parent kills a worker
+whose document takes longer than the time limit. The document is then reported with an error
+naming the limit, a fresh worker takes its place, and the other documents go on.
+
+Defaults fit a 2-core, 24 GB machine (two workers of 2 GB each; a scanned report of 15 pages is
+OCR'd in well under a minute). `--time-limit` / `--memory-limit`, or GONGKAI_DOC_SECONDS /
+GONGKAI_DOC_MEMORY_MB, change them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import click
+
+DEFAULT_SECONDS = 60.0
+DEFAULT_MEMORY_MB = 2048
+GRACE = 2.0  # seconds between SIGTERM (the worker stops LibreOffice) and SIGKILL
+
+
+@dataclass(frozen=True)
+class Limits:
+    seconds: float = DEFAULT_SECONDS
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+    @classmethod
+    def resolve(cls, seconds: float | None = None, memory_mb: int | None = None) -> Limits:
+        """Given values, else the environment's, else the defaults."""
+        env_s, env_m = os.environ.get("GONGKAI_DOC_SECONDS"), os.environ.get("GONGKAI_DOC_MEMORY_MB")
+        return cls(float(seconds or (env_s and float(env_s)) or DEFAULT_SECONDS),
+                   int(memory_mb or (env_m and int(env_m)) or DEFAULT_MEMORY_MB))
+
+    def time_error(self) -> str:
+        return (f"stopped: reading it took longer than the {self.seconds:g} s limit per document"
+                " (--time-limit, GONGKAI_DOC_SECONDS)")
+
+    def memory_error(self) -> str:
+        return (f"stopped: reading it needed more than the {self.memory_mb} MB memory limit per document"
+                " (--memory-limit, GONGKAI_DOC_MEMORY_MB)")
+
+    def death_error(self, code: int | None) -> str:
+        how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        return (f"the reading process died ({how}) on this document; the memory limit per document is "
+                f"{self.memory_mb} MB (--memory-limit, GONGKAI_DOC_MEMORY_MB)")
+
+
+def limit_options(f: Callable) -> Callable:
+    f = click.option("--memory-limit", "memory_limit", type=click.IntRange(min=256), default=None, metavar="MB",
+                     help=f"Memory one document may take while read (default {DEFAULT_MEMORY_MB}, "
+                          "or GONGKAI_DOC_MEMORY_MB).")(f)
+    return click.option("--time-limit", "time_limit", type=click.FloatRange(min=1), default=None,
+                        metavar="SECONDS", help=f"Time one document may take to read (default "
+                                                f"{DEFAULT_SECONDS:g}, or GONGKAI_DOC_SECONDS).")(f)
+
+
+class _Stop(BaseException):
+    """SIGTERM in a worker: unwinds (LibreOffice conversions kill their process group on the way)."""
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    raise _Stop()
+
+
+def _worker(conn: Connection, target: str, memory_mb: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    module, name = target.split(":")
+    fn = getattr(importlib.import_module(module), name)
+    try:
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                return
+            try:
+                out = fn(job)
+            except MemoryError:
+                # this interpreter's heap may be in a bad state: report, and let a fresh worker go on
+                conn.send(("memory", None))
+                return
+            conn.send(("ok", out))
+    except _Stop:
+        return
+
+
+class _Slot:
+    def __init__(self, ctx: Any, target: str, limits: Limits) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, target, limits.memory_mb), daemon=True)
+        self.proc.start()
+        child.close()
+        self.job: Any = None
+        self.started = 0.0
+
+    def stop(self) -> None:
+        self.conn.close()  # an idle worker sees the end of its input and returns
+        self.proc.join(0.2)
+        if self.proc.is_alive():
+            self.proc.terminate()
+            self.proc.join(GRACE)
+            if self.proc.is_alive():
+                self.proc.kill()
+        self.proc.join()
+
+
+def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
+                handle: Callable[[Any, Any, str | None], None]) -> None:
+    """Call the function `target` ("module:function", which must not raise but MemoryError) on every
+    job in worker processes, at most `workers` at a time, and `handle(job, result, None)` each result
+    in the calling process as it arrives, or `handle(job, None, error)` for a job that exceeded a
+    limit or whose worker died. Results come in completion order."""
+    ctx = multiprocessing.get_context("spawn")  # not fork: the caller may hold open SQLite connections
+    todo = deque(jobs)
+    idle: list[_Slot] = []
+    busy: list[_Slot] = []
+    try:
+        while todo or busy:
+            while todo and len(busy) < max(1, workers):
+                slot = idle.pop() if idle else _Slot(ctx, target, limits)
+                try:
+                    slot.conn.send(todo[0])
+                except OSError:  # the idle worker is gone (killed from outside): a fresh one
+                    slot.stop()
+                    continue
+                slot.job, slot.started = todo.popleft(), time.monotonic()
+                busy.append(slot)
+            now = time.monotonic()
+            deadline = min(s.started for s in busy) + limits.seconds
+            ready = wait([s.conn for s in busy], timeout=max(0.0, deadline - now) + 0.05)
+            for slot in list(busy):
+                if slot.conn in ready:
+                    busy.remove(slot)
+                    try:
+                        kind, out = slot.conn.recv()
+                    except (EOFError, OSError):
+                        slot.proc.join(GRACE)
+                        handle(slot.job, None, limits.death_error(slot.proc.exitcode))
+                        slot.stop()
+                        continue
+                    if kind == "memory":
+                        handle(slot.job, None, limits.memory_error())
+                        slot.stop()
+                    else:
+                        idle.append(slot)
+                        handle(slot.job, out, None)
+                elif time.monotonic() - slot.started > limits.seconds:
+                    busy.remove(slot)
+                    slot.stop()
+                    handle(slot.job, None, limits.time_error())
+    finally:
+        for slot in idle + busy:
+            slot.stop()
