@@ -171,8 +171,7 @@ def _share_publications(db: Any) -> None:
 
 def _rank(d: Doc) -> tuple:
     # ties by content (sha256), not by row id: the same archive gives the same reports in any order
-    return (d.status in USABLE, d.has_numbers, _STATUS_RANK.get(d.status, 0), len(d.sections), d.first_seen,
-            d.sha256)
+    return (d.status in USABLE, d.has_numbers, _STATUS_RANK.get(d.status, 0), len(d.sections), d.sha256)
 
 
 def _roles(members: list[Doc]) -> dict[int, tuple[str, int | None, int]]:
