@@ -1,4 +1,4 @@
-"""Every document is read in a worker process under a wall-time and a memory limit.
+"""Every document is read in a worker process under a time and a memory limit.
 
 One hostile document (a content stream of a gigabyte of operators, a DOCX of 48 MB of text) must
 not hang a run or take the machine's memory: each worker caps its address space (RLIMIT_AS, so an
@@ -23,12 +23,14 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import Any
 
 import click
 
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
+_TICKS = os.sysconf("SC_CLK_TCK")
 GRACE = 2.0  # seconds between SIGTERM (the worker stops LibreOffice) and SIGKILL
 
 
@@ -106,6 +108,23 @@ class _Slot:
         child.close()
         self.job: Any = None
         self.started = 0.0
+        self.cpu_at_start = 0.0
+
+    def cpu(self) -> float:
+        """The worker's CPU seconds so far (user + system), from /proc; 0 where it cannot be read."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _TICKS
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def over(self, limits: Limits) -> bool:
+        """Over the limit: its CPU time on this document, or (a worker waiting on something that
+        uses no CPU) four times the limit in wall time. CPU, not wall time, so that a machine
+        busy with other work does not stop a document that is merely slow to get the CPU."""
+        wall = time.monotonic() - self.started
+        return wall > 4 * limits.seconds or (wall > limits.seconds and
+                                              self.cpu() - self.cpu_at_start > limits.seconds)
 
     def stop(self) -> None:
         self.conn.close()  # an idle worker sees the end of its input and returns
@@ -137,11 +156,11 @@ def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
                 except OSError:  # the idle worker is gone (killed from outside): a fresh one
                     slot.stop()
                     continue
-                slot.job, slot.started = todo.popleft(), time.monotonic()
+                slot.job, slot.started, slot.cpu_at_start = todo.popleft(), time.monotonic(), slot.cpu()
                 busy.append(slot)
             now = time.monotonic()
             deadline = min(s.started for s in busy) + limits.seconds
-            ready = wait([s.conn for s in busy], timeout=max(0.0, deadline - now) + 0.05)
+            ready = wait([s.conn for s in busy], timeout=max(1.0, deadline - now + 0.05))
             for slot in list(busy):
                 if slot.conn in ready:
                     busy.remove(slot)
@@ -158,7 +177,7 @@ def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
                     else:
                         idle.append(slot)
                         handle(slot.job, out, None)
-                elif time.monotonic() - slot.started > limits.seconds:
+                elif slot.over(limits):
                     busy.remove(slot)
                     slot.stop()
                     handle(slot.job, None, limits.time_error())
