@@ -20,8 +20,12 @@ USER_AGENT = f"gongkai/0.1 (+{PROJECT_URL}; government information disclosure an
 ROBOTSTXT_OBEY = True
 
 # Politeness: few parallel requests per site, and AutoThrottle adapts the delay to the server's latency.
+# The global cap follows the number of sites (crawler.runner.global_concurrency): per-site limits
+# keep the crawl polite, so many portals are crawled at once. 16 is its least value.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+GONGKAI_CONCURRENCY: int | None = None  # set the global cap outright (also env GONGKAI_CONCURRENCY)
+GONGKAI_CONCURRENCY_MAX = 1024
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
