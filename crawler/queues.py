@@ -7,13 +7,15 @@ stock queue grow with the number of sites and showed in profiles of a 100-portal
 - a queue that runs empty is closed and deletes its files and directory, and the next request
   for that site makes them again (mkdir, open, write, unlink, rmdir on the reactor's thread): with
   a request a second per site that is nearly every request. Here an emptied queue stays open, idle,
-  and is handed back when its site's next request comes (the last IDLE_MAX of them; an older one is
-  closed as before). A crawl that finishes removes its whole JOBDIR anyway.
+  and is handed back when its site's next request comes (the last IDLE_MAX of them, bounded by the
+  open-files limit); an older one closes its files but keeps them, so reopening it is two opens.
+  A crawl that finishes removes its whole JOBDIR anyway.
 """
 
 from __future__ import annotations
 
 import inspect
+import resource
 from collections import OrderedDict
 from typing import Any
 
@@ -21,7 +23,8 @@ from scrapy import Request
 from scrapy.http.request import _find_method
 from scrapy.squeues import PickleFifoDiskQueue
 
-IDLE_MAX = 512  # emptied queues kept open (two file descriptors each)
+# emptied queues kept open: two file descriptors each, so at most an eighth of the open-files limit
+IDLE_MAX = max(16, min(2048, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 16))
 
 
 def method_names(spider: Any) -> dict[Any, str]:
@@ -89,4 +92,10 @@ class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
         super().close()
 
     def really_close(self) -> None:
+        """Close the files; an empty queue keeps them (and its directory) for its next request."""
+        if len(self) == 0:
+            self.headf.close()
+            self.tailf.close()
+            self._saveinfo(self.info)
+            return
         super().close()

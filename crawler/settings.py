@@ -53,6 +53,9 @@ SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 # Items and requests a callback yields are handled by this many asyncio tasks per response, made
 # anew for every response; the pipeline is synchronous, so more would only cost CPU.
 CONCURRENT_ITEMS = 4
+# Scrapy parses a callback's source (ast) on every response to warn about `return value` in a
+# generator: a lint for spider authors, half a millisecond a response for us.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False

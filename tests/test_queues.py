@@ -61,3 +61,19 @@ def test_an_emptied_queue_is_reused_and_a_full_one_persists(spider: DemoSpider, 
     r = stock.pop()
     assert (r.url, r.callback, r.meta["k"]) == ("http://a.gov.cn/2", spider.parse_list, 1)
     stock.close()
+
+
+def test_a_queue_closed_for_good_while_empty_reopens_where_it_was(spider: DemoSpider, tmp_path: Path) -> None:
+    crawler = SimpleNamespace(spider=spider)
+    path = str(tmp_path / "slot" / "5")
+    q = FifoDiskQueue.from_crawler(crawler, path)
+    for i in range(3):
+        q.push(Request(f"http://a.gov.cn/{i}", callback=spider.parse_list))
+    assert [q.pop().url for _ in range(3)] == [f"http://a.gov.cn/{i}" for i in range(3)]
+    q.close()
+    FifoDiskQueue._idle.pop(path).really_close()  # as when more queues are idle than IDLE_MAX
+    again = FifoDiskQueue.from_crawler(crawler, path)
+    assert again is not q and len(again) == 0 and again.pop() is None
+    again.push(Request("http://a.gov.cn/next", callback=spider.failed))
+    r = again.pop()
+    assert (r.url, r.callback) == ("http://a.gov.cn/next", spider.failed)
