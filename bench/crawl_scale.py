@@ -96,8 +96,9 @@ def runqueue_wait(pid: int) -> float:
 
 
 def polite_settings(concurrency: int | None) -> dict[str, Any]:
-    """The project's own politeness, put back over the loopback relaxation."""
-    out = {k: getattr(project, k) for k in project.LOOPBACK_SETTINGS}
+    """The project's own politeness per site, put back over the loopback relaxation; the global
+    limit is left to the crawler (it follows the number of sites) unless `concurrency` is given."""
+    out = {k: getattr(project, k) for k in project.LOOPBACK_SETTINGS if k != "CONCURRENT_REQUESTS"}
     if concurrency:
         out["GONGKAI_CONCURRENCY"] = concurrency
     return out

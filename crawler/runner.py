@@ -71,7 +71,7 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
     out["DOWNLOAD_SLOTS"] = slots
     extra = config.get("settings") or {}
     out.update(extra)
-    if "CONCURRENT_REQUESTS" not in extra:
+    if "CONCURRENT_REQUESTS" not in extra or explicit_concurrency(out) is not None:
         out["CONCURRENT_REQUESTS"] = global_concurrency(out, hosts, slots)
     sites = len(hosts)
     # DNS lookups run in the reactor's thread pool: thousands of hosts resolve faster with more threads

@@ -48,11 +48,19 @@ def test_explicit_concurrency_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
     assert settings_for(100, {"GONGKAI_CONCURRENCY": 7})["CONCURRENT_REQUESTS"] == 7
     assert settings_for(100, {"CONCURRENT_REQUESTS": 3})["CONCURRENT_REQUESTS"] == 3
+    assert settings_for(100, {"CONCURRENT_REQUESTS": 3, "GONGKAI_CONCURRENCY": 9})["CONCURRENT_REQUESTS"] == 9
     monkeypatch.setenv("GONGKAI_CONCURRENCY", "50")
     assert settings_for(100)["CONCURRENT_REQUESTS"] == 50
     monkeypatch.setenv("GONGKAI_CONCURRENCY", "lots")
     with pytest.raises(CrawlError, match="GONGKAI_CONCURRENCY='lots'"):
         prepare_crawl("/tmp/gongkai-conc-test", None, workdir=None)
+
+
+def test_loopback_relaxation_still_follows_the_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    s = settings_for(100, {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}, loopback=True)
+    assert s["CONCURRENT_REQUESTS"] == 200
+    assert settings_for(1, loopback=True)["CONCURRENT_REQUESTS"] == project.LOOPBACK_SETTINGS["CONCURRENT_REQUESTS"]
 
 
 def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
