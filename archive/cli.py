@@ -6,6 +6,7 @@ Subcommands are imported only when called, so `gongkai parse` does not pay for S
 from __future__ import annotations
 
 import importlib
+import textwrap
 
 import click
 
@@ -48,7 +49,7 @@ class LazyGroup(click.Group):
         if rows:
             limit = formatter.width - 6 - max(len(name) for name, _ in rows)
             with formatter.section("Commands"):
-                formatter.write_dl([(name, click.utils.make_default_short_help(text, limit)) for name, text in rows])
+                formatter.write_dl([(name, textwrap.shorten(text, limit, placeholder="...")) for name, text in rows])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
