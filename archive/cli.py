@@ -6,23 +6,29 @@ Subcommands are imported only when called, so `gongkai parse` does not pay for S
 from __future__ import annotations
 
 import importlib
+import textwrap
 
 import click
 
-# name -> "module:attribute" of a click command
-COMMANDS: dict[str, str] = {
-    "portal": "crawler.portal.cli:portal",
-    "parse": "extract.commands:parse",
-    "ingest": "archive.commands:ingest",
-    "extract": "archive.commands:extract",
-    "check": "archive.commands:check",
-    "serve": "archive.commands:serve",
-    "export": "archive.commands:export",
-    "crawl": "crawler.commands:crawl",
-    "demo": "crawler.commands:demo",
-    "registry": "crawler.commands:registry",
-    "schedule": "archive.schedule:schedule",
-    "merge": "archive.merge:merge",
+# name -> ("module:attribute" of a click command, its one-line help). The help is written here too
+# so that `gongkai --help` lists the commands without importing them (tests/test_cli_start.py keeps
+# the two in step).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "portal": ("crawler.portal.cli:portal", "Serve the sample government portal on loopback (no network needed)."),
+    "parse": ("extract.commands:parse", "Parse report documents and print one JSON object per file."),
+    "ingest": ("archive.commands:ingest", "Put local files or folders of reports into the archive."),
+    "extract": ("archive.commands:extract",
+                "Turn stored documents into reports (only those the current extractor has not seen)."),
+    "check": ("archive.commands:check", "Run the compliance calendar and the checks across reports."),
+    "serve": ("archive.commands:serve", "Browse the archive in Datasette (read-only)."),
+    "export": ("archive.commands:export",
+               "Export the reports' numbers (one row per report) as CSV or JSON, or the captures as WACZ."),
+    "crawl": ("crawler.commands:crawl", "Crawl the registry's portals into the archive (incremental, resumable, polite)."),
+    "demo": ("crawler.commands:demo", "Sample portal on loopback → crawl → extract → check → Datasette."),
+    "registry": ("crawler.commands:registry", "The bodies gongkai watches: import, list."),
+    "schedule": ("archive.schedule:schedule",
+                 "Run crawl → extract → check (+ crawl health and alerts) on a schedule."),
+    "merge": ("archive.merge:merge", "Combine archives IN... into OUT without duplicates (idempotent)."),
 }
 
 
@@ -34,8 +40,16 @@ class LazyGroup(click.Group):
         target = COMMANDS.get(name)
         if target is None:
             return None
-        module, attr = target.split(":")
+        module, attr = target[0].split(":")
         return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list from COMMANDS, as click would print it, without importing any command."""
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, textwrap.shorten(text, limit, placeholder="...")) for name, text in rows])
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -50,21 +50,26 @@ def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress:
 @click.option("--redis", "redis_url", default=None, metavar="URL",
               help="Share the request queue and seen-set with other crawler processes/machines through this "
                    "Redis (scrapy-redis); each writes its own archive, combine them with `gongkai merge`.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, envvar="GONGKAI_CONCURRENCY",
+              help="Requests in flight for all sites together (default: 2 per site, at least 16, at most 1024); "
+                   "each site still gets at most 2 at a time, with its delay.")
 @click.option("--redis-key", default=None, help="With --redis: the shared crawl's name (default: from the "
               "registry's content and --agency).")
 @data_option
 @json_option
 @wait_option
 def crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis_url: str | None,
-          redis_key: str | None, data_dir: str, as_json: bool, wait: bool) -> None:
+          redis_key: str | None, data_dir: str, as_json: bool, wait: bool,
+          concurrency: int | None = None) -> None:
     """Crawl the registry's portals into the archive (incremental, resumable, polite)."""
     with writer_lock(data_dir, "gongkai crawl", wait=wait):
-        _crawl(registry, agencies, log_level, redis_url, redis_key, data_dir, as_json)
+        _crawl(registry, agencies, log_level, redis_url, redis_key, data_dir, as_json, concurrency)
 
 
 def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redis_url: str | None,
-           redis_key: str | None, data_dir: str, as_json: bool) -> None:
+           redis_key: str | None, data_dir: str, as_json: bool, concurrency: int | None) -> None:
     kw: dict[str, Any] = {}
+    extra: dict[str, Any] = {"GONGKAI_CONCURRENCY": concurrency} if concurrency else {}
     if redis_url:  # several processes, one queue: crawler/distributed.py
         from crawler.distributed import RedisUnavailable, check_redis, redis_settings, run_key
         from crawler.runner import registry_from_archive
@@ -74,7 +79,9 @@ def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redi
         except RedisUnavailable as e:
             raise click.ClickException(str(e)) from e
         registry = registry or registry_from_archive(data_dir)
-        kw["settings"] = redis_settings(redis_url, redis_key or run_key(registry, list(agencies)))
+        extra.update(redis_settings(redis_url, redis_key or run_key(registry, list(agencies))))
+    if extra:
+        kw["settings"] = extra
     s = do_crawl(data_dir, registry, list(agencies), log_level=log_level, **kw)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=1))

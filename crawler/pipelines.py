@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import sys
+import time
 from typing import Any
 
 from scrapy import signals
@@ -97,6 +98,7 @@ class ProgressExtension:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.bar: Any = None
+        self.next_tick = 0.0
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
         crawler.signals.connect(self.tick, signal=signals.response_received)
         crawler.signals.connect(self.tick, signal=signals.item_scraped)
@@ -113,10 +115,14 @@ class ProgressExtension:
             # in a log (not a terminal) a line every 10 s, not every refresh
             self.bar = tqdm(desc="crawl", unit=" req", leave=True, mininterval=0.5 if sys.stderr.isatty() else 10)
 
-    def tick(self, *args: Any, **kwargs: Any) -> None:
+    def tick(self, *args: Any, force: bool = False, **kwargs: Any) -> None:
         gk = getattr(self.crawler.spider, "gk", None)
         if self.bar is None or gk is None:
             return
+        now = time.monotonic()
+        if now < self.next_tick and not force:
+            return  # called on every response and item: the bar only needs a look a few times a second
+        self.next_tick = now + 0.2
         self.bar.n = gk.counts["requests"]
         self.bar.set_postfix(docs=len(gk.documents), reports=len(gk.reports),
                              failed=sum(gk.failures.values()), refresh=False)
@@ -124,5 +130,5 @@ class ProgressExtension:
 
     def closed(self, spider: Any) -> None:
         if self.bar is not None:
-            self.tick()
+            self.tick(force=True)
             self.bar.close()

@@ -69,8 +69,45 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
         if slot:
             slots[host] = slot
     out["DOWNLOAD_SLOTS"] = slots
-    out.update(config.get("settings") or {})
+    extra = config.get("settings") or {}
+    out.update(extra)
+    if "CONCURRENT_REQUESTS" not in extra or explicit_concurrency(out) is not None:
+        out["CONCURRENT_REQUESTS"] = global_concurrency(out, hosts, slots)
+    sites = len(hosts)
+    # DNS lookups run in the reactor's thread pool: thousands of hosts resolve faster with more threads
+    out.setdefault("REACTOR_THREADPOOL_MAXSIZE", 10)
+    out["REACTOR_THREADPOOL_MAXSIZE"] = max(int(out["REACTOR_THREADPOOL_MAXSIZE"]), min(40, 10 + sites // 50))
+    out["DNSCACHE_SIZE"] = max(10000, 2 * sites)
     return out
+
+
+def global_concurrency(settings: dict[str, Any], hosts: set[str], slots: dict[str, dict[str, Any]]) -> int:
+    """Requests in flight for all sites together. Politeness is per site (delay, AutoThrottle, at most
+    CONCURRENT_REQUESTS_PER_DOMAIN each), so the global cap only has to stay out of its way: the sum
+    of the per-site limits, at least the project's CONCURRENT_REQUESTS, at most GONGKAI_CONCURRENCY_MAX
+    (memory: every request in flight may hold a body). GONGKAI_CONCURRENCY (setting or environment
+    variable, `gongkai crawl --concurrency`) sets it outright."""
+    explicit = explicit_concurrency(settings)
+    if explicit is not None:
+        return explicit
+    per_site = int(settings.get("CONCURRENT_REQUESTS_PER_DOMAIN") or 2)
+    total = sum(int(slots.get(h, {}).get("concurrency", per_site)) for h in hosts)
+    floor = int(settings.get("CONCURRENT_REQUESTS") or 16)
+    return max(floor, min(int(settings.get("GONGKAI_CONCURRENCY_MAX") or 1024), total))
+
+
+def explicit_concurrency(settings: dict[str, Any]) -> int | None:
+    """GONGKAI_CONCURRENCY from the settings, else from the environment; None when unset."""
+    raw = settings.get("GONGKAI_CONCURRENCY") or os.environ.get("GONGKAI_CONCURRENCY")
+    if raw is None or raw == "":
+        return None
+    try:
+        n = int(raw)
+    except ValueError:
+        raise CrawlError(f"GONGKAI_CONCURRENCY={raw!r}: not a whole number") from None
+    if n < 1:
+        raise CrawlError(f"GONGKAI_CONCURRENCY={n}: must be 1 or more")
+    return n
 
 
 def simulate_clock(day: str) -> None:
@@ -124,6 +161,7 @@ def prepare_crawl(data: str | Path, registry: str | Path | None = None, agencies
     data = Path(data)
     data.mkdir(parents=True, exist_ok=True)
     load_registry(registry).select(agencies or [])
+    explicit_concurrency(settings or {})
     config = {"data": str(data.resolve()), "registry": str(Path(registry).resolve()) if registry else None,
               "agencies": list(agencies or []), "progress": progress, "settings": settings or {},
               "log_level": log_level, "impolite": impolite, "today": today}

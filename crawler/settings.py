@@ -20,8 +20,12 @@ USER_AGENT = f"gongkai/0.1 (+{PROJECT_URL}; government information disclosure an
 ROBOTSTXT_OBEY = True
 
 # Politeness: few parallel requests per site, and AutoThrottle adapts the delay to the server's latency.
+# The global cap follows the number of sites (crawler.runner.global_concurrency): per-site limits
+# keep the crawl polite, so many portals are crawled at once. 16 is its least value.
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+GONGKAI_CONCURRENCY: int | None = None  # set the global cap outright (also env GONGKAI_CONCURRENCY)
+GONGKAI_CONCURRENCY_MAX = 1024
 DOWNLOAD_DELAY = 1.0
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
@@ -43,8 +47,15 @@ GONGKAI_BACKOFF_MAX = 60.0
 
 # Breadth-first order: list pages before deep pagination, memory-light on big portals.
 DEPTH_PRIORITY = 1
-SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # Scrapy's pickle FIFO, cheaper per request
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+
+# Items and requests a callback yields are handled by this many asyncio tasks per response, made
+# anew for every response; the pipeline is synchronous, so more would only cost CPU.
+CONCURRENT_ITEMS = 4
+# Scrapy parses a callback's source (ast) on every response to warn about `return value` in a
+# generator: a lint for spider authors, half a millisecond a response for us.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False

@@ -31,6 +31,7 @@ class CrawlState:
         self.jobdir = jobdir
         self.path = jobdir / "gongkai-state.json"
         self._last_save = 0.0
+        self._save_every = 1.0
         saved = self._load()
         if saved and saved.get("running"):
             # unclean stop: Scrapy's queue/seen-set may be torn, start the request graph again
@@ -68,11 +69,13 @@ class CrawlState:
             return None
 
     def save(self, force: bool = False) -> None:
-        """Atomic write (tmp + rename), at most once a second unless forced."""
+        """Atomic write (tmp + rename), at most once a second unless forced, and at most a twentieth of
+        the time: the file grows with the crawl (every document's status), so a big crawl saves less often."""
         now = time.monotonic()
-        if not force and now - self._last_save < 1.0:
+        if not force and now - self._last_save < self._save_every:
             return
         self._last_save = now
+        started = time.process_time()
         self.jobdir.mkdir(parents=True, exist_ok=True)
         data = {
             "crawl_id": self.crawl_id,
@@ -90,6 +93,7 @@ class CrawlState:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
         os.replace(tmp, self.path)
+        self._save_every = max(1.0, 20 * (time.process_time() - started))
 
     def document(self, url: str, status: str) -> str:
         """Record a stored document's status once per URL and crawl (a resumed crawl sees its own

@@ -8,6 +8,7 @@ Chinese-numeral years such as 二〇二〇年).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,6 +30,7 @@ _COLUMN = re.compile(r"(政府)?信息公开(工作)?年(度)?报(告)?|公开�
 _YEAR_COLUMN = re.compile(r"^\s*((?:19|20)\d\d)\s*年?度?\s*$")
 
 
+@functools.lru_cache(maxsize=65536)  # the same link texts come back on every list page
 def normalise(text: str) -> str:
     """NFKC (full-width digits and spaces), Chinese-numeral years to digits, whitespace squeezed."""
     text = unicodedata.normalize("NFKC", text or "")

@@ -1,0 +1,190 @@
+"""Many portals at once: is the crawl as parallel as politeness allows, and what does it cost in CPU?
+
+Serves the sample portal on N distinct loopback addresses (127.0.0.0/8 is all loopback, so each
+portal is a host of its own with its own politeness slot), each answer delayed by a set latency,
+and crawls them all with the project's real politeness (robots.txt, DOWNLOAD_DELAY, AutoThrottle,
+at most 2 requests per host) — not the loopback relaxation the demo uses. Each portal carries a
+few of the sample portal's bodies (names suffixed with the portal's number, so they stay unique).
+
+Prints fetched documents, requests, wall time, the politeness floor (the busiest host's requests ÷
+the per-host rate, 1 / DOWNLOAD_DELAY: no polite crawl can finish sooner), wall ÷ floor, the crawl
+process's CPU per request, and the machine's load. Targets: wall ≤ 2 × floor at 100 portals and
+0.5 s latency; ≤ 4 ms CPU per request (judged on CPU time, which the load does not inflate much).
+
+    .venv/bin/python bench/crawl_scale.py [--portals 100] [--latency 0.5] [--bodies 1] [--json]
+    .venv/bin/python bench/crawl_scale.py --profile crawl.prof   # cProfile of the crawl process
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler import settings as project  # noqa: E402
+from crawler.portal.server import Handler, Portal, PortalServer  # noqa: E402
+
+TARGET_FLOOR_RATIO = 2.0
+TARGET_CPU_MS = 4.0
+
+
+def address(i: int) -> str:
+    """The i-th portal's loopback address, 127.0.1.1 upwards (127.0.0.1 is left to everything else)."""
+    return f"127.0.{1 + i // 250}.{1 + i % 250}"
+
+
+def start_portals(n: int, latency: float) -> list[tuple[str, PortalServer]]:
+    """One sample portal (one model, rendered once) served on n addresses, each answer `latency` late."""
+    portal = Portal()
+
+    class Slow(Handler):
+        def _serve(self, head: bool) -> None:
+            time.sleep(latency)
+            super()._serve(head)
+
+        def do_POST(self) -> None:
+            time.sleep(latency)
+            super().do_POST()
+
+    Slow.portal = portal
+    out = []
+    for i in range(n):
+        server = PortalServer((address(i), 0), Slow)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 2.0}, daemon=True).start()
+        out.append((f"http://{address(i)}:{server.server_address[1]}", server))
+    return out
+
+
+def registry(bases: list[str], bodies: int, path: Path) -> Path:
+    """Portal i carries `bodies` of the sample portal's bodies (in turn), its URLs on portal i's host."""
+    import yaml
+
+    truth = Portal().truth("http://BASE")
+    agencies = [a for a in truth["agencies"] if a["columns"]]
+    rows = []
+    for i, base in enumerate(bases):
+        for k in range(bodies):
+            a = agencies[(i * bodies + k) % len(agencies)]
+            row = json.loads(json.dumps(a, ensure_ascii=False).replace("http://BASE", base))
+            row["name"] = f"{a['name']}{i}"
+            row["parent"] = None
+            rows.append(row)
+    path.write_text(yaml.safe_dump({"agencies": rows, "regions": truth.get("regions") or {}}, allow_unicode=True,
+                                   sort_keys=False), "utf-8")
+    return path
+
+
+def runqueue_wait(pid: int) -> float:
+    """Seconds the process's main thread (the reactor) spent ready to run but waiting for a CPU
+    (/proc/PID/schedstat): what a busy machine adds to the wall time."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def polite_settings(concurrency: int | None) -> dict[str, Any]:
+    """The project's own politeness per site, put back over the loopback relaxation; the global
+    limit is left to the crawler (it follows the number of sites) unless `concurrency` is given."""
+    out = {k: getattr(project, k) for k in project.LOOPBACK_SETTINGS if k != "CONCURRENT_REQUESTS"}
+    if concurrency:
+        out["GONGKAI_CONCURRENCY"] = concurrency
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--portals", type=int, default=100)
+    ap.add_argument("--latency", type=float, default=0.5, help="seconds each answer is held back")
+    ap.add_argument("--bodies", type=int, default=1, help="bodies per portal")
+    ap.add_argument("--concurrency", type=int, default=None, help="global requests in flight (default: the crawler's)")
+    ap.add_argument("--profile", metavar="FILE", help="run the crawl process under cProfile, stats to FILE")
+    ap.add_argument("--keep", metavar="DIR", help="keep the crawl's archive in DIR (default: a temporary one)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    if not 1 <= args.portals <= 250 * 250:
+        ap.error("--portals: 1 to 62500")
+
+    from crawler.runner import prepare_crawl, summary_path
+
+    servers = start_portals(args.portals, args.latency)
+    bases = [b for b, _ in servers]
+    load_before = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="gongkai-scale-") as tmp:
+        data = Path(args.keep) if args.keep else Path(tmp) / "data"
+        reg = registry(bases, args.bodies, Path(tmp) / "registry.yaml")
+        cmd = prepare_crawl(data, reg, progress=False, impolite=False,
+                            settings=polite_settings(args.concurrency), workdir=tmp)
+        if args.profile:
+            cmd[1:3] = ["-m", "cProfile", "-o", str(Path(args.profile).resolve()), "-m", "crawler.runner"]
+        import subprocess
+
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        me0 = resource.getrusage(resource.RUSAGE_SELF)
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        waited = 0.0
+        while proc.poll() is None:
+            waited = max(waited, runqueue_wait(proc.pid))
+            time.sleep(0.5)
+        wall = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        me1 = resource.getrusage(resource.RUSAGE_SELF)
+        s = json.loads(summary_path(cmd).read_text("utf-8"))
+        db = sqlite3.connect(data / "archive.db")
+        per_host = Counter(urlsplit(u).netloc for (u,) in db.execute("SELECT url FROM fetches"))
+        db.close()
+    for _, server in servers:  # the serving threads are daemons: they end with this process
+        server.server_close()
+    load_after = os.getloadavg()
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    # the portals run in this process: if they were busy the whole time, they were the limit
+    servers_cpu = (me1.ru_utime - me0.ru_utime) + (me1.ru_stime - me0.ru_stime)
+    delay = float(project.DOWNLOAD_DELAY)
+    busiest = max(per_host.values()) if per_host else 0
+    floor = busiest * delay
+    requests = s.get("requests") or sum(per_host.values())
+    out = {
+        "portals": args.portals, "latency_s": args.latency, "bodies_per_portal": args.bodies,
+        "hosts_fetched": len(per_host), "documents": s.get("documents_new", 0) + s.get("documents_unchanged", 0),
+        "reports": s.get("reports", 0), "requests": requests, "failures": s.get("failures"),
+        "requests_per_host_max": busiest, "requests_per_host_mean": round(sum(per_host.values()) / max(1, len(per_host)), 1),
+        "per_host_rate": round(1 / delay, 3), "floor_s": round(floor, 1), "wall_s": round(wall, 1),
+        "wall_over_floor": round(wall / floor, 2) if floor else None,
+        "waited_for_cpu_s": round(waited, 1),
+        "cpu_s": round(cpu, 2), "portals_cpu_s": round(servers_cpu, 2), "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 2),
+        "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
+        "reason": s.get("reason"),
+    }
+    ok_wall = out["wall_over_floor"] is not None and out["wall_over_floor"] <= TARGET_FLOOR_RATIO
+    ok_cpu = out["cpu_ms_per_request"] <= TARGET_CPU_MS
+    if args.json:
+        print(json.dumps(out, indent=1, ensure_ascii=False))
+    else:
+        print(f"{args.portals} portals × {args.bodies} bodies, latency {args.latency}s: {out['documents']} documents, "
+              f"{out['reports']} reports, {requests} requests from {len(per_host)} hosts "
+              f"(≤ {busiest} per host, mean {out['requests_per_host_mean']}); failures {out['failures'] or 'none'}\n"
+              f"wall {wall:.1f}s vs politeness floor {floor:.1f}s ({busiest} requests at {1 / delay:g}/s per host) = "
+              f"{out['wall_over_floor']}x (target ≤ {TARGET_FLOOR_RATIO:g}x: {'met' if ok_wall else 'MISSED'}); "
+              f"the crawler's reactor waited {waited:.1f}s for a CPU\n"
+              f"crawl CPU {cpu:.1f}s = {out['cpu_ms_per_request']} ms per request "
+              f"(target ≤ {TARGET_CPU_MS:g} ms: {'met' if ok_cpu else 'MISSED'}); the portals' CPU {servers_cpu:.1f}s\n"
+              f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, "
+              f"{' '.join(f'{x:.2f}' for x in load_after)} after ({os.cpu_count()} cores)")
+    return 0 if s.get("reason") == "finished" else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

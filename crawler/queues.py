@@ -1,0 +1,101 @@
+"""The JOBDIR request queue on disk, made cheap per request for crawls of many sites at once.
+
+Scrapy keeps one disk queue per site and priority (DownloaderAwarePriorityQueue). Two costs of the
+stock queue grow with the number of sites and showed in profiles of a 100-portal crawl:
+- every push names the request's callback with `inspect.getmembers(spider)` (Request.to_dict),
+  about half a millisecond for our spider; here the names come from a table built once;
+- a queue that runs empty is closed and deletes its files and directory, and the next request
+  for that site makes them again (mkdir, open, write, unlink, rmdir on the reactor's thread): with
+  a request a second per site that is nearly every request. Here an emptied queue stays open, idle,
+  and is handed back when its site's next request comes (the last IDLE_MAX of them, bounded by the
+  open-files limit); an older one closes its files but keeps them, so reopening it is two opens.
+  A crawl that finishes removes its whole JOBDIR anyway.
+"""
+
+from __future__ import annotations
+
+import inspect
+import resource
+from collections import OrderedDict
+from typing import Any
+
+from scrapy import Request
+from scrapy.http.request import _find_method
+from scrapy.squeues import PickleFifoDiskQueue
+
+# emptied queues kept open: two file descriptors each, so at most an eighth of the open-files limit
+IDLE_MAX = max(16, min(2048, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 16))
+
+
+def method_names(spider: Any) -> dict[Any, str]:
+    """The spider's methods by their underlying function (what _find_method compares), cached."""
+    names = getattr(spider, "_gongkai_method_names", None)
+    if names is None:
+        names = {}
+        for name, member in inspect.getmembers(type(spider), predicate=inspect.isfunction):
+            names.setdefault(member, name)
+        try:
+            spider._gongkai_method_names = names
+        except AttributeError:  # a spider with __slots__: look them up every time
+            pass
+    return names
+
+
+def request_to_dict(request: Request, spider: Any) -> dict[str, Any]:
+    """Request.to_dict(spider=spider) with callbacks named from `method_names` (same output; a
+    callback that is not a method of the spider raises ValueError, as Scrapy's does, and the
+    scheduler then keeps that request in memory)."""
+    names = method_names(spider)
+
+    def name(func: Any) -> Any:
+        if not callable(func):
+            return func
+        target = getattr(func, "__func__", None)
+        if target is not None and getattr(func, "__self__", None) is spider and target in names:
+            return names[target]
+        return _find_method(spider, func)
+
+    d: dict[str, Any] = {"url": request.url, "callback": name(request.callback),
+                         "errback": name(request.errback), "headers": dict(request.headers)}
+    for attr in request.attributes:
+        d.setdefault(attr, getattr(request, attr))
+    if type(request) is not Request:
+        d["_class"] = type(request).__module__ + "." + type(request).__name__
+    return d
+
+
+class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
+    """scrapy.squeues.PickleFifoDiskQueue without the two costs above."""
+
+    _idle: OrderedDict[str, FifoDiskQueue] = OrderedDict()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, key: str, *args: Any, **kwargs: Any) -> FifoDiskQueue:
+        q = cls._idle.pop(str(key), None)
+        if q is not None and q.spider is crawler.spider:
+            return q
+        if q is not None:
+            q.really_close()
+        return cls(crawler, key)
+
+    def push(self, request: Request) -> None:
+        # skip ScrapyRequestQueue.push (Request.to_dict) for the serialising queue beneath it
+        super(PickleFifoDiskQueue, self).push(request_to_dict(request, self.spider))
+
+    def close(self) -> None:
+        if len(self) == 0:
+            idle = type(self)._idle
+            idle[self.path] = self
+            while len(idle) > IDLE_MAX:
+                idle.popitem(last=False)[1].really_close()
+            return
+        super().close()
+
+    def really_close(self) -> None:
+        """Close the files; an empty queue keeps them (and its directory) for its next request."""
+        if len(self) == 0:
+            self.headf.close()
+            self.tailf.close()
+            self._saveinfo(self.info)
+            return
+        super().close()

@@ -1,0 +1,71 @@
+"""The crawl's global concurrency follows the number of sites; per-site politeness is untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler import settings as project
+from crawler.registry import Registry
+from crawler.runner import CrawlError, crawl_settings, prepare_crawl
+
+
+def registry(n: int, sites: dict | None = None, loopback: bool = False) -> Registry:
+    host = "127.0.1.{}" if loopback else "www.site{}.gov.cn"
+    rows = [{"name": f"body {i}", "kind": "department", "region": None, "parent": None,
+             "portal": f"http://{host.format(i)}/", "cms": None, "columns": [f"http://{host.format(i)}/nb/"],
+             "deadline": None} for i in range(n)]
+    return Registry(rows, {}, sites=sites or {})
+
+
+def settings_for(n: int, extra: dict | None = None, **kw: object) -> dict:
+    return crawl_settings({"data": "/tmp/x", "settings": extra or {}}, registry(n, **kw))
+
+
+def test_global_cap_is_two_per_site_between_16_and_1024(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    assert settings_for(3)["CONCURRENT_REQUESTS"] == 16
+    s = settings_for(100)
+    assert s["CONCURRENT_REQUESTS"] == 200
+    # politeness per site is what it was
+    assert s["CONCURRENT_REQUESTS_PER_DOMAIN"] == 2
+    assert s["DOWNLOAD_DELAY"] == project.DOWNLOAD_DELAY
+    assert s["AUTOTHROTTLE_ENABLED"] is True
+    assert s["ROBOTSTXT_OBEY"] is True
+    assert settings_for(3000)["CONCURRENT_REQUESTS"] == 1024
+    assert settings_for(3000)["REACTOR_THREADPOOL_MAXSIZE"] > 10
+
+
+def test_a_site_with_its_own_concurrency_counts_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    s = settings_for(20, sites={"www.site0.gov.cn": {"concurrency": 1}})
+    assert s["CONCURRENT_REQUESTS"] == 39
+
+
+def test_explicit_concurrency_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    assert settings_for(100, {"GONGKAI_CONCURRENCY": 7})["CONCURRENT_REQUESTS"] == 7
+    assert settings_for(100, {"CONCURRENT_REQUESTS": 3})["CONCURRENT_REQUESTS"] == 3
+    assert settings_for(100, {"CONCURRENT_REQUESTS": 3, "GONGKAI_CONCURRENCY": 9})["CONCURRENT_REQUESTS"] == 9
+    monkeypatch.setenv("GONGKAI_CONCURRENCY", "50")
+    assert settings_for(100)["CONCURRENT_REQUESTS"] == 50
+    monkeypatch.setenv("GONGKAI_CONCURRENCY", "lots")
+    with pytest.raises(CrawlError, match="GONGKAI_CONCURRENCY='lots'"):
+        prepare_crawl("/tmp/gongkai-conc-test", None, workdir=None)
+
+
+def test_loopback_relaxation_still_follows_the_sites(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    s = settings_for(100, {"DOWNLOAD_DELAY": 1.0, "CONCURRENT_REQUESTS_PER_DOMAIN": 2}, loopback=True)
+    assert s["CONCURRENT_REQUESTS"] == 200
+    assert settings_for(1, loopback=True)["CONCURRENT_REQUESTS"] == project.LOOPBACK_SETTINGS["CONCURRENT_REQUESTS"]
+
+
+def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
+    from archive.cli import main
+
+    r = CliRunner().invoke(main, ["crawl", "--concurrency", "0", "--data", str(tmp_path)])
+    assert r.exit_code == 2
+    assert "--concurrency" in r.output
