@@ -31,7 +31,7 @@ import json  # noqa: E402
 from corpus import score  # noqa: E402
 from scans import FIXTURES, KINDS, make  # noqa: E402
 
-from extract import parse_bytes  # noqa: E402
+from extract import parse_bytes, parse_document, read_document  # noqa: E402
 
 SEEDS = ROOT / "tests" / "seeds" / "gold"
 
@@ -56,7 +56,8 @@ def main() -> None:
             gold = json.loads(next(SEEDS.glob(f"{seed}_*.json")).read_text("utf-8"))
             data = (FIXTURES / f"{seed}.scan.pdf").read_bytes() if kind == "clean" else make(kind, seed)
             t0 = time.process_time()
-            result = parse_bytes(data, f"{seed}.{kind}.pdf")
+            doc = read_document(data, f"{seed}.{kind}.pdf")
+            result = parse_document(doc)
             cpu += time.process_time() - t0
             pages += 3  # every seed is three A4 pages, whatever the sheets they are scanned on
             s = score(Path(f"{seed}.{kind}.pdf"), gold, result)
@@ -68,7 +69,7 @@ def main() -> None:
             meta_total += s.meta_total
             if args.docs:
                 print(f"{seed} {kind:6} cells {s.right:4}/{s.cells:<4} missed {s.missed:3} wrong {len(s.wrong):2} "
-                      f"meta {s.meta_right}/{s.meta_total} {'; '.join(s.meta_wrong)}  notes: {result.get('notes')}")
+                      f"meta {s.meta_right}/{s.meta_total} {'; '.join(s.meta_wrong)}  notes: {[n for n in doc.notes if not n.startswith('pages read')]}")
                 for w in s.wrong:
                     print(f"    wrong {w}")
         rows.append((kind, right, cells, missed, wrong, meta, meta_total, cpu / max(pages, 1)))

@@ -209,6 +209,8 @@ def make(kind: str, seed: str) -> bytes:
     """The degraded scan `kind` of seed `seed` ("000"…), as PDF bytes (deterministic)."""
     import numpy as np
 
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind of scan: {kind!r} (one of {', '.join(KINDS)})")
     rng = np.random.default_rng(int(seed) * 7919 + KINDS.index(kind))
     if kind == "jpeg":
         return make_jpeg(seed)
@@ -216,6 +218,4 @@ def make(kind: str, seed: str) -> bytes:
         return make_seal(seed, rng)
     if kind == "photo":
         return make_photo(seed, rng)
-    if kind == "twoup":
-        return make_twoup(seed)
-    raise ValueError(f"unknown kind of scan: {kind!r} (one of {', '.join(KINDS)})")
+    return make_twoup(seed)

@@ -19,6 +19,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from extract.document import Document, ExtractError
 from extract.readers.grid import join_lines
@@ -64,24 +65,31 @@ def engine(source: str):
 
 def read_image(data: bytes, source: str) -> Document:
     """A photographed or scanned page (PNG, JPEG, TIFF…)."""
+    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
+    from extract.readers.scanprep import prepare
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    notes: list[str] = []
     try:
         img = Image.open(io.BytesIO(data))
         frames = getattr(img, "n_frames", 1)
         pages: list[Page] = []
         for k in range(min(frames, 50)):  # multi-page TIFF scans
             img.seek(k)
-            frame = img.convert("L")
+            frame = img.convert("RGB") if img.mode not in ("1", "L", "I;16", "I") else img.convert("L")
             dpi = float((img.info.get("dpi") or (150, 150))[0] or 150)
             dpi = dpi if 50 <= dpi <= 1200 else 150.0
-            page = Page(k + 1, frame.width * 72 / dpi, frame.height * 72 / dpi, ocr=True)
-            page.items = ocr_page(frame, 72 / dpi, source)
-            pages.append(page)
+            prepared = prepare(np.asarray(frame))
+            notes += [f"image {k + 1}: {n}" for n in prepared.notes]
+            for gray in prepared.pages:
+                page = Page(len(pages) + 1, gray.shape[1] * 72 / dpi, gray.shape[0] * 72 / dpi, ocr=True)
+                page.items = ocr_page(gray, 72 / dpi, source)
+                pages.append(page)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
         raise ExtractError(source, f"an image that cannot be read ({type(e).__name__}: {e})") from e
-    notes = [f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})"]
+    notes.insert(0, f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})")
     drop_running_lines(pages)
     blocks = assemble(pages, notes)
     if not blocks:
@@ -90,10 +98,23 @@ def read_image(data: bytes, source: str) -> Document:
     return Document(source=source, kind="image", blocks=blocks, title=title, notes=notes)
 
 
-def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list | None]]:
-    """Render the given PDF pages and OCR them; yields (page index, items in PDF points),
-    or (page index, None) for a page that cannot be rendered."""
+@dataclass
+class Sheet:
+    """A rendered PDF page that OCR read as more than one page (two pages scanned on one
+    sheet), or about which it has something to say (stamped, photographed)."""
+
+    pages: list[tuple[float, float, list]]  # (width, height in points, items) in reading order
+    notes: list[str]
+
+
+def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list | Sheet | None]]:
+    """Render the given PDF pages and OCR them; yields (page index, items in PDF points), a
+    Sheet when the page held two pages or has notes, or (page index, None) for a page that
+    cannot be rendered."""
+    import numpy as np
     import pypdfium2 as pdfium
+
+    from extract.readers.scanprep import prepare
 
     engine(source)  # fail early with the install hint
     try:
@@ -111,12 +132,18 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
                 scale = dpi / 72
                 if w * h * scale * scale > MAX_PIXELS:
                     scale = (MAX_PIXELS / (w * h)) ** 0.5
-                img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                # in colour: a red seal is told from the print by its colour
+                img = np.asarray(page.render(scale=scale, rev_byteorder=True).to_pil().convert("RGB"))
                 page.close()
             except pdfium.PdfiumError:  # a damaged page: the others are still read
                 yield i, None
                 continue
-            yield i, ocr_page(img, 1 / scale, source)
+            prepared = prepare(img)
+            read = [(g.shape[1] / scale, g.shape[0] / scale, ocr_page(g, 1 / scale, source)) for g in prepared.pages]
+            if len(read) == 1 and not prepared.notes:
+                yield i, read[0][2]
+            else:
+                yield i, Sheet(read, [f"page {i + 1}: {n}" for n in prepared.notes])
     finally:
         pdf.close()
 
@@ -125,7 +152,7 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
 
 
 def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
-    """OCR one page image (mode L); coordinates of the result in points (pixels × to_pt)."""
+    """OCR one page image (grey: mode L or a uint8 array); coordinates of the result in points (pixels × to_pt)."""
     import numpy as np
 
     gray = deskew(np.asarray(img))

@@ -1,0 +1,181 @@
+"""A scanned or photographed sheet made into clean grey pages before OCR looks for tables.
+
+Three things real scans do that a table finder must not see:
+
+- coloured marks (a red 公章 stamped over the signature or a table): their rings would read as
+  ruling lines. Ink of a colour is whitened, the black print under it stays (a seal is
+  multiplied over the print: where both are, the pixel is dark and grey); the page keeps a
+  note that it is stamped.
+- a phone photo of the sheet on a desk: the sheet (the largest bright four-cornered region,
+  darker all round it) is cut out and its perspective corrected, then the light is flattened
+  (the page divided by its own background), so the desk and the sheet's edge never become a
+  table.
+- an open booklet scanned on one A3 sheet: a landscape sheet with an empty band near its
+  middle and print either side is two pages, split left then right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A pixel is coloured ink when its channels differ this much (grey print and paper differ by
+# little, even in a warm photo) and it is not dark (black print under a seal stays).
+CHROMA = 70
+COLOUR_MIN_VALUE = 110
+STAMP_SHARE = 0.002  # coloured ink over this share of a page: a seal or a coloured mark
+MIN_SHEET = 0.25  # a sheet found in a photo covers at least this share of it
+PHOTO_CONTRAST = 0.8  # what surrounds the sheet is at most this bright, relative to the sheet
+GUTTER_MAX_INK = 0.004  # a gutter column has (almost) no ink
+
+
+@dataclass
+class Prepared:
+    pages: list = field(default_factory=list)  # grey page images (uint8 arrays), in reading order
+    notes: list[str] = field(default_factory=list)
+    stamped: bool = False
+
+
+def prepare(rgb) -> Prepared:
+    """A sheet image (H×W×3 uint8, or H×W grey) as grey pages ready for OCR."""
+    import numpy as np
+
+    out = Prepared()
+    if rgb.ndim == 3:
+        gray, stamped = separate_colour(rgb)
+        if stamped:
+            out.stamped = True
+            out.notes.append("stamped: a seal or coloured marks, set apart from the print")
+    else:
+        gray = rgb
+    sheet = find_sheet(gray)
+    if sheet is not None:
+        gray = flatten(warp(gray, sheet))
+        out.notes.append("a photo: the sheet found, its perspective corrected and its light flattened")
+    halves = split_two_up(gray)
+    if halves:
+        out.notes.append("two pages on one sheet, split at the gutter")
+        out.pages = [np.ascontiguousarray(h) for h in halves]
+    else:
+        out.pages = [gray]
+    return out
+
+
+def separate_colour(rgb):
+    """(grey page without its coloured marks, whether there were any)."""
+    import numpy as np
+
+    hi = rgb.max(axis=2)
+    lo = rgb.min(axis=2)
+    colour = ((hi.astype(np.int16) - lo) > CHROMA) & (hi > COLOUR_MIN_VALUE)
+    # luminance from the channels, then coloured ink set to the paper around it
+    gray = (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).astype(np.uint8)
+    share = float(colour.mean())
+    if share == 0:
+        return gray, False
+    import cv2
+
+    # the rim of a coloured stroke is a blend with the paper (less chroma): take it too
+    colour = cv2.dilate(colour.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    colour &= hi > COLOUR_MIN_VALUE
+    gray[colour] = 255  # brighter than paper: never ink to a threshold
+    return gray, share > STAMP_SHARE
+
+
+def find_sheet(gray):
+    """The four corners (float32 4×2, clockwise from top left) of a sheet photographed on a
+    darker ground; None for a scan (the sheet is the whole image)."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    k = 600 / max(h, w)
+    small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    # print is dark too: close it over so the sheet is one bright region
+    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    c = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(c)
+    sh, sw = small.shape
+    if area < MIN_SHEET * sh * sw or area > 0.9 * sh * sw:
+        return None
+    quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
+    if len(quad) != 4:
+        return None
+    mask = np.zeros_like(small)
+    cv2.fillPoly(mask, [quad.reshape(-1, 2)], 255)
+    inside = float(small[mask > 0].mean())
+    outside = float(small[mask == 0].mean()) if (mask == 0).any() else 255.0
+    if outside > PHOTO_CONTRAST * inside:
+        return None  # the "sheet" is only a frame on paper: a scan, not a photo
+    pts = quad.reshape(4, 2).astype(np.float32) / k
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+
+
+def warp(gray, corners):
+    """The sheet inside `corners`, made rectangular at the resolution it was photographed."""
+    import cv2
+    import numpy as np
+
+    tl, tr, br, bl = corners
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    # a few pixels in from the edge: the sheet's border (and desk beyond it) must not show
+    inset = 0.004 * max(width, height)
+    target = np.float32([[-inset, -inset], [width + inset, -inset], [width + inset, height + inset], [-inset, height + inset]])
+    m = cv2.getPerspectiveTransform(corners, target)
+    return cv2.warpPerspective(gray, m, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def flatten(gray):
+    """Uneven light (fall-off, a shadow) divided out: the page over its own background, the
+    background being the page with its print closed over (print is small and dark)."""
+    import cv2
+    import numpy as np
+
+    h, w = gray.shape
+    k = 300 / max(h, w)
+    small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    bg = cv2.GaussianBlur(bg, (0, 0), 3)
+    bg = cv2.resize(bg, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    out = gray.astype(np.float32) / np.maximum(bg, 1) * 255
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def split_two_up(gray):
+    """Two page images (left, right) when the sheet is a landscape spread with a gutter near
+    its middle and print either side; None otherwise."""
+    import cv2
+
+    h, w = gray.shape
+    if w < 1.2 * h:
+        return None
+    k = 800 / w
+    small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    # local contrast only: the fold's soft shadow is not ink
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 20)
+    cols = ink.mean(axis=0)
+    sw = small.shape[1]
+    lo, hi = int(sw * 0.35), int(sw * 0.65)
+    empty = cols[lo:hi] <= GUTTER_MAX_INK
+    runs, start = [], None
+    for i, e in enumerate([*empty, False]):
+        if e and start is None:
+            start = i
+        elif not e and start is not None:
+            runs.append((start + lo, i - 1 + lo))
+            start = None
+    runs = [r for r in runs if r[1] - r[0] + 1 >= sw * 0.01]
+    if not runs:
+        return None
+    a, b = min(runs, key=lambda r: abs((r[0] + r[1]) / 2 - sw / 2))
+    left, right = cols[:a].sum(), cols[b + 1:].sum()
+    if left < 0.01 * a:  # the left page is blank: not a spread (a wide table's white middle is)
+        return None
+    cut = int((a + b + 1) / 2 / k)
+    return [gray[:, :cut], gray[:, cut:]] if right > 0 else [gray[:, :cut]]
