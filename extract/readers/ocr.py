@@ -28,6 +28,13 @@ from extract.readers.layout import Line, Page, TableItem, assemble, drop_running
 INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
 MIN_SCORE = 0.5
+# A number is read only when recognition is sure of it. The score alone does not tell: a lone
+# "0" in a blurred cell scores 0.7 and is right, a "0" read as "6" scored 0.92. So a number
+# scoring under SURE is read a second time at its own width (not squeezed, see REC_HEIGHT);
+# when the two readings differ it is "?" (a value not read, which the table's totals may
+# infer), never a guess.
+SURE = 0.97
+UNSURE = "?"
 MAX_REREAD = 80  # empty-looking cells re-read per table (a bound on time per page)
 MAX_DET_SIDE = 2000  # bigger pages are shrunk for detection (boxes are cut from the full image)
 # Detection runs on the page at ¾ size (its cost is in proportion to the pixels): 8 pt table
@@ -293,8 +300,14 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
         crop = np.pad(crop, 6, constant_values=255)
         text, score = recognise(engine(source), np.stack([crop] * 3, axis=-1))
-        if score >= MIN_SCORE and text.strip():
-            found[cid] = _fix_digits(text.strip())
+        text = text.strip()
+        if score >= MIN_SCORE and text:
+            crop3 = np.stack([crop] * 3, axis=-1)
+            if score < SURE and _is_numbers(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
+                text = _unsure(text)
+            found[cid] = _fix_digits(text)
+        elif ys.max() - ys.min() >= 8:  # ink the size of a digit, not read: a value unknown, not a blank
+            found[cid] = UNSURE
     return found
 
 
@@ -322,12 +335,61 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
     quads = [np.asarray(q, dtype=np.float32) / shrink + np.float32([left, top]) for q in quads]
     page = np.stack([gray] * 3, axis=-1)
     boxes = []
+    doubtful: list[tuple[int, object]] = []  # (index in boxes, crop) of numbers to read again
     for quad, crop in zip(quads, ocr.get_crop_img_list(page, quads), strict=True):
         text, score = recognise(ocr, crop)
         if score >= MIN_SCORE and text.strip():
+            text = text.strip()
+            if score < SURE and _is_numbers(text):
+                doubtful.append((len(boxes), crop))
             boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
-                          float(quad[:, 0].max()), float(quad[:, 1].max()), text.strip()))
+                          float(quad[:, 0].max()), float(quad[:, 1].max()), text))
+    if doubtful:
+        again = recognise_batch(ocr, [c for _, c in doubtful])
+        for (k, _), (text, _score) in zip(doubtful, again, strict=True):
+            b = boxes[k]
+            if not _same_number(b[4], text):
+                boxes[k] = (*b[:4], _unsure(b[4]))
     return boxes
+
+
+_NUMBERS = re.compile(r"[\d.,oOlI]+(?:\s+[\d.,oOlI]+)*")
+
+
+def _is_numbers(text: str) -> bool:
+    return bool(_NUMBERS.fullmatch(text)) and bool(re.search(r"\d", text))
+
+
+def _same_number(a: str, b: str) -> bool:
+    return " ".join(_fix_digits(t) for t in a.split()) == " ".join(_fix_digits(t) for t in b.strip().split())
+
+
+def _unsure(text: str) -> str:
+    """One UNSURE mark per number (a box may hold the numbers of several cells: each cell gets
+    its own mark)."""
+    return " ".join(UNSURE for _ in text.split())
+
+
+def recognise_batch(ocr, crops: list) -> list[tuple[str, float]]:
+    """Text boxes recognised at their own width (not squeezed), in one run of the model."""
+    import cv2
+    import numpy as np
+
+    widths = [max(8, math.ceil(REC_HEIGHT * c.shape[1] / max(c.shape[0], 1))) for c in crops]
+    padded = max(32, math.ceil(max(widths) / 8) * 8)
+    out: list[tuple[str, float]] = []
+    for start in range(0, len(crops), 64):  # bounded batches: memory stays small
+        chunk = range(start, min(start + 64, len(crops)))
+        batch = np.zeros((len(chunk), 3, REC_HEIGHT, padded), dtype=np.float32)
+        for j, k in enumerate(chunk):
+            w = min(widths[k], padded)
+            resized = cv2.resize(crops[k], (w, REC_HEIGHT)).astype(np.float32)
+            batch[j, :, :, :w] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+        preds = ocr.text_rec.session(batch)[0]
+        res = ocr.text_rec.postprocess_op(preds, False, wh_ratio_list=[widths[k] / REC_HEIGHT for k in chunk],
+                                          max_wh_ratio=padded / REC_HEIGHT)
+        out += [(str(t), float(sc)) for t, sc, *_ in res]
+    return out
 
 
 def recognise(ocr, crop) -> tuple[str, float]:

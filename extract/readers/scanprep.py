@@ -89,28 +89,31 @@ def find_sheet(gray):
 
     h, w = gray.shape
     k = 600 / max(h, w)
-    small = cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
-    small = cv2.GaussianBlur(small, (5, 5), 0)
-    # print is dark too: close it over so the sheet is one bright region
-    _, bright = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
-    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return None
-    c = max(contours, key=cv2.contourArea)
-    area = cv2.contourArea(c)
+    small = cv2.GaussianBlur(cv2.resize(gray, None, fx=k, fy=k, interpolation=cv2.INTER_AREA), (5, 5), 0)
+    # the sheet's edge is sharp and strong; a shadow's or the light's edge is soft (a brightness
+    # threshold would cut a shadowed corner off the sheet)
+    edges = cv2.dilate(cv2.Canny(small, 40, 120), np.ones((3, 3), np.uint8), iterations=2)
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     sh, sw = small.shape
-    if area < MIN_SHEET * sh * sw or area > 0.9 * sh * sw:
+    for c in sorted(contours, key=cv2.contourArea, reverse=True)[:3]:
+        hull = cv2.convexHull(c)
+        area = cv2.contourArea(hull)
+        if area < MIN_SHEET * sh * sw:
+            return None
+        if area > 0.95 * sh * sw:
+            continue
+        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+        if len(quad) != 4:
+            continue
+        mask = np.zeros_like(small)
+        cv2.fillPoly(mask, [quad.reshape(-1, 2)], 255)
+        inside = float(np.median(small[mask > 0]))
+        outside = float(np.median(small[mask == 0])) if (mask == 0).any() else 255.0
+        if outside > PHOTO_CONTRAST * inside:
+            return None  # a frame on paper (a table): a scan, not a photo
+        break
+    else:
         return None
-    quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
-    if len(quad) != 4:
-        return None
-    mask = np.zeros_like(small)
-    cv2.fillPoly(mask, [quad.reshape(-1, 2)], 255)
-    inside = float(small[mask > 0].mean())
-    outside = float(small[mask == 0].mean()) if (mask == 0).any() else 255.0
-    if outside > PHOTO_CONTRAST * inside:
-        return None  # the "sheet" is only a frame on paper: a scan, not a photo
     pts = quad.reshape(4, 2).astype(np.float32) / k
     s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
     return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
@@ -125,7 +128,7 @@ def warp(gray, corners):
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     # a few pixels in from the edge: the sheet's border (and desk beyond it) must not show
-    inset = 0.004 * max(width, height)
+    inset = 0.01 * max(width, height)
     target = np.float32([[-inset, -inset], [width + inset, -inset], [width + inset, height + inset], [-inset, height + inset]])
     m = cv2.getPerspectiveTransform(corners, target)
     return cv2.warpPerspective(gray, m, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
