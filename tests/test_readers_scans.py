@@ -52,6 +52,16 @@ def test_a_red_seal_is_taken_off_the_page_and_the_print_under_it_stays() -> None
     assert not marked and (clean == page).all()
 
 
+def test_a_red_letterhead_is_text_not_a_seal() -> None:
+    page = np.stack([_page()] * 3, axis=-1)
+    for x in range(60, 440, 40):  # a line of big red characters over a red rule
+        page[15:45, x:x + 30] = (214, 38, 44)
+    page[50:53, 40:460] = (214, 38, 44)
+    gray, stamped = scanprep.separate_colour(page)
+    assert not stamped
+    assert gray[30, 75] < 128 and gray[51, 250] < 128  # still ink, read as text
+
+
 def _photo(page: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     import cv2
 

@@ -2,8 +2,8 @@
 
 Three things real scans do that a table finder must not see:
 
-- coloured marks (a red 公章 stamped over the signature or a table): their rings would read as
-  ruling lines. Ink of a colour is whitened, the black print under it stays (a seal is
+- a seal (a red 公章 stamped over the signature or a table): its ring would read as ruling
+  lines. The seal's coloured ink is whitened, the black print under it stays (a seal is
   multiplied over the print: where both are, the pixel is dark and grey); the page keeps a
   note that it is stamped.
 - a phone photo of the sheet on a desk: the sheet (the largest bright four-cornered region,
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 # little, even in a warm photo) and it is not dark (black print under a seal stays).
 CHROMA = 70
 COLOUR_MIN_VALUE = 110
-STAMP_SHARE = 0.002  # coloured ink over this share of a page: a seal or a coloured mark
+STAMP_SHARE = 0.0005  # less coloured ink than this share of a page is no seal
+SEAL_MIN = 0.1  # a seal is at least this share of the page's width across (21 mm on A4)
+RING_FILL = 0.3  # a ring covers less of its box than a bold character does
 MIN_SHEET = 0.25  # a sheet found in a photo covers at least this share of it
 PHOTO_CONTRAST = 0.8  # what surrounds the sheet is at most this bright, relative to the sheet
 GUTTER_MAX_INK = 0.004  # a gutter column has (almost) no ink
@@ -44,7 +46,7 @@ def prepare(rgb) -> Prepared:
         gray, stamped = separate_colour(rgb)
         if stamped:
             out.stamped = True
-            out.notes.append("stamped: a seal or coloured marks, set apart from the print")
+            out.notes.append("stamped: a seal, set apart from the print under it")
     else:
         gray = rgb
     sheet = find_sheet(gray)
@@ -61,24 +63,46 @@ def prepare(rgb) -> Prepared:
 
 
 def separate_colour(rgb):
-    """(grey page without its coloured marks, whether there were any)."""
+    """(grey page without its seals, whether it has any).
+
+    A seal is coloured ink around a ring (or oval) at least SEAL_MIN of the page's width across:
+    everything coloured inside its ring (the name, the star) goes with it. Other coloured ink (a
+    red letterhead, a coloured title) stays, as the grey its brightness makes: it is text."""
+    import cv2
     import numpy as np
 
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    quarter = rgb[::4, ::4]  # most pages have no colour at all: a look at a sample says so
+    if (((quarter.max(axis=2).astype(np.int16) - quarter.min(axis=2)) > CHROMA).mean() < STAMP_SHARE / 2):
+        return gray, False
     hi = rgb.max(axis=2)
     lo = rgb.min(axis=2)
     colour = ((hi.astype(np.int16) - lo) > CHROMA) & (hi > COLOUR_MIN_VALUE)
-    # luminance from the channels, then coloured ink set to the paper around it
-    gray = (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).astype(np.uint8)
-    share = float(colour.mean())
-    if share == 0:
+    if colour.mean() < STAMP_SHARE:
         return gray, False
-    import cv2
-
+    h, w = colour.shape
+    k = 400 / max(h, w)
+    small = cv2.resize(colour.astype(np.uint8), None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
+    small = cv2.dilate((small > 0).astype(np.uint8), np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(small, connectivity=8)
+    seal_min = SEAL_MIN * min(small.shape)
+    seals = []
+    for x, y, bw, bh, area in stats[1:n]:
+        if min(bw, bh) >= seal_min and 0.6 <= bw / bh <= 1.67 and area < RING_FILL * bw * bh:
+            seals.append((x, y, bw, bh))
+    if not seals:
+        return gray, False
+    zone = np.zeros_like(colour)
+    for x, y, bw, bh in seals:
+        m = 0.05 * max(bw, bh)
+        x0, y0 = int(max((x - m) / k, 0)), int(max((y - m) / k, 0))
+        x1, y1 = int(min((x + bw + m) / k, w)), int(min((y + bh + m) / k, h))
+        zone[y0:y1, x0:x1] = True
     # the rim of a coloured stroke is a blend with the paper (less chroma): take it too
     colour = cv2.dilate(colour.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    colour &= hi > COLOUR_MIN_VALUE
+    colour &= zone & (hi > COLOUR_MIN_VALUE)
     gray[colour] = 255  # brighter than paper: never ink to a threshold
-    return gray, share > STAMP_SHARE
+    return gray, True
 
 
 def find_sheet(gray):
