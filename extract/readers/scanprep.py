@@ -24,6 +24,9 @@ CHROMA = 70
 COLOUR_MIN_VALUE = 110
 STAMP_SHARE = 0.0005  # less coloured ink than this share of a page is no seal
 SEAL_MIN = 0.1  # a seal is at least this share of the page's width across (21 mm on A4)
+SEAL_TINT = 20  # inside a seal's ring, this little chroma is the seal's ink
+SEAL_PAPER = 190
+SEAL_OVER_PAPER = 0.72  # seal ink alone: its brightest channel at least this share of the paper's
 RING_FILL = 0.3  # a ring covers less of its box than a bold character does
 MIN_SHEET = 0.25  # a sheet found in a photo covers at least this share of it
 PHOTO_CONTRAST = 0.8  # what surrounds the sheet is at most this bright, relative to the sheet
@@ -98,10 +101,17 @@ def separate_colour(rgb):
         x0, y0 = int(max((x - m) / k, 0)), int(max((y - m) / k, 0))
         x1, y1 = int(min((x + bw + m) / k, w)), int(min((y + bh + m) / k, h))
         zone[y0:y1, x0:x1] = True
-    # the rim of a coloured stroke is a blend with the paper (less chroma): take it too
-    colour = cv2.dilate(colour.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    colour &= zone & (hi > COLOUR_MIN_VALUE)
+    # inside a seal, the rims of its strokes are a blend with the paper (and JPEG smears colour
+    # over 2 px): a faint tint is the seal's too; black print under it stays (it is dark)
+    # Only where the seal's own channel (red's red) is as bright as paper is there nothing under
+    # the seal: print under it makes that channel dark too, and must stay.
+    bright = hi > SEAL_OVER_PAPER * float(np.percentile(hi[::4, ::4], 95))
+    tinted = ((hi.astype(np.int16) - lo) > SEAL_TINT) & bright
+    colour = cv2.dilate(colour.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    colour = (colour | tinted) & zone & bright
     gray[colour] = 255  # brighter than paper: never ink to a threshold
+    # what is left of the seal is the faintest tint of its rims: light grey in a seal's zone is paper
+    gray[zone & (gray > SEAL_PAPER)] = 255
     return gray, True
 
 
