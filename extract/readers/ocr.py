@@ -303,7 +303,7 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         text = text.strip()
         if score >= MIN_SCORE and text:
             crop3 = np.stack([crop] * 3, axis=-1)
-            if score < SURE and _is_numbers(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
+            if score < SURE and _lone_number(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
                 text = _unsure(text)
             found[cid] = _fix_digits(text)
         elif ys.max() - ys.min() >= 8:  # ink the size of a digit, not read: a value unknown, not a blank
@@ -340,7 +340,9 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
         text, score = recognise(ocr, crop)
         if score >= MIN_SCORE and text.strip():
             text = text.strip()
-            if score < SURE and _is_numbers(text):
+            if score < SURE and _lone_number(text):
+                # a lone number (a row of them, read across the rules between cells, would
+                # read worse unsqueezed: the rules become 1s)
                 doubtful.append((len(boxes), crop))
             boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
                           float(quad[:, 0].max()), float(quad[:, 1].max()), text))
@@ -360,8 +362,15 @@ def _is_numbers(text: str) -> bool:
     return bool(_NUMBERS.fullmatch(text)) and bool(re.search(r"\d", text))
 
 
+def _lone_number(text: str) -> bool:
+    """One number, as long as a cell's can be (a longer run of digits is cells run together)."""
+    return _is_numbers(text) and " " not in text and len(text) <= 12
+
+
 def _same_number(a: str, b: str) -> bool:
-    return " ".join(_fix_digits(t) for t in a.split()) == " ".join(_fix_digits(t) for t in b.strip().split())
+    """Two readings of a box agree on its digits (the spaces between numbers in a row of cells
+    are the grid's to settle, not the recogniser's)."""
+    return "".join(_fix_digits(t) for t in a.split()) == "".join(_fix_digits(t) for t in b.split())
 
 
 def _unsure(text: str) -> str:
