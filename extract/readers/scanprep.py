@@ -31,6 +31,7 @@ RING_FILL = 0.3  # a ring covers less of its box than a bold character does
 MIN_SHEET = 0.25  # a sheet found in a photo covers at least this share of it
 PHOTO_CONTRAST = 0.8  # what surrounds the sheet is at most this bright, relative to the sheet
 GUTTER_MAX_INK = 0.004  # a gutter column has (almost) no ink
+MIN_PAGE_INK = 0.01  # a page with print has ink in this share of its columns' height, on average
 
 
 @dataclass
@@ -211,8 +212,9 @@ def split_two_up(gray):
     if not runs:
         return None
     a, b = min(runs, key=lambda r: abs((r[0] + r[1]) / 2 - sw / 2))
-    left, right = cols[:a].sum(), cols[b + 1:].sum()
-    if left < 0.01 * a:  # the left page is blank: not a spread (a wide table's white middle is)
+    left, right = cols[:a].mean(), cols[b + 1:].mean()
+    if left < MIN_PAGE_INK:  # the left page is blank: not a spread (a wide table's white middle is)
         return None
     cut = int((a + b + 1) / 2 / k)
-    return [gray[:, :cut], gray[:, cut:]] if right > 0 else [gray[:, :cut]]
+    # a blank right page (the last page of a booklet) is left out: OCR would only read noise
+    return [gray[:, :cut], gray[:, cut:]] if right >= MIN_PAGE_INK else [gray[:, :cut]]
