@@ -168,3 +168,40 @@ def test_a_value_ocr_could_not_read_is_unknown_not_a_label_and_not_zero() -> Non
     assert ("review", 0) in table.unknown and ("review", 0) not in table.blank
     # with a cell lost besides, the numbers are not shifted into the cells they might fit
     assert read_appeals([["?", "1", "3"] + ["0"] * 10]) is None
+
+
+def test_a_two_up_pdf_becomes_pages_in_reading_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sheets of an A3 two-up scan are split before OCR, left page then right page; the
+    blank right half of the last sheet is no page (OCR itself is replaced: plumbing only)."""
+    pytest.importorskip("rapidocr_onnxruntime", reason="pip install 'gongkai[ocr]'")
+    import scans
+
+    from extract.readers import ocr, pdf
+    from extract.readers.layout import Line
+
+    seen: list[tuple[int, int]] = []
+
+    def fake_page(img, to_pt: float, source: str) -> list:
+        seen.append(img.shape)
+        n = len(seen)
+        return [Line(100, 112, 80, 300, f"第{n}页：一、总体情况 正文", 12)]
+
+    monkeypatch.setattr(ocr, "ocr_page", fake_page)
+    doc = pdf.read_pdf(scans.make("twoup", "001"), "twoup.pdf")
+    assert len(seen) == 3  # 2 sheets: pages 1 | 2, then 3 | (blank)
+    assert all(h > w for h, w in seen)  # each a portrait page
+    text = doc.text()
+    assert text.index("第1页") < text.index("第2页") < text.index("第3页")
+    assert sum("two pages on one sheet" in n for n in doc.notes) == 2
+
+
+def test_digits_read_as_letters_and_doubtful_numbers() -> None:
+    from extract.readers.ocr import _fix_digits, _lone_number, _same_number, _unsure
+
+    assert _fix_digits("o") == "0" and _fix_digits("l0") == "10"
+    assert _fix_digits("o00000000000000") == "0" * 15  # a row of zero cells read as one run
+    assert _fix_digits("Iol") == "Iol" and _fix_digits("ooooooooooooo") == "ooooooooooooo"
+    assert _lone_number("141399") and not _lone_number("0 0") and not _lone_number("0" * 15)
+    assert not _lone_number("3.其他")
+    assert _same_number("o", "0") and _same_number("1 0", "10") and not _same_number("6", "0")
+    assert _unsure("0 6 1") == "? ? ?"

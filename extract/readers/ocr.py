@@ -177,7 +177,7 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
                     cell_boxes[k].setdefault(cid, []).append(piece)
                 break
         else:
-            free.append(b)
+            free.append((*b[:4], _fix_digits(b[4])))
     for k, t in enumerate(tables):
         texts = {cid: _fix_digits(_cell_text(bs)) for cid, bs in cell_boxes[k].items()}
         texts.update(_reread_empty_cells(gray, t, texts, source))
@@ -267,6 +267,8 @@ def _fix_digits(text: str) -> str:
     """A numeric cell read with a letter for a digit (o for 0, l for 1)."""
     if text and len(text) <= 12 and re.fullmatch(r"[\d.,oOlI]+", text) and re.search(r"\d|^[oO]$", text):
         return text.translate(str.maketrans("oOlI", "0011"))
+    if len(text) > 12 and re.fullmatch(r"[0oO]+", text) and text.count("0") * 2 > len(text):
+        return text.translate(str.maketrans("oO", "00"))  # a row of zero cells read as one run
     return text
 
 
