@@ -33,6 +33,14 @@ MAX_COUNT_DIGITS = 6
 MAX_READINGS = 512
 
 
+UNREAD = "?"  # a value cell OCR saw but could not read with certainty: a number unknown
+
+
+def is_value(text: str) -> bool:
+    """A value cell: a number, a blank, or a number that could not be read."""
+    return is_number(text) or is_blank(text) or text.strip() == UNREAD
+
+
 def is_blank(text: str | None) -> bool:
     """A cell printed empty (&nbsp;, —, /): a number the table says is zero."""
     return text is not None and norm(text) in BLANKS
@@ -196,7 +204,7 @@ def _value_run(cells: list[str]) -> tuple[int, list[str]]:
     while cells and not cells[-1].strip():
         cells.pop()
     i = len(cells)
-    while i > 0 and (is_number(cells[i - 1]) or is_blank(cells[i - 1])):
+    while i > 0 and is_value(cells[i - 1]):
         i -= 1
     return i, cells[i:]
 
@@ -204,7 +212,7 @@ def _value_run(cells: list[str]) -> tuple[int, list[str]]:
 def _trailing_values(cells: list[str]) -> tuple[str, list[str]]:
     """Split a row without a usable header into its label and its trailing value cells."""
     end = len(cells)
-    while end > 0 and (is_number(cells[end - 1]) or is_blank(cells[end - 1])):
+    while end > 0 and is_value(cells[end - 1]):
         end -= 1
     if len(cells) - end == 7 and end > 0:
         # exactly the form's seven cells after the label: blank ones at the end are cells too
@@ -381,7 +389,8 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
         table.rows[key] = [None] * 7
         for c in range(7):
             table.unknown.add((key, c))
-        table.candidates[key] = _readings(printed, 7)
+        if not any(v is not None and v.strip() == UNREAD for v in vals):  # else where they go is unknown
+            table.candidates[key] = _readings(printed, 7)
 
     anchors = sorted(match.items())
     bounds = [(-1, -1)] + anchors + [(len(rows), len(keys))]
@@ -407,7 +416,8 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
                 table.notes.append(f"{len(fragments)} stray number line(s) between rows {gap_keys[0]}…{gap_keys[-1]} left out")
             continue
         flat = [v for r in gap_rows for v in r.values if v is not None and is_number(v)]
-        if len(flat) == 7 * len(gap_keys):
+        unread = any(v is not None and v.strip() == UNREAD for r in gap_rows for v in r.values)
+        if len(flat) == 7 * len(gap_keys) and not unread:
             for k, key in enumerate(gap_keys):
                 place(key, flat[7 * k : 7 * k + 7])
             continue
@@ -511,7 +521,7 @@ def grid_appeal_rows(tables: list[Table]) -> list[list[str]]:
             if not any(is_number(t) for t in texts) and not blank_row:
                 continue
             cells = list(texts)
-            if cells and cells[0].strip() and not is_number(cells[0]) and not is_blank(cells[0]):
+            if cells and cells[0].strip() and not is_value(cells[0]):
                 cells = cells[1:]  # a label cell in front of the numbers
             if len(cells) == 15:
                 out.append(cells)
@@ -532,12 +542,14 @@ def read_appeals(rows: list[list[str]]) -> AppealTable | None:
     row = next((c for c in rows if len(c) == 15), None)
     split: set[int] = set()
     if row is None:
-        flat = [v for c in rows for v in c if is_number(v) or is_blank(v)]
+        flat = [v for c in rows for v in c if is_value(v)]
         if len(flat) == 15:
             row = flat
         else:
             printed = [v for v in flat if is_number(v)]
-            reading = stream.unique_split(printed, [5, 5, 5]) if 0 < len(printed) < 15 else None
+            # an unread cell among them: where the others go cannot be told
+            unsure = any(v.strip() == UNREAD for v in flat)
+            reading = stream.unique_split(printed, [5, 5, 5]) if 0 < len(printed) < 15 and not unsure else None
             if reading is None:
                 return None
             split = set(_split_columns(printed, reading))

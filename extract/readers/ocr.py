@@ -19,6 +19,7 @@ import math
 import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from extract.document import Document, ExtractError
 from extract.readers.grid import join_lines
@@ -27,6 +28,13 @@ from extract.readers.layout import Line, Page, TableItem, assemble, drop_running
 INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
 MIN_SCORE = 0.5
+# A number is read only when recognition is sure of it. The score alone does not tell: a lone
+# "0" in a blurred cell scores 0.7 and is right, a "0" read as "6" scored 0.92. So a number
+# scoring under SURE is read a second time at its own width (not squeezed, see REC_HEIGHT);
+# when the two readings differ it is "?" (a value not read, which the table's totals may
+# infer), never a guess.
+SURE = 0.97
+UNSURE = "?"
 MAX_REREAD = 80  # empty-looking cells re-read per table (a bound on time per page)
 MAX_DET_SIDE = 2000  # bigger pages are shrunk for detection (boxes are cut from the full image)
 # Detection runs on the page at ¾ size (its cost is in proportion to the pixels): 8 pt table
@@ -64,24 +72,31 @@ def engine(source: str):
 
 def read_image(data: bytes, source: str) -> Document:
     """A photographed or scanned page (PNG, JPEG, TIFF…)."""
+    import numpy as np
     from PIL import Image, UnidentifiedImageError
 
+    from extract.readers.scanprep import prepare
+
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    notes: list[str] = []
     try:
         img = Image.open(io.BytesIO(data))
         frames = getattr(img, "n_frames", 1)
         pages: list[Page] = []
         for k in range(min(frames, 50)):  # multi-page TIFF scans
             img.seek(k)
-            frame = img.convert("L")
+            frame = img.convert("RGB") if img.mode not in ("1", "L", "I;16", "I") else img.convert("L")
             dpi = float((img.info.get("dpi") or (150, 150))[0] or 150)
             dpi = dpi if 50 <= dpi <= 1200 else 150.0
-            page = Page(k + 1, frame.width * 72 / dpi, frame.height * 72 / dpi, ocr=True)
-            page.items = ocr_page(frame, 72 / dpi, source)
-            pages.append(page)
+            prepared = prepare(np.asarray(frame))
+            notes += [f"image {k + 1}: {n}" for n in prepared.notes]
+            for gray in prepared.pages:
+                page = Page(len(pages) + 1, gray.shape[1] * 72 / dpi, gray.shape[0] * 72 / dpi, ocr=True)
+                page.items = ocr_page(gray, 72 / dpi, source)
+                pages.append(page)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
         raise ExtractError(source, f"an image that cannot be read ({type(e).__name__}: {e})") from e
-    notes = [f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})"]
+    notes.insert(0, f"read by OCR ({len(pages)} page{'s' if len(pages) > 1 else ''})")
     drop_running_lines(pages)
     blocks = assemble(pages, notes)
     if not blocks:
@@ -90,10 +105,23 @@ def read_image(data: bytes, source: str) -> Document:
     return Document(source=source, kind="image", blocks=blocks, title=title, notes=notes)
 
 
-def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list | None]]:
-    """Render the given PDF pages and OCR them; yields (page index, items in PDF points),
-    or (page index, None) for a page that cannot be rendered."""
+@dataclass
+class Sheet:
+    """A rendered PDF page that OCR read as more than one page (two pages scanned on one
+    sheet), or about which it has something to say (stamped, photographed)."""
+
+    pages: list[tuple[float, float, list]]  # (width, height in points, items) in reading order
+    notes: list[str]
+
+
+def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) -> Iterator[tuple[int, list | Sheet | None]]:
+    """Render the given PDF pages and OCR them; yields (page index, items in PDF points), a
+    Sheet when the page held two pages or has notes, or (page index, None) for a page that
+    cannot be rendered."""
+    import numpy as np
     import pypdfium2 as pdfium
+
+    from extract.readers.scanprep import prepare
 
     engine(source)  # fail early with the install hint
     try:
@@ -111,12 +139,18 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
                 scale = dpi / 72
                 if w * h * scale * scale > MAX_PIXELS:
                     scale = (MAX_PIXELS / (w * h)) ** 0.5
-                img = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                # in colour: a red seal is told from the print by its colour
+                img = np.asarray(page.render(scale=scale, rev_byteorder=True).to_pil().convert("RGB"))
                 page.close()
             except pdfium.PdfiumError:  # a damaged page: the others are still read
                 yield i, None
                 continue
-            yield i, ocr_page(img, 1 / scale, source)
+            prepared = prepare(img)
+            read = [(g.shape[1] / scale, g.shape[0] / scale, ocr_page(g, 1 / scale, source)) for g in prepared.pages]
+            if len(read) == 1 and not prepared.notes:
+                yield i, read[0][2]
+            else:
+                yield i, Sheet(read, [f"page {i + 1}: {n}" for n in prepared.notes])
     finally:
         pdf.close()
 
@@ -125,7 +159,7 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
 
 
 def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
-    """OCR one page image (mode L); coordinates of the result in points (pixels × to_pt)."""
+    """OCR one page image (grey: mode L or a uint8 array); coordinates of the result in points (pixels × to_pt)."""
     import numpy as np
 
     gray = deskew(np.asarray(img))
@@ -143,7 +177,7 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
                     cell_boxes[k].setdefault(cid, []).append(piece)
                 break
         else:
-            free.append(b)
+            free.append((*b[:4], _fix_digits(b[4])))
     for k, t in enumerate(tables):
         texts = {cid: _fix_digits(_cell_text(bs)) for cid, bs in cell_boxes[k].items()}
         texts.update(_reread_empty_cells(gray, t, texts, source))
@@ -233,6 +267,8 @@ def _fix_digits(text: str) -> str:
     """A numeric cell read with a letter for a digit (o for 0, l for 1)."""
     if text and len(text) <= 12 and re.fullmatch(r"[\d.,oOlI]+", text) and re.search(r"\d|^[oO]$", text):
         return text.translate(str.maketrans("oOlI", "0011"))
+    if len(text) > 12 and re.fullmatch(r"[0oO]+", text) and text.count("0") * 2 > len(text):
+        return text.translate(str.maketrans("oO", "00"))  # a row of zero cells read as one run
     return text
 
 
@@ -266,8 +302,14 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
         crop = np.pad(crop, 6, constant_values=255)
         text, score = recognise(engine(source), np.stack([crop] * 3, axis=-1))
-        if score >= MIN_SCORE and text.strip():
-            found[cid] = _fix_digits(text.strip())
+        text = text.strip()
+        if score >= MIN_SCORE and text:
+            crop3 = np.stack([crop] * 3, axis=-1)
+            if score < SURE and _lone_number(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
+                text = _unsure(text)
+            found[cid] = _fix_digits(text)
+        elif ys.max() - ys.min() >= 8:  # ink the size of a digit, not read: a value unknown, not a blank
+            found[cid] = UNSURE
     return found
 
 
@@ -295,12 +337,70 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
     quads = [np.asarray(q, dtype=np.float32) / shrink + np.float32([left, top]) for q in quads]
     page = np.stack([gray] * 3, axis=-1)
     boxes = []
+    doubtful: list[tuple[int, object]] = []  # (index in boxes, crop) of numbers to read again
     for quad, crop in zip(quads, ocr.get_crop_img_list(page, quads), strict=True):
         text, score = recognise(ocr, crop)
         if score >= MIN_SCORE and text.strip():
+            text = text.strip()
+            if score < SURE and _lone_number(text):
+                # a lone number (a row of them, read across the rules between cells, would
+                # read worse unsqueezed: the rules become 1s)
+                doubtful.append((len(boxes), crop))
             boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
-                          float(quad[:, 0].max()), float(quad[:, 1].max()), text.strip()))
+                          float(quad[:, 0].max()), float(quad[:, 1].max()), text))
+    if doubtful:
+        again = recognise_batch(ocr, [c for _, c in doubtful])
+        for (k, _), (text, _score) in zip(doubtful, again, strict=True):
+            b = boxes[k]
+            if not _same_number(b[4], text):
+                boxes[k] = (*b[:4], _unsure(b[4]))
     return boxes
+
+
+_NUMBERS = re.compile(r"[\d.,oOlI]+(?:\s+[\d.,oOlI]+)*")
+
+
+def _is_numbers(text: str) -> bool:
+    return bool(_NUMBERS.fullmatch(text)) and bool(re.search(r"\d", text))
+
+
+def _lone_number(text: str) -> bool:
+    """One number, as long as a cell's can be (a longer run of digits is cells run together)."""
+    return _is_numbers(text) and " " not in text and len(text) <= 12
+
+
+def _same_number(a: str, b: str) -> bool:
+    """Two readings of a box agree on its digits (the spaces between numbers in a row of cells
+    are the grid's to settle, not the recogniser's)."""
+    return "".join(_fix_digits(t) for t in a.split()) == "".join(_fix_digits(t) for t in b.split())
+
+
+def _unsure(text: str) -> str:
+    """One UNSURE mark per number (a box may hold the numbers of several cells: each cell gets
+    its own mark)."""
+    return " ".join(UNSURE for _ in text.split())
+
+
+def recognise_batch(ocr, crops: list) -> list[tuple[str, float]]:
+    """Text boxes recognised at their own width (not squeezed), in one run of the model."""
+    import cv2
+    import numpy as np
+
+    widths = [max(8, math.ceil(REC_HEIGHT * c.shape[1] / max(c.shape[0], 1))) for c in crops]
+    padded = max(32, math.ceil(max(widths) / 8) * 8)
+    out: list[tuple[str, float]] = []
+    for start in range(0, len(crops), 64):  # bounded batches: memory stays small
+        chunk = range(start, min(start + 64, len(crops)))
+        batch = np.zeros((len(chunk), 3, REC_HEIGHT, padded), dtype=np.float32)
+        for j, k in enumerate(chunk):
+            w = min(widths[k], padded)
+            resized = cv2.resize(crops[k], (w, REC_HEIGHT)).astype(np.float32)
+            batch[j, :, :, :w] = resized.transpose(2, 0, 1) / 127.5 - 1.0
+        preds = ocr.text_rec.session(batch)[0]
+        res = ocr.text_rec.postprocess_op(preds, False, wh_ratio_list=[widths[k] / REC_HEIGHT for k in chunk],
+                                          max_wh_ratio=padded / REC_HEIGHT)
+        out += [(str(t), float(sc)) for t, sc, *_ in res]
+    return out
 
 
 def recognise(ocr, crop) -> tuple[str, float]:

@@ -99,17 +99,26 @@ def read_pdf(data: bytes, source: str) -> Document:
 
 def _ocr(data: bytes, pages: list[Page], indices: list[int], source: str, notes: list[str]) -> list[int]:
     """OCR the pages without readable text, in place; the indices of the pages it read."""
-    from extract.readers.ocr import ocr_pdf_pages
+    from extract.readers.ocr import Sheet, ocr_pdf_pages
 
     read: list[int] = []
     lost: list[int] = []
+    spreads: dict[int, list[Page]] = {}
     try:
         for i, items in ocr_pdf_pages(data, indices, source, dpi=OCR_DPI):
             if items is None:
                 lost.append(i + 1)
+                continue
+            if isinstance(items, Sheet):  # notes; the page's size as found; maybe two pages on one sheet
+                notes.extend(items.notes)
+                split = [Page(i + 1, w, h, list(its), ocr=True) for w, h, its in items.pages]
+                if len(split) > 1:
+                    spreads[i] = split
+                else:
+                    pages[i] = split[0]
             else:
                 pages[i].items = items
-                read.append(i)
+            read.append(i)
     except ExtractError as e:  # OCR not installed: fatal for a scan, a note when text was read
         if len(indices) == len(pages):
             raise
@@ -117,6 +126,12 @@ def _ocr(data: bytes, pages: list[Page], indices: list[int], source: str, notes:
         return []
     if read:
         notes.append("pages read by OCR: " + ", ".join(str(i + 1) for i in read))
+    for i in sorted(spreads, reverse=True):  # a sheet of two pages becomes two pages
+        pages[i:i + 1] = spreads[i]
+        read += [-1] * (len(spreads[i]) - 1)
+    if spreads:
+        for n, p in enumerate(pages):
+            p.number = n + 1
     if lost:
         notes.append("pages that cannot be rendered (damaged): " + ", ".join(map(str, lost)))
     return read
