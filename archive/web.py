@@ -32,6 +32,22 @@ KIND_LABELS = {
     "town": "乡镇（街道）",
     "institution": "其他机构",
 }
+# the registry's and the exports' Chinese words for a kind (政府/部门/乡镇/事业单位)
+KIND_VALUES = {
+    "政府": "government",
+    "人民政府": "government",
+    "县级以上人民政府": "government",
+    "部门": "department",
+    "政府部门": "department",
+    "县级以上政府部门": "department",
+    "乡镇": "town",
+    "街道": "town",
+    "乡镇（街道）": "town",
+    "乡镇街道": "town",
+    "事业单位": "institution",
+    "其他机构": "institution",
+    "其他": "institution",
+}
 PARSE_STATUS_LABELS = {
     "ok": "完整一致",
     "inconsistent": "数据不一致",
@@ -39,6 +55,13 @@ PARSE_STATUS_LABELS = {
     "not_report": "非年报",
     "error": "无法解析",
 }
+
+
+def report_scope(alias: str = "r") -> str:
+    """The reports every count and list is about: the current extraction of each document (one
+    place, so that narrowing it to the body-year's own report changes every page and export)."""
+    return f"{alias}.current = 1"
+
 
 QUERIES: dict[str, dict[str, Any]] = {
     "missing": {
