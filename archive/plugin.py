@@ -89,8 +89,13 @@ CONTENT_TYPES = {
 
 
 def _data_dir(datasette: Any) -> Path:
+    """The archive folder: the plugin setting, else the folder holding archive.db (plain
+    `datasette gongkai-data/archive.db` or `datasette gongkai-data/`)."""
     cfg = datasette.plugin_config("gongkai") or {}
-    return Path(cfg.get("data_dir", "."))
+    if cfg.get("data_dir"):
+        return Path(cfg["data_dir"])
+    db = datasette.databases.get(DB_NAME)
+    return Path(db.path).parent if db is not None and db.path else Path(".")
 
 
 def _blob_path(datasette: Any, sha: str) -> Path:
@@ -344,6 +349,8 @@ async def _problems(
     for p in out:
         p["region_name"] = regions.name(p["region"])
         p["href"] = verdict_href(datasette, p["agency"], p["year"])
+        # a `missing` verdict rests on a capture: the WARC record holding that page
+        p["warc_href"] = (await original_record(datasette, db, p))[0] if p["status"] == "missing" else None
     out.sort(key=lambda p: (-p["year"], PROBLEM_STATUSES.index(p["status"]), -(p["days_late"] or 0)))
     return out
 
@@ -943,6 +950,17 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
         [f'全文包含 "{q}"（当前版本的年报）'],
         extra_context={"supports_search": True, "search": q},
     )
+
+
+@hookimpl
+def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict | None:
+    """The archive's titles, labels and canned queries for a plain `datasette archive.db` too (the
+    archive folder's metadata.json, when Datasette reads it, takes precedence)."""
+    if DB_NAME not in datasette.databases:
+        return None
+    from archive.web import metadata
+
+    return metadata()
 
 
 @hookimpl

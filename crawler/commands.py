@@ -199,6 +199,10 @@ def run_demo(data_dir: str, today: str | None = None, progress: bool = True,
 @json_option
 def demo(no_serve: bool, today: str | None, port: int, data_dir: str, as_json: bool) -> None:
     """Sample portal on loopback → crawl → extract → check → Datasette. No network needed."""
+    if not no_serve:
+        from archive.commands import check_port
+
+        check_port("127.0.0.1", port)  # before a minute of crawling, not after
     s = run_demo(data_dir, today)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=1))
