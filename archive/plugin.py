@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from archive import regions
 from archive.columns import REQUEST_ROW_KEYS, column_labels
-from archive.labels import HEALTH_LABELS, SCOPE_LABELS, check_label, zh_text
+from archive.labels import CHECK_LABELS, HEALTH_LABELS, SCOPE_LABELS, check_label, zh_text
 from archive.search import search_sql, table_filter
 from archive.web import (
     DB_NAME,
@@ -676,6 +676,11 @@ async def report_page(datasette: Any, request: Any) -> Response:
         "warc_date": payload.get("date"),
         "url_warc": url_warc,
         "verdict_warc": verdict_warc,
+        "verdict_href": verdict_href(datasette, verdict["agency"], verdict["year"]) if verdict else None,
+        "check_labels": CHECK_LABELS,
+        "zh_text": zh_text,
+        "region_name": regions.full_name(rep.get("region")),
+        "home_query": urlencode({k: v for k, v in (("region", rep.get("region")), ("year", rep.get("year"))) if v}),
         "db": DB_NAME,
     }
     return Response.html(await datasette.render_template("gongkai_report.html", ctx, request=request))
