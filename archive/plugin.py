@@ -958,6 +958,19 @@ def filters_from_request(request: Any, database: str, table: str, datasette: Any
 
 
 @hookimpl
+def prepare_jinja2_environment(env: Any, datasette: Any) -> None:
+    """Our templates (dashboard, pages, the table with Chinese headers) for a plain `datasette`
+    too: Datasette finds a plugin's templates only beside a package, and this plugin is a module."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    from archive.web import TEMPLATES
+
+    if not getattr(env, "_gongkai_templates", False):
+        env.loader = ChoiceLoader([FileSystemLoader(str(TEMPLATES)), env.loader])
+        env._gongkai_templates = True
+
+
+@hookimpl
 def get_metadata(datasette: Any, key: str, database: str | None, table: str | None) -> dict | None:
     """The archive's titles, labels and canned queries for a plain `datasette archive.db` too (the
     archive folder's metadata.json, when Datasette reads it, takes precedence)."""
