@@ -134,6 +134,23 @@ def test_verdict_page_shows_the_captured_column_page(demo_data: Path) -> None:
     assert stored.headers["content-disposition"].startswith("inline")
 
 
+def test_pdfs_inline_and_pages_sandboxed(demo_data: Path) -> None:
+    get = client(demo_data)
+    (pdf,) = sql(demo_data, "select sha256 from documents where type = 'pdf' limit 1")[0]
+    r = get(f"/-/blob/{pdf}")
+    assert r.headers["content-type"] == "application/pdf" and r.content.startswith(b"%PDF")
+    assert r.headers["content-disposition"].startswith("inline")  # shown in the browser, not saved
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    (page,) = sql(demo_data, "select sha256 from documents where type = 'html' limit 1")[0]
+    csp = get(f"/-/blob/{page}").headers["content-security-policy"]
+    assert csp.startswith("sandbox;") and "default-src 'none'" in csp
+    # a report in a PDF: its verdict page shows the PDF in place
+    agency, year = sql(demo_data, "select c.agency, c.year from compliance c join reports r on r.id = c.report_id"
+                                  " join documents d on d.sha256 = r.sha256 where d.type = 'pdf' limit 1")[0]
+    body = get(f"/-/gongkai/verdict?agency={quote(agency)}&year={year}").text
+    assert 'id="gk-report-frame"' in body and "年报原件（PDF）" in body
+
+
 def test_a_revisit_capture_links_the_original_response(demo_data: Path, tmp_path: Path) -> None:
     """After a later crawl finds the same page, its record is a payload-less revisit: the evidence
     link must lead to the response record that holds the page."""
