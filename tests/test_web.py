@@ -374,3 +374,38 @@ def test_plain_datasette_gives_the_same_app(demo_data: Path, tmp_path: Path) -> 
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_export_streams_row_by_row(tmp_path: Path) -> None:
+    """Memory stays flat whatever the number of rows: the export never holds the table."""
+    import tracemalloc
+
+    from archive.export import export_reports
+    from archive.store import Archive
+
+    data = tmp_path / "data"
+    with Archive(data) as arc:
+        with arc.db.conn:
+            arc.db.conn.executemany(
+                "insert into compliance (agency, year, region, kind, status, due, url, as_of)"
+                " values (?, ?, '654002', 'town', 'missing', '2025-01-31', ?, '2026-04-30')",
+                ((f"第{i}号乡人民政府", 2019 + i % 7, "http://127.0.0.1:9/" + "x" * 200) for i in range(40_000)),
+            )
+
+    class Sink(io.TextIOBase):
+        n = 0
+
+        def write(self, s: str) -> int:
+            self.n += len(s)
+            return len(s)
+
+    with Archive(data) as arc:
+        export_reports(arc, "csv", Sink(), verdicts=True, labels="zh", year=1990)  # loads the label tables
+        regions.name("654002")  # and the division tables
+        sink = Sink()
+        tracemalloc.start()
+        rows = export_reports(arc, "csv", sink, verdicts=True, labels="zh")
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert rows == 40_000 and sink.n > 40_000 * 200
+    assert peak < 2_000_000, peak  # a few rows at a time, not 8 MB of rows
