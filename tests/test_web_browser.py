@@ -140,6 +140,8 @@ def test_phone_puts_the_problems_first(server: str, browser) -> None:
         top = page.locator(first).bounding_box()["y"]
         chart = page.locator("svg.gk-chart").first.bounding_box()["y"]
         assert top < chart and top < 844 * 1.5, (path, top, chart)
+        if path.startswith("/?"):  # before the tiles too
+            assert top < page.locator(".gk-kpis").bounding_box()["y"]
         font = page.eval_on_selector_all(
             "svg.gk-chart text",
             "els => els.map(e => parseFloat(getComputedStyle(e).fontSize) * e.getScreenCTM().a)")
