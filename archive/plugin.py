@@ -899,18 +899,25 @@ async def feed(datasette: Any, request: Any) -> Response:
     """An Atom feed of the latest late and missing verdicts (of a region or kind), newest first."""
     db = datasette.get_database(DB_NAME)
     scope = Scope.from_args(request.args)
-    where, params = scope.where()
+    # when the alerts run, alert_state keeps since when each verdict has been late or missing: the
+    # newest first; otherwise the date of the check that judged it
+    since = "c.as_of"
+    if (await db.execute("select 1 from sqlite_master where name = 'alert_state'")).rows:
+        since = ("coalesce((select substr(s.since, 1, 10) from alert_state s where s.key = 'verdict|' || c.agency"
+                 " || '|' || c.year and s.state = c.status), c.as_of)")
+    where, params = scope.where("c")
     res = await db.execute(
-        "select agency, year, status, region, due, published, days_late, as_of from compliance"
-        f" where status in ('late', 'missing'){where} order by as_of desc, year desc, agency limit 200",
+        f"select agency, year, status, region, due, published, days_late, as_of, {since} as since"
+        f" from compliance c where status in ('late', 'missing'){where} order by since desc, year desc, agency"
+        " limit 200",
         params,
     )
     base = str(request.url).split("/-/", 1)[0]
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     entries = []
-    for agency, year, status, region, due, published, days_late, as_of in res.rows:
+    for agency, year, status, region, due, published, days_late, as_of, since_day in res.rows:
         link = base + verdict_href(datasette, agency, year)
-        when = f"{as_of or now[:10]}T00:00:00Z"
+        when = f"{since_day or as_of or now[:10]}T00:00:00Z"
         summary = (f"{regions.name(region)} {agency} {year} 年度报告：{STATUS_LABELS[status]}，截止 {due}"
                    + (f"，{published} 公开，逾期 {days_late} 天" if status == "late" else "")
                    + f"（判定基准日 {as_of}）")
@@ -920,7 +927,7 @@ async def feed(datasette: Any, request: Any) -> Response:
             f'<link href="{escape(link)}"/><updated>{when}</updated>'
             f"<summary>{escape(summary)}</summary></entry>"
         )
-    updated = f"{res.rows[0][7]}T00:00:00Z" if res.rows and res.rows[0][7] else now
+    updated = f"{res.rows[0][8]}T00:00:00Z" if res.rows and res.rows[0][8] else now
     body = (
         '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
         f"<id>tag:gongkai,feed:{escape(scope.query())}</id>"

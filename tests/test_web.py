@@ -222,6 +222,23 @@ def test_atom_feed_of_late_and_missing(demo_data: Path) -> None:
     assert "/-/gongkai/verdict?" in link and get(link.split("localhost", 1)[-1]).status_code == 200
 
 
+
+def test_atom_feed_newest_first_by_alert_state(demo_data: Path, tmp_path: Path) -> None:
+    """When the alerts run, a verdict that turned late or missing recently leads the feed."""
+    data = tmp_path / "data"
+    shutil.copytree(demo_data, data)
+    agency, year = sql(data, "select agency, year from compliance where status = 'missing' order by agency desc")[0]
+    con = sqlite3.connect(data / "archive.db")
+    con.execute("create table alert_state (key text primary key, state text, since text)")
+    con.execute("insert into alert_state values (?, 'missing', '2026-05-02T08:00:00Z')", (f"verdict|{agency}|{year}",))
+    con.commit()
+    con.close()
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    first = ET.fromstring(client(data)("/-/gongkai/feed.atom").content).find("a:entry", ns)
+    assert first.find("a:title", ns).text.startswith(f"{agency} {year}")
+    assert first.find("a:updated", ns).text == "2026-05-02T00:00:00Z"
+
+
 def test_web_csv_export_for_excel(demo_data: Path) -> None:
     get = client(demo_data)
     r = get("/-/gongkai/export.csv?year=2024&region=" + quote("伊宁市"))
