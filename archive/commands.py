@@ -100,8 +100,7 @@ def ingest(
     from archive.ingest import ingest as do_ingest
 
     with Archive(data_dir) as arc:
-        if registry:
-            _ensure_registry(arc, registry)
+        _ensure_registry(arc, registry)  # says which registry the reports are matched against
         try:
             s = do_ingest(arc, list(paths), agency=agency)
         except IngestError as e:

@@ -316,6 +316,7 @@ def test_ingest_fails_when_a_file_failed(tmp_path: Path) -> None:
     (bad / "empty.pdf").write_bytes(b"")
     res = CliRunner().invoke(main, ["ingest", str(bad), "--data", str(tmp_path / "data")])
     assert res.exit_code != 0 and "empty.pdf: empty file" in res.stderr
+    assert "registry: none" in res.stderr  # says which registry it used: none, and loads none
 
 
 def test_registry_accepts_chinese_kinds(tmp_path: Path) -> None:
