@@ -1033,6 +1033,33 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def value_label(column: str, value: Any, table: str | None = None) -> str:
+    """A column's value as a reader sees it (a status, kind, check or region in Chinese)."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    if column == "status":
+        labels = HEALTH_LABELS if table == "crawl_health" else STATUS_LABELS
+        return f"{labels[text]}（{text}）" if text in labels else text
+    if column == "check":
+        return f"{check_label(text)}（{text}）" if text in CHECK_LABELS else text
+    if column == "region" and text.isdigit():
+        return f"{regions.name(text)}（{text}）"
+    if column in _VALUE_LABELS and text in _VALUE_LABELS[column]:
+        return f"{_VALUE_LABELS[column][text]}（{text}）"
+    return text
+
+
+@hookimpl
+def extra_template_vars(datasette: Any) -> dict:
+    def column_label(database: str, table: str | None, column: str) -> str:
+        cols = (datasette.table_metadata(database, table) or {}).get("columns") or {} if table else {}
+        label = (cols.get(column) or "").split("（")[0]
+        return f"{label}（{column}）" if label else column
+
+    return {"gk_value_label": value_label, "gk_column_label": column_label}
+
+
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any

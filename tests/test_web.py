@@ -67,6 +67,9 @@ def test_home_is_the_dashboard_in_chinese(demo_data: Path) -> None:
     api = get("/archive/check_results.json?ok=0&check=balance&_shape=array").json()
     assert api and {r["check"] for r in api} == {"balance"}
     assert "近 14 天" in get("/archive/crawl_health").text
+    facets = get("/archive/compliance").text  # facet names and values in Chinese, links keep the codes
+    assert "判定结果（status）" in facets and "逾期未公开（missing）" in facets and "伊宁市（654002）" in facets
+    assert "region=654002" in facets
     assert "伊宁市 <small>654002</small>" in get("/archive/agencies").text or "伊宁市</a>" in get(
         "/archive/agencies").text
 
