@@ -347,7 +347,10 @@ def make_datasette(data_dir: str | Path) -> Any:
     path = Path(data_dir) / "archive.db"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no archive here (run gongkai ingest or gongkai crawl first)")
-    write_datasette_files(data_dir)
+    try:
+        write_datasette_files(data_dir)
+    except OSError:  # a read-only archive (a mounted copy): the same files' contents, in memory
+        return Datasette([str(path)], metadata=metadata(), settings=SETTINGS, template_dir=str(TEMPLATES))
     # the archive folder is a Datasette configuration directory: `datasette gongkai-data/` reads
     # the same metadata.json (titles, labels, canned queries) and settings.json
     return Datasette([], config_dir=Path(data_dir).resolve(), template_dir=str(TEMPLATES))
