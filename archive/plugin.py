@@ -327,9 +327,22 @@ def region_title(text: str, prefixes: list[str]) -> str:
     return "、".join(f"{regions.full_name(p.ljust(6, '0'))}（{p.ljust(6, '0')}）" for p in prefixes)
 
 
+_AS_OF: dict[tuple, str | None] = {}
+
+
 async def _as_of(db: Any) -> str | None:
-    res = await db.execute("select max(as_of) from compliance")
-    return res.rows[0][0] if res.rows else None
+    """The date the verdicts were judged on: max(as_of) reads every verdict, so it is kept until
+    the database files change (a new `gongkai check`)."""
+    key: tuple = (db.path,)
+    if db.path:
+        key += tuple(
+            Path(db.path + sfx).stat().st_mtime_ns if Path(db.path + sfx).exists() else 0 for sfx in ("", "-wal")
+        )
+    if key not in _AS_OF:
+        res = await db.execute("select max(as_of) from compliance")
+        _AS_OF.clear()
+        _AS_OF[key] = res.rows[0][0] if res.rows else None
+    return _AS_OF[key]
 
 
 async def _problems(
@@ -459,9 +472,12 @@ async def _failed_checks(db: Any, scope: Scope) -> list[tuple[str, str, int, str
         rows = (await db.execute("select [check], sum(n) from check_summary group by 1 order by 2 desc")).rows
     else:
         where, params = scope.where("r")
+        # a region: its reports first (the region index), then their checks; a year or kind alone
+        # selects too many reports for that, and the failed checks come first (the ok index)
+        ok = "+c.ok = 0" if scope.region else "c.ok = 0"
         rows = (await db.execute(
-            "select c.[check], count(distinct c.report_id) from check_results c join reports r"
-            f" on r.id = c.report_id where c.ok = 0 and {report_scope('r')}{where} group by 1 order by 2 desc",
+            "select c.[check], count(distinct c.report_id) from reports r join check_results c"
+            f" on c.report_id = r.id where {ok} and {report_scope('r')}{where} group by 1 order by 2 desc",
             params,
         )).rows
     return [(c, check_label(c), n, _check_link(scope, c)) for c, n in rows]
@@ -736,9 +752,11 @@ async def search_page(datasette: Any, request: Any) -> Response:
             where += " and r.kind = :kind"
             params["kind"] = scope.kind
         if scope.region:
-            ors = [f"r.region like :region{i}" for i in range(len(scope.prefixes))] or ["0"]
-            where += " and (" + " or ".join(ors) + ")"
-            params.update({f"region{i}": p + "%" for i, p in enumerate(scope.prefixes)})
+            clause, ps = regions.sql_filter(scope.prefixes, "r.region")
+            for i, p in enumerate(ps):  # named parameters: the search SQL names :q
+                clause = clause.replace("?", f":region{i}", 1)
+                params[f"region{i}"] = p
+            where += f" and {clause}"
         res = await db.execute(search_sql(where), params)
         rows = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
         for r in rows:
