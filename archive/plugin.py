@@ -1081,7 +1081,7 @@ def extra_template_vars(datasette: Any) -> dict:
 @hookimpl
 def render_cell(
     row: Any, value: Any, column: str, table: str | None, database: str, datasette: Any
-) -> Markup | None:
+) -> Any:
     if database != DB_NAME or value is None or value == "":
         return None
     if table == "report_text" and column == "text" and isinstance(value, str):
@@ -1109,10 +1109,24 @@ def render_cell(
         if isinstance(year, int):
             return Markup(f'<a href="{html.escape(verdict_href(datasette, value, year))}">{escape(value)}</a>')
     if column == "warc" and isinstance(value, str) and ":" in value:
-        # a verdict's capture ("<file>:<offset>": compliance.warc, the `missing` query)
-        href = warc_ref_href(datasette, value)
-        if href:
+        # a verdict's capture ("<file>:<offset>": compliance.warc, the `missing` query): the record
+        # holding the page, the original response when a later crawl's record is a revisit
+        sha = None
+        for key in ("sha256", "capture"):
+            try:
+                sha = row[key]
+                break
+            except (KeyError, IndexError, TypeError):
+                continue
+
+        async def link() -> Markup | None:
+            db = datasette.get_database(DB_NAME)
+            href = (await original_record(datasette, db, {"warc": value, "sha256": sha}))[0]
+            if not href:
+                return None
             return Markup(f'<a href="{html.escape(href)}" title="{html.escape(value)}">WARC 记录</a>')
+
+        return link()
     if column == "warc_offset" and table in ("fetches", "column_captures", "warc_payloads") and row is not None:
         try:
             name = row["warc_file"]

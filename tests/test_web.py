@@ -167,7 +167,8 @@ def test_a_revisit_capture_links_the_original_response(demo_data: Path, tmp_path
     ev = json.loads(ev)
     ev["captures"][0].update(warc=f"{wfile}:{woff}", sha256=sha)
     con = sqlite3.connect(data / "archive.db")
-    con.execute("update compliance set evidence = ? where agency = ? and year = ?", (json.dumps(ev), agency, year))
+    con.execute("update compliance set evidence = ?, warc = ?, sha256 = ? where agency = ? and year = ?",
+                (json.dumps(ev), f"{wfile}:{woff}", sha, agency, year))
     con.commit()
     con.close()
     get = client(data)
@@ -177,6 +178,11 @@ def test_a_revisit_capture_links_the_original_response(demo_data: Path, tmp_path
     assert href == f"/-/gongkai/warc/{pfile}?offset={poff}" and (pfile, poff) != (wfile, woff)
     rec = next(iter(ArchiveIterator(io.BytesIO(get(href).content))))
     assert rec.rec_type == "response" and len(rec.content_stream().read()) > 0
+    # the table page and the canned query link the same record
+    for path in (f"/archive/compliance?agency={quote(agency)}&year={year}", "/archive/missing?_size=max"):
+        cell = get(path).text
+        assert f'href="/-/gongkai/warc/{pfile}?offset={poff}"' in cell, path
+        assert f"offset={woff}\"" not in cell or woff == poff
 
 
 def test_compare_two_regions_and_a_parent(demo_data: Path) -> None:
