@@ -436,3 +436,19 @@ def test_export_streams_row_by_row(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert rows == 40_000 and sink.n > 40_000 * 200
     assert peak < 2_000_000, peak  # a few rows at a time, not 8 MB of rows
+
+
+def test_demo_checks_the_port_before_any_work(tmp_path: Path) -> None:
+    import socket
+    import time
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen()
+    t0 = time.monotonic()
+    try:
+        res = CliRunner().invoke(main, ["demo", "--data", str(tmp_path / "d"), "--port", str(s.getsockname()[1])])
+    finally:
+        s.close()
+    assert res.exit_code != 0 and "cannot serve" in res.stderr
+    assert time.monotonic() - t0 < 5 and not (tmp_path / "d").exists()  # no crawl was started
