@@ -413,10 +413,10 @@ async def dashboard(datasette: Any, request: Any) -> Response:
     region_codes = [r[0] for r in (await db.execute(
         "select distinct region from agencies where region is not null and region != '' order by 1")).rows]
     region_links = [
-        (code, regions.name(code), datasette.urls.path("/?" + scope.query(region=code)),
-         by_region.get(code, {}))
-        for code in region_codes
+        (code, regions.name(code), datasette.urls.path("/?" + scope.query(region=code)))
+        for code in pill_regions(region_codes, scope.prefixes)
     ]
+    region_names = sorted({regions.name(c) for c in region_codes})
     ctx = {
         "scope": scope,
         "scope_label": scope.label(),
@@ -429,6 +429,7 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         "years": all_years,
         "kinds": kinds,
         "region_links": region_links,
+        "region_names": region_names,
         "year_links": [(y, datasette.urls.path("/?" + scope.query(year=y))) for y in all_years],
         "all_years_href": datasette.urls.path("/?" + scope.query(year=None)),
         "tile_href": {
@@ -454,6 +455,23 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         "db": DB_NAME,
     }
     return Response.html(await datasette.render_template("gongkai_dashboard.html", ctx, request=request))
+
+
+PILLS = 40  # region buttons on the dashboard; more regions are grouped by prefecture or province
+
+
+def pill_regions(codes: list[str], within: list[str]) -> list[str]:
+    """The regions offered as one-click buttons: every county of the registry when there are few
+    (a county office finds its own at once), else the prefectures or provinces, one level at a
+    time under the region chosen."""
+    inside = [c for c in codes if not within or any(c.startswith(p) for p in within)] or codes
+    if len(set(inside)) <= PILLS:
+        return sorted(set(inside))
+    for level in (2, 4):
+        groups = sorted({c[:level] for c in inside})
+        if len(groups) > 1:
+            return [g.ljust(6, "0") for g in groups[:PILLS]]
+    return sorted(set(inside))[:PILLS]
 
 
 def _rates(by_year: dict[int, dict[str, int]]) -> list[tuple[str, float | None]]:

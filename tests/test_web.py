@@ -51,6 +51,17 @@ def test_regions_from_the_division_tables() -> None:
     assert regions.name("999999") == "999999"  # unknown codes stay visible as codes
 
 
+def test_region_buttons_group_many_regions() -> None:
+    from archive.plugin import PILLS, pill_regions
+
+    few = ["654002", "654003", "410823"]
+    assert pill_regions(few, []) == sorted(few)  # a county office's own county: one click
+    many = [f"{p}{c:02d}" for p in ("6540", "6542", "4108", "3310") for c in range(1, 30)]
+    assert pill_regions(many, []) == ["330000", "410000", "650000"]  # first the provinces
+    assert pill_regions(many, ["65"]) == ["654000", "654200"]  # then the prefectures of the one chosen
+    assert len(pill_regions(many, ["6540"])) == 29 <= PILLS  # then its counties
+
+
 def test_home_is_the_dashboard_in_chinese(demo_data: Path) -> None:
     get = client(demo_data)
     home = get("/")
