@@ -1,9 +1,16 @@
-"""The gongkai Datasette plugin: dashboard, report pages, stored copies, search, cell links.
+"""The gongkai Datasette plugin: dashboard, verdicts and their evidence, compare, report pages,
+stored copies, search, feed, CSV, and Chinese cells, facets and headers on Datasette's table pages.
 
-Routes:
-  /-/gongkai                    the compliance dashboard (?year= ?kind= ?region= filter it)
+Routes (every page but the report and the stored copies takes ?year= ?kind= ?region=; a region is a
+name or a code, and a parent region includes its children):
+  /  and /-/gongkai             the compliance dashboard (the home page)
+  /-/gongkai/list?status=       every verdict of a status (default: late, missing, unreachable)
+  /-/gongkai/verdict?agency=&year=   one verdict: the report, or the column pages it rests on
+  /-/gongkai/compare?a=&b=&ya=&yb=   two regions / years side by side (&vs=parent: a and its parent)
+  /-/gongkai/export.csv         the scope's reports (or &verdicts=1) as CSV for Excel (BOM, Chinese)
+  /-/gongkai/feed.atom          late and missing verdicts, newest first
   /-/gongkai/report/<id>        one report: verdict, checks, its tables with Chinese labels, provenance
-  /-/gongkai/search?q=          full-text search, any length (archive/search.py)
+  /-/gongkai/search?q=          full-text search, any length (archive/search.py), newest year first
   /-/blob/<sha256>              the stored copy, served from the blob store (sandboxed, never executed)
   /-/gongkai/warc/<file>?offset=N   one WARC record of a capture (a one-record .warc.gz that warcio,
                                 pywb or ReplayWeb.page read); &view=headers: its WARC and HTTP headers
@@ -1065,7 +1072,6 @@ _VALUE_LABELS: dict[str, dict[str, str]] = {
     "kind": KIND_LABELS,
     "parse_status": PARSE_STATUS_LABELS,
     "scope": SCOPE_LABELS,
-    "check": {},
 }
 
 
