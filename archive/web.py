@@ -1,9 +1,9 @@
 """Datasette over the archive: metadata (Chinese titles, labels, facets, canned queries) and the app.
 
 `make_datasette(data_dir)` builds the Datasette instance used by `gongkai serve` and by the tests
-(`await ds.client.get("/-/gongkai")`). The gongkai plugin (archive/plugin.py) adds the dashboard
-(/-/gongkai), a page per report (/-/gongkai/report/<id>), the stored copies (/-/blob/<sha256>)
-and the search with its short-query fallback (/-/gongkai/search?q=).
+(`await ds.client.get("/")`). The gongkai plugin (archive/plugin.py) adds the dashboard (the home
+page), the verdict, list and compare pages, a page per report, the stored copies and the search.
+The archive folder is also a Datasette configuration directory (metadata.json, settings.json).
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "search": {
         "title": "全文检索",
         "description": "在所有年报全文中检索任意长度的字词（三个字以上用三元组全文索引，一两个字如“伊宁”用二元组索引），"
-        "新近的年报在前，最多列出 500 份；与年报全文表的搜索框结果相同。",
+        "最近年度在前，最多列出 500 份；与年报全文表的搜索框找到的年报相同。",
         "sql": SEARCH_SQL.strip(),
         "params": ["q"],
     },
