@@ -7,8 +7,10 @@ Every one takes `--data DIR` (default ./gongkai-data), prints progress on stderr
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from datetime import date
+from pathlib import Path
 
 import click
 
@@ -41,16 +43,49 @@ def _emit(summary: dict, as_json: bool, text: str) -> None:
     click.echo(text, err=True)
 
 
+def require_archive(data_dir: str) -> None:
+    """Commands that read an archive stop on a folder without one (a typo in --data must not
+    create and serve an empty archive); only crawl, ingest and demo create one."""
+    db = Path(data_dir) / "archive.db"
+    if not db.is_file():
+        raise click.ClickException(
+            f"{db}: no archive here. Check --data, or create one with gongkai crawl, gongkai ingest or gongkai demo"
+        )
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail before any work when the port cannot be served on."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise click.ClickException(
+                f"cannot serve on {host}:{port}: {e.strerror or e} (choose another with --port)"
+            ) from e
+
+
 def _ensure_registry(arc: Archive, registry: str | None) -> None:
-    """Load the given registry; an archive without any registry gets the bundled default."""
+    """Load the given registry; otherwise use the one already in the archive (none is loaded
+    behind the user's back). Says which registry the command uses."""
     from archive.agencies import load_registry_into
 
-    if registry or not arc.db.execute("SELECT 1 FROM agencies LIMIT 1").fetchone():
+    if registry:
         try:
             n = load_registry_into(arc, registry)
         except ValueError as e:  # crawler.registry.RegistryError names the file and row
             raise click.ClickException(str(e)) from e
-        click.echo(f"registry: {n} agencies from {registry or 'the bundled default'}", err=True)
+        click.echo(f"registry: {n} agencies from {registry}", err=True)
+        return
+    n = arc.db.execute("SELECT count(*) FROM agencies").fetchone()[0]
+    if n:
+        click.echo(f"registry: the {n} agencies already in {arc.data_dir}", err=True)
+    else:
+        click.echo(
+            f"registry: none in {arc.data_dir} and no --registry given: no verdicts "
+            "(give --registry FILE, or gongkai registry import FILE)",
+            err=True,
+        )
 
 
 @click.command()
@@ -68,8 +103,7 @@ def ingest(
     from archive.ingest import ingest as do_ingest
 
     with writer_lock(data_dir, "gongkai ingest", wait), Archive(data_dir) as arc:
-        if registry:
-            _ensure_registry(arc, registry)
+        _ensure_registry(arc, registry)  # says which registry the reports are matched against
         try:
             s = do_ingest(arc, list(paths), agency=agency)
         except IngestError as e:
@@ -83,7 +117,7 @@ def ingest(
         f"{s['unchanged']} unchanged, {len(s['errors'])} errors. Next: gongkai extract",
     )
     if s["errors"]:
-        sys.exit(1)
+        sys.exit(1)  # a file that could not be read is not silently skipped
 
 
 @click.command()
@@ -102,6 +136,7 @@ def extract(workers: int, limit: int | None, time_limit: float | None, memory_li
     from archive.extractor import run_extract
     from extract.limits import Limits
 
+    require_archive(data_dir)
     with writer_lock(data_dir, "gongkai extract", wait), Archive(data_dir) as arc:
         s = run_extract(arc, workers=workers, limit=limit, limits=Limits.resolve(time_limit, memory_limit))
     for err in s["errors"][:20]:
@@ -129,6 +164,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool,
         day = date.fromisoformat(as_of) if as_of else date.today()
     except ValueError as e:
         raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from e
+    require_archive(data_dir)
     with writer_lock(data_dir, "gongkai check", wait), Archive(data_dir) as arc:
         _ensure_registry(arc, registry)
         s = run_check(arc, day, keep=as_json)
@@ -167,10 +203,12 @@ def serve(port: int, host: str, allow_sql: bool, sql_time_limit_ms: int, data_di
 
     from archive.web import make_datasette
 
-    arc = Archive(data_dir)  # creates/migrates, so an empty --data still serves
+    require_archive(data_dir)
+    check_port(host, port)
+    arc = Archive(data_dir)  # migrates an archive written by an older gongkai
     arc.close()
     ds = make_datasette(data_dir, allow_sql=allow_sql, sql_time_limit_ms=sql_time_limit_ms)
-    click.echo(f"serving {data_dir} on http://{host}:{port}/  (dashboard: /-/gongkai)", err=True)
+    click.echo(f"serving {data_dir} on http://{host}:{port}/  (the home page is the dashboard)", err=True)
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning")
 
 
@@ -191,15 +229,30 @@ def serve(port: int, host: str, allow_sql: bool, sql_time_limit_ms: int, data_di
     help="Output file (default stdout; wacz needs a file).",
 )
 @click.option("--all-versions", is_flag=True, help="Include reports of older extractor versions.")
+@click.option("--verdicts", is_flag=True, help="Export the verdicts (the compliance table) instead of the reports.")
+@click.option(
+    "--labels",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Column headers: internal names (en) or Chinese (zh; statuses and kinds in Chinese too).",
+)
+@click.option("--year", type=int, default=None, help="Only this report year.")
+@click.option("--region", default=None, help="Only this region (name or code; a parent includes its children).")
+@click.option("--no-bom", is_flag=True, help="CSV without the UTF-8 BOM (Excel needs it to read Chinese).")
 @click.option("--crawl", "crawl_id", type=int, default=None, help="wacz: only this crawl's captures.")
 @data_option
 @json_option
 def export(
-    fmt: str, output: str, all_versions: bool, crawl_id: int | None, data_dir: str, as_json: bool
+    fmt: str, output: str, all_versions: bool, verdicts: bool, labels: str, year: int | None,
+    region: str | None, no_bom: bool, crawl_id: int | None, data_dir: str, as_json: bool,
 ) -> None:
-    """Export the reports' numbers (one row per report) as CSV or JSON, or the captures as WACZ."""
+    """Export the reports' numbers (one row per report) or the verdicts as CSV or JSON, or the
+    captures as WACZ."""
     from archive.export import export_reports, export_wacz
+    from archive.regions import full_name, resolve
 
+    require_archive(data_dir)
     if fmt == "wacz":
         if output == "-":
             raise click.UsageError("--format wacz writes a file: give -o crawl.wacz")
@@ -215,11 +268,23 @@ def export(
             f" to {output} ({s['bytes']} bytes)",
         )
         return
+    prefixes = None
+    if region:
+        prefixes = resolve(region)
+        if not prefixes:
+            raise click.BadParameter(f"no region is named or coded {region!r}", param_hint="--region")
+    if as_json and output == "-":
+        raise click.UsageError("--json prints a summary on stdout: write the export to a file with -o")
     with Archive(data_dir) as arc:
         out = sys.stdout if output == "-" else open(output, "w", encoding="utf-8", newline="")
         try:
-            n = export_reports(arc, fmt, out, current_only=not all_versions)
+            n = export_reports(arc, fmt, out, current_only=not all_versions, verdicts=verdicts, labels=labels,
+                               year=year, prefixes=prefixes, bom=not no_bom)
         finally:
             if out is not sys.stdout:
                 out.close()
-    click.echo(f"export: {n} reports as {fmt}" + ("" if output == "-" else f" to {output}"), err=True)
+    what = "verdicts" if verdicts else "reports"
+    s = {"rows": n, "what": what, "format": fmt, "output": None if output == "-" else output,
+         "labels": labels, "year": year, "region": region,
+         "regions": [full_name(p.ljust(6, "0")) for p in prefixes or []], "bom": fmt == "csv" and not no_bom}
+    _emit(s, as_json, f"export: {n} {what} as {fmt}" + ("" if output == "-" else f" to {output}"))

@@ -6,9 +6,11 @@ from __future__ import annotations
 import base64
 import csv
 import hashlib
+import io
 import json
 import os
 import re
+import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -43,7 +45,37 @@ REPORT_COLUMNS = [
 ]
 
 
-def export_query(current_only: bool = True) -> tuple[str, list[str]]:
+VERDICT_COLUMNS = [
+    "agency", "year", "region", "region_name", "kind", "parent", "status", "due", "published",
+    "published_source", "days_late", "flags", "report_id", "url", "sha256", "warc", "as_of",
+]
+BLOCK = 500  # rows per chunk written (the web export sends one chunk at a time)
+
+
+def _scope_sql(alias: str, year: int | None, prefixes: list[str] | None, kind: str | None) -> tuple[str, list]:
+    from archive.regions import sql_filter
+
+    where, params = "", []
+    if year is not None:
+        where += f" AND {alias}.year = ?"
+        params.append(year)
+    if kind:
+        where += f" AND {alias}.kind = ?"
+        params.append(kind)
+    if prefixes is not None:
+        clause, ps = sql_filter(prefixes, f"{alias}.region")
+        where += f" AND {clause}"
+        params += ps
+    return where, params
+
+
+def export_query(
+    current_only: bool = True, year: int | None = None, prefixes: list[str] | None = None,
+    kind: str | None = None,
+) -> tuple[str, list[str], list]:
+    """One row per report; LEFT JOINs, so a report missing a table (no 表四 found) is still a row."""
+    from archive.web import report_scope
+
     cols = (
         [f"r.[{c}]" for c in REPORT_COLUMNS]
         + [f"q.[{c}]" for c in REQUEST_COLUMN_NAMES]
@@ -57,30 +89,144 @@ def export_query(current_only: bool = True) -> tuple[str, list[str]]:
         + ACTIVE_2019_COLUMNS
         + APPEAL_COLUMN_NAMES
     )
+    where, params = _scope_sql("r", year, prefixes, kind)
     sql = (
-        f"SELECT {', '.join(cols)} FROM reports r JOIN report_requests q ON q.report_id = r.id "
-        "JOIN report_active a ON a.report_id = r.id JOIN report_appeals p ON p.report_id = r.id"
+        f"SELECT {', '.join(cols)} FROM reports r LEFT JOIN report_requests q ON q.report_id = r.id "
+        "LEFT JOIN report_active a ON a.report_id = r.id LEFT JOIN report_appeals p ON p.report_id = r.id"
         + " WHERE r.parse_status IN ('ok', 'inconsistent', 'incomplete')"
-        + (" AND r.current = 1" if current_only else "")
+        + (f" AND {report_scope('r')}" if current_only else "")
+        + where
         + " ORDER BY r.agency, r.year, r.id"
     )
-    return sql, names
+    return sql, names, params
 
 
-def export_reports(arc: Archive, fmt: str, out: TextIO, current_only: bool = True) -> int:
-    sql, names = export_query(current_only)
+def verdicts_query(
+    year: int | None = None, prefixes: list[str] | None = None, kind: str | None = None
+) -> tuple[str, list[str], list]:
+    where, params = _scope_sql("c", year, prefixes, kind)
+    cols = ", ".join("NULL" if c == "region_name" else f"c.[{c}]" for c in VERDICT_COLUMNS)
+    sql = f"SELECT {cols} FROM compliance c WHERE 1{where} ORDER BY c.year DESC, c.region, c.agency"
+    return sql, VERDICT_COLUMNS, params
+
+
+def header_labels(names: list[str], verdicts: bool) -> list[str]:
+    """Chinese column headers, from the Datasette metadata's labels (internal name when none)."""
+    from archive.columns import column_labels
+    from archive.web import metadata
+
+    tables = metadata(".")["databases"]["archive"]["tables"]
+    labels: dict[str, str] = {}
+    if verdicts:
+        labels.update(tables["compliance"]["columns"])
+    else:
+        for t in ("report_appeals", "report_active", "report_requests"):
+            labels.update(column_labels()[t])
+        labels.update(tables["reports"]["columns"])
+        labels["id"] = "年报编号"
+    labels["region_name"] = "地区名称"
+    # a label is a short header: the explanation in （…） stays in the metadata
+    return [labels.get(n, n).split("（")[0] if n not in ("published_source",) else "公开日期依据"
+            for n in names]
+
+
+def _rows(
+    con: sqlite3.Connection, verdicts: bool, labels: str, current_only: bool, year: int | None,
+    prefixes: list[str] | None, kind: str | None,
+) -> tuple[list[str], Iterator[list]]:
+    from archive.regions import name as region_name
+    from archive.web import KIND_LABELS, STATUS_LABELS
+
+    if verdicts:
+        sql, names, params = verdicts_query(year, prefixes, kind)
+    else:
+        sql, names, params = export_query(current_only, year, prefixes, kind)
+    header = header_labels(names, verdicts) if labels == "zh" else list(names)
+    i_region = names.index("region")
+    i_kind = names.index("kind")
+    i_status = names.index("status") if "status" in names else None
+    i_name = names.index("region_name") if "region_name" in names else None
+
+    def gen() -> Iterator[list]:
+        for row in con.execute(sql, params):
+            row = list(row)
+            if i_name is not None:
+                row[i_name] = region_name(row[i_region])
+            if labels == "zh":
+                row[i_kind] = KIND_LABELS.get(row[i_kind], row[i_kind])
+                if i_status is not None:
+                    row[i_status] = STATUS_LABELS.get(row[i_status], row[i_status])
+            yield row
+
+    return header, gen()
+
+
+def _connect(db_path: str | Path) -> sqlite3.Connection:
+    """A read-only connection of its own for an export, with little memory: a small page cache, no
+    memory-mapped reads, sorts spilled to disk (the archive's own connection is tuned for speed,
+    with a large cache and in-memory temporary tables that an export of every row would fill)."""
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
+    con.execute("PRAGMA cache_size=-16384")
+    con.execute("PRAGMA mmap_size=0")
+    con.execute("PRAGMA temp_store=FILE")
+    return con
+
+
+def csv_chunks(
+    db_path: str | Path, verdicts: bool = False, labels: str = "en", current_only: bool = True,
+    year: int | None = None, prefixes: list[str] | None = None, kind: str | None = None,
+) -> Iterator[str]:
+    """The export as CSV text, BLOCK rows at a time (header first, no BOM), read straight from SQLite."""
+    con = _connect(db_path)
+    try:
+        header, rows = _rows(con, verdicts, labels, current_only, year, prefixes, kind)
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        for n, row in enumerate(rows, 1):
+            w.writerow(["" if v is None else v for v in row])
+            if n % BLOCK == 0:
+                yield buf.getvalue()
+                buf.seek(0)
+                buf.truncate()
+        yield buf.getvalue()
+    finally:
+        con.close()
+
+
+def export_reports(
+    arc: Archive, fmt: str, out: TextIO, current_only: bool = True, verdicts: bool = False,
+    labels: str = "en", year: int | None = None, prefixes: list[str] | None = None,
+    kind: str | None = None, bom: bool = True,
+) -> int:
+    """Write the reports' numbers (or the verdicts) as CSV or JSON, row by row: memory stays flat
+    whatever the archive's size. CSV starts with a UTF-8 BOM so Excel reads the Chinese."""
+    con = _connect(arc.data_dir / "archive.db")
+    try:
+        return _write(con, fmt, out, current_only, verdicts, labels, year, prefixes, kind, bom)
+    finally:
+        con.close()
+
+
+def _write(
+    con: sqlite3.Connection, fmt: str, out: TextIO, current_only: bool, verdicts: bool, labels: str,
+    year: int | None, prefixes: list[str] | None, kind: str | None, bom: bool,
+) -> int:
+    header, rows = _rows(con, verdicts, labels, current_only, year, prefixes, kind)
     n = 0
     if fmt == "csv":
+        if bom:
+            out.write("\ufeff")
         w = csv.writer(out)
-        w.writerow(names)
-        for row in arc.db.execute(sql):
+        w.writerow(header)
+        for row in rows:
             w.writerow(["" if v is None else v for v in row])
             n += 1
     else:
         out.write("[")
-        for row in arc.db.execute(sql):
+        for row in rows:
             out.write(
-                ("," if n else "") + "\n" + json.dumps(dict(zip(names, row, strict=True)), ensure_ascii=False)
+                ("," if n else "") + "\n" + json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False)
             )
             n += 1
         out.write("\n]\n")

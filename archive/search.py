@@ -15,7 +15,8 @@ FTS5 indexes cover every length:
 A query is one substring (trimmed), like the trigram index's phrase query. The same SQL fragment
 (`MATCH_SQL`, parameter :q) serves the canned query `search`, the page /-/gongkai/search and the
 `_search=` of Datasette's table page and JSON API on report_text (archive/plugin.py rewrites it),
-so all of them return the same reports in the same order: newest report first (report_id desc).
+so all of them return the same reports: the table page newest report first (report_id desc), the
+search page and the canned query newest year first.
 Only current reports (reports.current = 1) are found; older extractors' texts are kept, not searched.
 """
 
@@ -94,15 +95,21 @@ MATCH_SQL = match_sql(":q")
 # per candidate row (a primary-key lookup), not a list of every current report built up front
 CURRENT_SQL = "(select current from reports where reports.id = report_text.report_id) = 1"
 
-# the canned query `search` and /-/gongkai/search (newest report first, like the table page)
-SEARCH_SQL = f"""
-select r.id as report_id, r.agency, r.year, r.parse_status, r.url,
+
+def search_sql(extra_where: str = "") -> str:
+    """The canned query `search` and /-/gongkai/search: newest year first (then newest report);
+    `extra_where` (" and r.year = ?"…) narrows it to a year, region or kind."""
+    return f"""
+select r.id as report_id, r.agency, r.year, r.region, r.kind, r.parse_status, r.url,
   substr(t.text, max(1, instr(t.text, trim(:q)) - 40), 120) as context
 from report_text t join reports r on r.id = t.report_id
-where r.current = 1 and t.report_id in ({MATCH_SQL})
-order by t.report_id desc
+where r.current = 1 and t.report_id in ({MATCH_SQL}){extra_where}
+order by r.year desc nulls last, t.report_id desc
 limit 500
 """
+
+
+SEARCH_SQL = search_sql()
 
 # Datasette's table view of report_text: its order (and so the search's ranking) is this
 TABLE_SORT_DESC = "report_id"

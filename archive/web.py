@@ -1,18 +1,20 @@
 """Datasette over the archive: metadata (Chinese titles, labels, facets, canned queries) and the app.
 
 `make_datasette(data_dir)` builds the Datasette instance used by `gongkai serve` and by the tests
-(`await ds.client.get("/-/gongkai")`). The gongkai plugin (archive/plugin.py) adds the dashboard
-(/-/gongkai), a page per report (/-/gongkai/report/<id>), the stored copies (/-/blob/<sha256>)
-and the search with its short-query fallback (/-/gongkai/search?q=).
+(`await ds.client.get("/")`). The gongkai plugin (archive/plugin.py) adds the dashboard (the home
+page), the verdict, list and compare pages, a page per report, the stored copies and the search.
+The archive folder is also a Datasette configuration directory (metadata.json, settings.json).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from archive.columns import column_labels
 from archive.search import SEARCH_SQL, TABLE_SORT_DESC
+from crawler.registry import KIND_WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
 DB_NAME = "archive"
@@ -32,6 +34,8 @@ KIND_LABELS = {
     "town": "乡镇（街道）",
     "institution": "其他机构",
 }
+# a kind as a Chinese registry or a reader writes it (政府/部门/乡镇/事业单位, or its label)
+KIND_VALUES = {**KIND_WORDS, **{label: kind for kind, label in KIND_LABELS.items()}}
 PARSE_STATUS_LABELS = {
     "ok": "完整一致",
     "inconsistent": "数据不一致",
@@ -39,6 +43,13 @@ PARSE_STATUS_LABELS = {
     "not_report": "非年报",
     "error": "无法解析",
 }
+
+
+def report_scope(alias: str = "r") -> str:
+    """The reports every count and list is about: one per body and year (`current`: the document
+    that is the report, archive/reports.py), in one place for every page and export."""
+    return f"{alias}.current = 1"
+
 
 QUERIES: dict[str, dict[str, Any]] = {
     "missing": {
@@ -98,14 +109,32 @@ QUERIES: dict[str, dict[str, Any]] = {
     "search": {
         "title": "全文检索",
         "description": "在所有年报全文中检索任意长度的字词（三个字以上用三元组全文索引，一两个字如“伊宁”用二元组索引），"
-        "新近的年报在前，最多列出 500 份；与年报全文表的搜索框结果相同。",
+        "最近年度在前，最多列出 500 份；与年报全文表的搜索框找到的年报相同。",
         "sql": SEARCH_SQL.strip(),
         "params": ["q"],
     },
 }
 
 
-def metadata(data_dir: str | Path) -> dict[str, Any]:
+# internal tables: summaries the dashboard reads, bookkeeping, the search indexes' helpers
+HIDDEN_TABLES = (
+    "_migrations", "_state", "_search_digits", "compliance_summary", "report_summary", "check_summary",
+    "warc_payloads",
+)
+SETTINGS: dict[str, Any] = {
+    # one visitor's slow queries would hold every other visitor's threads: arbitrary SQL is off
+    # (`gongkai serve --allow-sql`), the canned queries, tables and filters stay
+    "sql_time_limit_ms": 2000,
+    "default_allow_sql": False,
+    "facet_time_limit_ms": 1000,
+    "default_page_size": 50,
+    "allow_download": False,
+    "suggest_facets": False,
+    "num_sql_threads": 3,
+}
+
+
+def metadata(data_dir: str | Path | None = None) -> dict[str, Any]:
     labels = column_labels()
     tables: dict[str, Any] = {
         "compliance": {
@@ -317,15 +346,23 @@ def metadata(data_dir: str | Path) -> dict[str, Any]:
                 "reason": "说明",
             },
         },
-        "_migrations": {"hidden": True},
     }
-    return {
-        "title": "gongkai · 政府信息公开工作年度报告档案",
-        "description": "政府信息公开工作年度报告的完整存档：原文、表格数据、校验与按时公开情况。"
-        "仪表盘见 /-/gongkai，全文检索见 /-/gongkai/search。",
+    for name in HIDDEN_TABLES:
+        tables.setdefault(name, {})["hidden"] = True
+    meta: dict[str, Any] = {
+        "title": "政府信息公开工作年度报告档案（gongkai）",
+        "description": "各级行政机关政府信息公开工作年度报告的完整存档：原文与抓取证据、表格数据、校验结果，"
+        "以及按《政府信息公开条例》第四十九条判定的按时公开情况。首页即合规仪表盘；"
+        "地区与年度对比见 /-/gongkai/compare，全文检索见 /-/gongkai/search。",
+        "source": "各机关门户网站“政府信息公开年报”栏目（每次抓取的原始响应存于 WARC 文件）",
+        "source_url": "/-/gongkai",
+        "license": "软件 Apache-2.0；年报原文版权归发布机关",
+        "license_url": "https://www.apache.org/licenses/LICENSE-2.0",
         "databases": {DB_NAME: {"title": "年报档案", "tables": tables, "queries": QUERIES}},
-        "plugins": {"gongkai": {"data_dir": str(Path(data_dir).resolve())}},
     }
+    if data_dir is not None:
+        meta["plugins"] = {"gongkai": {"data_dir": str(Path(data_dir).resolve())}}
+    return meta
 
 
 def make_datasette(data_dir: str | Path, allow_sql: bool = False, sql_time_limit_ms: int = 2000) -> Any:
@@ -337,22 +374,29 @@ def make_datasette(data_dir: str | Path, allow_sql: bool = False, sql_time_limit
 
     from archive import plugin
 
-    if pm.get_plugin("gongkai") is None:
-        pm.register(plugin, name="gongkai")
+    if pm.get_plugin("gongkai") is None and plugin not in pm.get_plugins():
+        pm.register(plugin, name="gongkai")  # not installed (no entry point): a source checkout
     path = Path(data_dir) / "archive.db"
     if not path.exists():
         raise FileNotFoundError(f"{path}: no archive here (run gongkai ingest or gongkai crawl first)")
-    return Datasette(
-        [str(path)],
-        metadata=metadata(data_dir),
-        template_dir=str(TEMPLATES),
-        settings={
-            "sql_time_limit_ms": sql_time_limit_ms,
-            "default_allow_sql": allow_sql,
-            "facet_time_limit_ms": 1000,
-            "default_page_size": 50,
-            "allow_download": False,
-            "suggest_facets": False,
-            "num_sql_threads": 3,
-        },
-    )
+    settings = {**SETTINGS, "sql_time_limit_ms": sql_time_limit_ms, "default_allow_sql": allow_sql}
+    try:
+        write_datasette_files(data_dir, settings)
+    except OSError:  # a read-only archive (a mounted copy): the same files' contents, in memory
+        return Datasette([str(path)], metadata=metadata(), settings=settings, template_dir=str(TEMPLATES))
+    # the archive folder is a Datasette configuration directory: `datasette gongkai-data/` reads
+    # the same metadata.json (titles, labels, canned queries) and settings.json
+    return Datasette([], config_dir=Path(data_dir).resolve(), template_dir=str(TEMPLATES))
+
+
+def write_datasette_files(data_dir: str | Path, settings: dict[str, Any] | None = None) -> list[Path]:
+    """metadata.json and settings.json in the archive folder, in Datasette's own formats (written
+    only when they change). The gongkai plugin finds the archive from the database's folder."""
+    out = []
+    for name, body in (("metadata.json", metadata()), ("settings.json", settings or SETTINGS)):
+        path = Path(data_dir) / name
+        text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+        if not path.exists() or path.read_text("utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+        out.append(path)
+    return out

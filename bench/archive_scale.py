@@ -3,7 +3,8 @@
 - `gongkai check --as-of` (a real subprocess, first run and an idempotent re-run), target ≤ 60 s;
 - Datasette response times (in-process app, `ds.client.get`) for the compliance dashboard, the
   compliance table with a filter, facets on region/status, and the search (trigram and the
-  two-character fallback), target ≤ 1 s each.
+  two-character fallback), the region-filtered dashboard, lists, compare page and feed, target ≤ 1 s each;
+- `gongkai export` of the reports and of the verdicts: peak memory of the process, target ≤ 200 MB.
 
     .venv/bin/python bench/archive_scale.py                      # 100,000 agencies (a few minutes)
     .venv/bin/python bench/archive_scale.py --agencies 10000     # quicker
@@ -270,8 +271,38 @@ def time_datasette(data: Path) -> dict[str, float]:
         "search 第12345号 (trigram FTS)": "/archive/search?q=第12345号",
         "search 结转 (2 chars, bigram index)": "/archive/search?q=结转",
         "search page 依申请公开": "/-/gongkai/search?q=依申请公开",
+        "home page (the dashboard)": "/",
+        "dashboard, a county by name, one year": "/?region=天山区&year=2024",
+        "dashboard, a prefecture by name (parent)": "/?region=乌鲁木齐&year=2024",
+        "list of missing, a prefecture, one year": "/-/gongkai/list?status=missing&region=乌鲁木齐&year=2024",
+        "compare two counties": "/-/gongkai/compare?a=650102&b=650103&ya=2024&yb=2024",
+        "compare a county with its parent": "/-/gongkai/compare?a=650102&vs=parent",
+        "Atom feed, a prefecture": "/-/gongkai/feed.atom?region=乌鲁木齐",
+        "search page, year and region filters": "/-/gongkai/search?q=依申请公开&year=2024&region=乌鲁木齐",
     }
     return time_paths(data, paths)
+
+
+def time_export(data: Path, out_dir: Path) -> dict[str, dict]:
+    """`gongkai export` of every report and of every verdict: wall time, rows, and the process's
+    peak resident memory (its own rusage, target ≤ 200 MB whatever the archive's size)."""
+    import os
+
+    gongkai = str(Path(sys.executable).parent / "gongkai")
+    out: dict[str, dict] = {}
+    for label, extra in (("reports csv", []), ("verdicts csv --labels zh", ["--verdicts", "--labels", "zh"])):
+        target = out_dir / f"export-{len(out)}.csv"
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([gongkai, "export", "--data", str(data), "-o", str(target), "--json", *extra],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        stdout = proc.stdout.read()
+        if status != 0:
+            raise SystemExit(f"gongkai export failed:\n{proc.stderr.read().decode()[-3000:]}")
+        out[label] = {"s": round(time.perf_counter() - t0, 1), "rows": json.loads(stdout)["rows"],
+                      "peak_rss_mb": round(usage.ru_maxrss / 1024), "mb": round(target.stat().st_size / 2**20)}
+        target.unlink()
+    return out
 
 
 def main() -> None:
@@ -294,15 +325,19 @@ def main() -> None:
         first = time_check(data)
         second = time_check(data)
         web = time_datasette(data)
+        exports = time_export(data, data)
         result = {
             **info,
             "check_first_s": round(first, 1),
             "check_rerun_s": round(second, 1),
             "datasette_s": {k: round(v, 3) for k, v in web.items()},
+            "export": exports,
         }
         print(json.dumps(result, ensure_ascii=False, indent=1))
-        ok = first <= 60 and all(v <= 1 for v in web.values())
-        print(f"targets (check ≤ 60 s, each page ≤ 1 s): {'met' if ok else 'NOT met'}", file=sys.stderr)
+        ok = (first <= 60 and all(v <= 1 for v in web.values())
+              and all(e["peak_rss_mb"] <= 200 for e in exports.values()))
+        print(f"targets (check ≤ 60 s, each page ≤ 1 s, export ≤ 200 MB): {'met' if ok else 'NOT met'}",
+              file=sys.stderr)
     finally:
         if not args.keep and args.data is None:
             shutil.rmtree(data, ignore_errors=True)

@@ -263,6 +263,10 @@ def _run_demo(data: Path, today: str | None, progress: bool, portal_kw: dict[str
 @json_option
 def demo(no_serve: bool, today: str | None, port: int, data_dir: str, as_json: bool) -> None:
     """Sample portal on loopback → crawl → extract → check → Datasette. No network needed."""
+    if not no_serve:
+        from archive.commands import check_port
+
+        check_port("127.0.0.1", port)  # before a minute of crawling, not after
     s = run_demo(data_dir, today)
     if as_json:
         click.echo(json.dumps(s, ensure_ascii=False, indent=1))

@@ -34,6 +34,10 @@ from urllib.parse import urlsplit
 import yaml
 
 KINDS = ("government", "department", "town", "institution")
+# the same kinds as a registry kept in Chinese writes them
+KIND_WORDS = {"政府": "government", "人民政府": "government", "部门": "department", "政府部门": "department",
+              "乡镇": "town", "街道": "town", "乡镇街道": "town", "事业单位": "institution",
+              "其他机构": "institution"}
 FAMILIES = ("xj_shtml", "trs", "hanweb", "generic")
 FIELDS = ("name", "kind", "region", "parent", "portal", "cms", "columns", "deadline", "aliases")
 _DEADLINE = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -88,8 +92,11 @@ def normalise_agency(row: dict[str, Any], where: str) -> dict[str, Any]:
         raise RegistryError(f"{where}: agency without a name")
     where = f"{where} ({name})"
     kind = str(row.get("kind") or "").strip() or "department"
+    kind = KIND_WORDS.get(kind, kind)
     if kind not in KINDS:
-        raise RegistryError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise RegistryError(
+            f"{where}: kind {kind!r} is not one of {', '.join(KINDS)} (or {'/'.join(KIND_WORDS)})"
+        )
     cms = str(row.get("cms") or "").strip() or "generic"
     if cms not in FAMILIES:
         raise RegistryError(f"{where}: cms {cms!r} is not one of {', '.join(FAMILIES)}")
