@@ -22,10 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("archive.commands:check", "Run the compliance calendar and the checks across reports."),
     "serve": ("archive.commands:serve", "Browse the archive in Datasette (read-only)."),
     "export": ("archive.commands:export",
-               "Export the reports' numbers (one row per report) as CSV or JSON, or the captures as WACZ."),
+               "Export the reports' numbers (one row per report) or the verdicts as CSV or JSON, or the "
+               "captures as WACZ."),
     "crawl": ("crawler.commands:crawl", "Crawl the registry's portals into the archive (incremental, resumable, polite)."),
     "demo": ("crawler.commands:demo", "Sample portal on loopback → crawl → extract → check → Datasette."),
-    "registry": ("crawler.commands:registry", "The bodies gongkai watches: import, list."),
+    "registry": ("crawler.commands:registry", "The bodies gongkai watches: import, list, suggest."),
     "schedule": ("archive.schedule:schedule",
                  "Run crawl → extract → check (+ crawl health and alerts) on a schedule."),
     "merge": ("archive.merge:merge", "Combine archives IN... into OUT without duplicates (idempotent)."),

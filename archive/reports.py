@@ -281,6 +281,8 @@ def organise(arc: Archive) -> dict[str, int]:
             counts["changed"] += _write(db, changed, renamed)
             changed, renamed = [], []
     counts["changed"] += _write(db, changed, renamed)
+    if counts["changed"] > BATCH:
+        db.execute("ANALYZE reports")  # the planner's statistics of report_of and current are stale now
     unregistered = _unregistered(db, by_name)
     with arc.db.conn:
         arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('organise', ?)", [stamp])

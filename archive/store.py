@@ -101,10 +101,9 @@ class Archive:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("PRAGMA foreign_keys=OFF")
-        # `check` reads the whole archive: a larger page cache and memory-mapped reads
-        self.db.execute("PRAGMA cache_size=-262144")
-        self.db.execute("PRAGMA mmap_size=1073741824")
-        self.db.execute("PRAGMA temp_store=MEMORY")
+        # `check` and `extract` read the archive in chunks: a modest page cache, no memory map and
+        # sorts spilled to disk keep their memory flat at any archive size (32 MB of cache)
+        self.db.execute("PRAGMA cache_size=-32768")
         self.schema_version = migrate(self.db)
 
     def close(self) -> None:

@@ -52,6 +52,15 @@ def report_scope(alias: str = "r") -> str:
 
 
 QUERIES: dict[str, dict[str, Any]] = {
+    "failed_checks": {
+        "title": "未通过的校验",
+        "description": "某一校验未通过的年报，可按年度、类别与地区（区划代码前缀，逗号分隔）筛选。",
+        "sql": "select c.report_id, r.agency, r.year, r.region, r.kind, c.[check], c.detail from check_results c"
+        " join reports r on r.id = c.report_id where c.ok = 0 and r.current = 1 and c.[check] = :check"
+        " and (:year = '' or r.year = cast(:year as integer)) and (:kind = '' or r.kind = :kind)"
+        " and (:regions = '' or exists (select 1 from json_each('[\"' || replace(:regions, ',', '\",\"') || '\"]') j"
+        " where r.region like j.value || '%')) order by r.agency, r.year",
+    },
     "missing": {
         "title": "逾期未公开",
         "description": "截止日期已过、抓取到栏目页面却没有找到年报的机关（每条都附栏目页面的存档副本与 WARC 记录）。",

@@ -99,7 +99,7 @@ def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redi
 
 @click.group()
 def registry() -> None:
-    """The bodies gongkai watches: import, list."""
+    """The bodies gongkai watches: import, list, suggest."""
 
 
 @registry.command("import")

@@ -1,9 +1,10 @@
 """Every document is read in a worker process under a time and a memory limit.
 
 One hostile document (a content stream of a gigabyte of operators, a DOCX of 48 MB of text) must
-not hang a run or take the machine's memory: each worker caps its address space (RLIMIT_AS, so an
-allocation beyond it fails with MemoryError instead of growing), and the parent kills a worker
-whose document takes longer than the time limit. The document is then reported with an error
+not hang a run or take the machine's memory: the parent stops a worker whose resident memory goes
+over the memory limit or whose document takes more CPU time than the time limit, and each worker's
+address space is capped as well (RLIMIT_AS, at VIRTUAL_FACTOR × the limit: OCR's runtime reserves
+far more address space than it uses, so the cap on address space alone would stop real scans). The document is then reported with an error
 naming the limit, a fresh worker takes its place, and the other documents go on.
 
 Defaults fit a 2-core, 24 GB machine (two workers of 2 GB each; a scanned report of 15 pages is
@@ -31,6 +32,7 @@ import click
 DEFAULT_SECONDS = 60.0
 DEFAULT_MEMORY_MB = 2048
 _TICKS = os.sysconf("SC_CLK_TCK")
+VIRTUAL_FACTOR = 4  # address space allowed per MB of the (resident) memory limit
 GRACE = 2.0  # seconds between SIGTERM (the worker stops LibreOffice) and SIGKILL
 
 
@@ -78,7 +80,8 @@ def _on_term(signum: int, frame: Any) -> None:
 
 
 def _worker(conn: Connection, target: str, memory_mb: int) -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+    cap = (memory_mb * VIRTUAL_FACTOR) << 20
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     module, name = target.split(":")
@@ -117,6 +120,16 @@ class _Slot:
             return (int(fields[11]) + int(fields[12])) / _TICKS
         except (OSError, IndexError, ValueError):
             return 0.0
+
+    def rss_mb(self) -> float:
+        """The worker's resident memory in MB, from /proc; 0 where it cannot be read."""
+        try:
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        except (OSError, IndexError, ValueError):
+            pass
+        return 0.0
 
     def over(self, limits: Limits) -> bool:
         """Over the limit: its CPU time on this document, or (a worker waiting on something that
@@ -159,8 +172,9 @@ def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
                 slot.job, slot.started, slot.cpu_at_start = todo.popleft(), time.monotonic(), slot.cpu()
                 busy.append(slot)
             now = time.monotonic()
+            # wake at least every half second: memory is watched while a document is read
             deadline = min(s.started for s in busy) + limits.seconds
-            ready = wait([s.conn for s in busy], timeout=max(1.0, deadline - now + 0.05))
+            ready = wait([s.conn for s in busy], timeout=min(0.5, max(0.05, deadline - now + 0.05)))
             for slot in list(busy):
                 if slot.conn in ready:
                     busy.remove(slot)
@@ -177,6 +191,10 @@ def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
                     else:
                         idle.append(slot)
                         handle(slot.job, out, None)
+                elif slot.rss_mb() > limits.memory_mb:
+                    busy.remove(slot)
+                    slot.stop()
+                    handle(slot.job, None, limits.memory_error())
                 elif slot.over(limits):
                     busy.remove(slot)
                     slot.stop()

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from archive.lock import ArchiveBusy, holder, writer_lock
+from archive.store import Archive
 from crawler.portal.server import start_portal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,7 @@ CLI = [sys.executable, "-c", "from archive.cli import main; main()"]
 
 
 def test_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> None:
+    Archive(tmp_path).close()  # reading commands need an archive to be there
     with writer_lock(tmp_path, "gongkai crawl"):
         with writer_lock(tmp_path, "gongkai extract"):  # the same process may re-enter
             pass
@@ -31,6 +33,7 @@ def test_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> None:
 
 
 def test_wait_waits_for_the_holder(tmp_path: Path) -> None:
+    Archive(tmp_path).close()
     code = ("import time; from archive.lock import writer_lock\n"
             f"with writer_lock({str(tmp_path)!r}, 'gongkai crawl'):\n    print('held', flush=True); time.sleep(3)")
     held = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True)

@@ -335,7 +335,7 @@ def test_ingest_fails_when_a_file_failed(tmp_path: Path) -> None:
     bad.mkdir()
     (bad / "empty.pdf").write_bytes(b"")
     res = CliRunner().invoke(main, ["ingest", str(bad), "--data", str(tmp_path / "data")])
-    assert res.exit_code != 0 and "empty.pdf: empty file" in res.stderr
+    assert res.exit_code != 0 and "empty.pdf: the file is empty" in res.stderr
     assert "registry: none" in res.stderr  # says which registry it used: none, and loads none
 
 
