@@ -70,6 +70,9 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
             slots[host] = slot
     out["DOWNLOAD_SLOTS"] = slots
     out.update(config.get("settings") or {})
+    from crawler.browser import browser_settings
+
+    out.update(browser_settings(out))
     return out
 
 

@@ -56,8 +56,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
+    # script gates the plain retry did not pass → the browser (crawler/browser.py)
+    "crawler.browser.BrowserMiddleware": 600,
     # FetchLogMiddleware sits closest to the downloader: it sees every response, retried or not.
     "crawler.middlewares.FetchLogMiddleware": 950,
+    # a rendered page's final status and cookies, before the fetch log records it
+    "crawler.browser.RenderedPageMiddleware": 960,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
@@ -72,6 +76,10 @@ GONGKAI_REGISTRY = None  # path to a registry YAML/CSV; None = the bundled one
 GONGKAI_AGENCIES: list[str] = []  # restrict to these agency names
 GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's and *.gov.cn
 GONGKAI_PROGRESS = True
+# a browser for script gates and script-drawn lists (crawler/browser.py): Chromium from the PATH or
+# this path; never downloaded. GONGKAI_BROWSER = False: no browser, such columns are flagged.
+GONGKAI_BROWSER = True
+GONGKAI_CHROMIUM: str | None = None
 GONGKAI_WARC = True  # every exchange also as WARC records under <data>/warc/ (archive/warc.py)
 
 # For the sample portal on loopback (demo, tests, bench): no delays, more parallelism.
