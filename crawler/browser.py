@@ -115,9 +115,11 @@ def render_request(request: Request, why: str) -> Request:
     done, the list's data fetched and drawn) and hands back the page as it then is."""
     from scrapy_playwright.page import PageMethod
 
+    # the downloader's own keys (latency, slot…) belong to the answer the page had, not to this request
+    meta = {k: v for k, v in request.meta.items() if not k.startswith(("download_", "playwright_page"))}
     return request.replace(
         dont_filter=True,
-        meta={**request.meta, "playwright": True, "playwright_include_page": True, "rendered": why,
+        meta={**meta, "playwright": True, "playwright_include_page": True, "rendered": why,
               "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
 
 
@@ -161,7 +163,7 @@ class NoBrowser(ChallengePage):
 
     def __init__(self, url: str, status: int, why: str) -> None:
         super().__init__("no_browser", url, status)
-        self.args = (f"no_browser: HTTP {status} script gate at {url} needs a browser; {why}",)
+        self.args = (f"HTTP {status} script gate at {url} needs a browser; {why}",)
 
 
 # -- the downloader middlewares -----------------------------------------------------------------
