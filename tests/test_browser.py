@@ -150,7 +150,7 @@ def test_which_list_pages_need_their_scripts_run() -> None:
 
 
 def test_gate_cookie_is_the_scripts_hash() -> None:
-    body = gated.gate_page().decode()
+    body = gated.gate_page("0123abcd").decode()
     seed = body.split("_$s='", 1)[1].split("'", 1)[0]
     good = gated.gate_value(seed)
     assert gated.gate_ok(f"a=1; {gated.GATE_COOKIE}={good}")

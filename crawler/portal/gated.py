@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from datetime import date
 from http.cookies import CookieError, SimpleCookie
 
@@ -54,9 +53,11 @@ def gate_ok(cookie_header: str | None) -> bool:
     return gate_value(seed) == morsel.value
 
 
-def gate_page() -> bytes:
-    """The gate's answer: a fresh seed each time, the cookie computed by the script, then a reload."""
-    seed = os.urandom(8).hex()
+def gate_page(seed: str | None = None) -> bytes:
+    """The gate's answer: the seed, the cookie computed from it by the script, then a reload. Real
+    gates hand out a fresh seed each time; the sample portal's is fixed (its answers are byte-for-byte
+    stable), and any seed with its right value opens the gate."""
+    seed = seed or fnv1a("seed" + _SALT) + fnv1a(_SALT + "seed")
     script = (
         "(function(){var _$s='" + seed + "';"
         "function _$f(s){var h=0x811c9dc5;for(var i=0;i<s.length;i++){h^=s.charCodeAt(i);"
