@@ -77,6 +77,9 @@ REGIONS: dict[str, dict] = {
     "654002": {"town_deadline": "01-31"},
     # 霍城县's shared year columns start with the 2023 reports
     "654023": {"first_year": 2023},
+    # the counties only a browser reads put their reports online from 2024
+    "654323": {"first_year": 2024},
+    "654326": {"first_year": 2024},
 }
 HUOCHENG_YEAR_COLS = {2023: "c116870", 2024: "c116871", 2025: "C116872"}
 # A Hanweb 政府信息公开平台 column that lists a neighbouring county's reports (none of its bodies is in
