@@ -148,7 +148,7 @@ def script_drawn(response: TextResponse, records: int, declared: int | None, api
     """Why this list page needs its scripts run, or None: no known list API matched and either the
     page declares more records than it shows with no other page of the list to find them on, or it
     holds an empty list container its script fills."""
-    if api_calls or response.meta.get("playwright"):
+    if api_calls:
         return None
     if declared and declared > records and not other_pages:
         return f"declares {declared} records, shows {records}"
@@ -156,6 +156,22 @@ def script_drawn(response: TextResponse, records: int, declared: int | None, api
     if box and records == 0:
         return f"empty list #{box} filled by script"
     return None
+
+
+MAX_RENDERS = 3  # a rendered page whose list is still empty (its data call failed) is rendered again
+
+
+def render_list(crawler: Crawler, response: TextResponse, why: str) -> Request | str:
+    """For a list page its scripts draw: the request that renders it (again), or why it cannot be
+    read (no browser; still empty after MAX_RENDERS renders), for the column's partial reason."""
+    if not browser_ready(crawler):
+        return f"list drawn by script ({why}) needs a browser: {missing_message(crawler.settings)}"
+    tries = int(response.meta.get("renders", 0)) if response.meta.get("playwright") else 0
+    if tries >= MAX_RENDERS:
+        return f"list drawn by script ({why}) still empty after {tries} renders"
+    req = render_request(response.request, "list")
+    req.meta["renders"] = tries + 1
+    return req
 
 
 class NoBrowser(ChallengePage):
@@ -207,6 +223,17 @@ class BrowserMiddleware:
             raise NoBrowser(request.url, response.status, why)
         logger.info("script gate (HTTP %s) at %s: through the browser", response.status, request.url)
         return render_request(request, "gate")
+
+    def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
+        """The browser's navigation failed (connection reset, empty answer: Playwright errors the stock
+        retry middleware does not know): try again, as for a plain request, a few times."""
+        if not request.meta.get("playwright") or type(exception).__module__.split(".")[0] != "playwright":
+            return None
+        n = int(request.meta.get("browser_retries", 0))
+        if n >= int(self.crawler.settings.getint("RETRY_TIMES", 4)):
+            return None
+        logger.info("browser: %s at %s, try %d", type(exception).__name__, request.url, n + 1)
+        return request.replace(meta={**request.meta, "browser_retries": n + 1}, dont_filter=True)
 
     def earn(self, url: str, cookies: list[dict[str, Any]]) -> None:
         for c in cookies:

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse, Request
+from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
 from archive.store import Archive
-from crawler.browser import chromium_path, missing_message, script_drawn
+from crawler.browser import browser_settings, chromium_path, missing_message, render_list, script_drawn
 from crawler.commands import write_registry
 from crawler.portal import gated
 from crawler.runner import run_crawl
@@ -142,11 +143,24 @@ def test_which_list_pages_need_their_scripts_run() -> None:
     fill = "<ul id='box'></ul><script>document.getElementById('box').innerHTML = h;</script>"
     assert script_drawn(_page(fill), 0, None, 0, 0) == "empty list #box filled by script"
     assert script_drawn(_page(fill), 0, None, 1, 0) is None  # a known list API answers for it
-    assert script_drawn(_page(fill, {"playwright": True}), 0, None, 0, 0) is None  # rendered already
     assert script_drawn(_page("<ul id='box'></ul><script>var box = 1;</script>"), 0, None, 0, 0) is None
     assert script_drawn(_page("<ul id='box'><li>x</li></ul>" + fill[17:]), 0, None, 0, 0) is None
     assert script_drawn(_page("<p>共12条</p>"), 3, 12, 0, 0) == "declares 12 records, shows 3"
     assert script_drawn(_page("<p>共12条</p>"), 3, 12, 0, 3) is None  # its other pages hold the rest
+
+
+def test_a_list_still_empty_once_rendered_is_rendered_again_then_flagged() -> None:
+    fill = "<ul id='box'></ul><script>document.getElementById('box').innerHTML = h;</script>"
+    off = get_crawler(settings_dict={"GONGKAI_CHROMIUM": "/nonexistent/chromium"})
+    assert "apt-get install chromium" in render_list(off, _page(fill), "why")
+    if chromium_path({}) is None:
+        return
+    on = get_crawler(settings_dict=browser_settings({}))
+    first = render_list(on, _page(fill), "why")
+    assert isinstance(first, Request) and first.meta["playwright"] and first.meta["renders"] == 1
+    again = render_list(on, _page(fill, {"playwright": True, "renders": 1}), "why")
+    assert isinstance(again, Request) and again.meta["renders"] == 2
+    assert "still empty after 3 renders" in render_list(on, _page(fill, {"playwright": True, "renders": 3}), "why")
 
 
 def test_gate_cookie_is_the_scripts_hash() -> None:

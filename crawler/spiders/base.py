@@ -24,7 +24,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
-from crawler.browser import browser_ready, missing_message, render_request, script_drawn
+from crawler.browser import render_list, script_drawn
 from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
@@ -295,13 +295,13 @@ class ReportSpider(scrapy.Spider):
         recs, pages = declared(response.text)
         # a list no known API draws: its own script's records, from the rendered page (crawler/browser.py)
         drawn = script_drawn(response, len(records), recs, len(calls), len(other_pages))
-        if drawn and browser_ready(self.crawler):
-            yield render_request(response.request, "list")
+        again = render_list(self.crawler, response, drawn) if drawn else None
+        if isinstance(again, Request):
+            yield again
             return
-        if drawn:
-            self.gk.fail("no_browser")
-            self.gk.tally(meta["column"], response.url, set(),
-                          failed=f"list drawn by script ({drawn}) needs a browser: {missing_message(self.crawler.settings)}")
+        if again:
+            self.gk.fail("no_browser" if "needs a browser" in again else "render")
+            self.gk.tally(meta["column"], response.url, set(), failed=again)
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
