@@ -11,14 +11,15 @@ Used for two kinds of page only; every other request stays a plain Scrapy reques
 
 The browser's request goes through Scrapy's downloader like any other (same slot: the site's delay
 and concurrency), and the rendered final HTML is what the spider sees, the archive stores and the
-WARC records. Chromium is found through the GONGKAI_CHROMIUM setting or on the PATH; it is never
-downloaded. GONGKAI_BROWSER = False turns the browser off. Without it, a gated or script-drawn
+WARC records. Chromium is found through the GONGKAI_CHROMIUM setting (or environment variable) or on
+the PATH; it is never downloaded. GONGKAI_BROWSER = False (setting or environment) turns it off. Without it, a gated or script-drawn
 column is flagged with the install step, never left silently empty.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 from pathlib import Path
@@ -43,13 +44,22 @@ _SKIP_RESOURCES = {"image", "media", "font", "stylesheet"}
 _HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
 
+def _setting(settings: BaseSettings | dict[str, Any], name: str) -> Any:
+    """A setting, else the environment variable of the same name (the crawl's child inherits it)."""
+    value = settings.get(name)
+    return os.environ.get(name) if value is None else value
+
+
+def browser_off(settings: BaseSettings | dict[str, Any]) -> bool:
+    return str(_setting(settings, "GONGKAI_BROWSER")).lower() in ("false", "0", "no", "off")
+
+
 def chromium_path(settings: BaseSettings | dict[str, Any]) -> str | None:
     """The Chromium to drive: GONGKAI_CHROMIUM (a path or a command name), else the first of
     CHROMIUM_NAMES on the PATH; None when there is none or GONGKAI_BROWSER is off."""
-    get = settings.get
-    if str(get("GONGKAI_BROWSER", True)).lower() in ("false", "0", "no", "off"):
+    if browser_off(settings):
         return None
-    wanted = get("GONGKAI_CHROMIUM") or None
+    wanted = _setting(settings, "GONGKAI_CHROMIUM") or None
     if wanted:
         found = shutil.which(str(wanted))
         return found if found and Path(found).is_file() else None
@@ -61,9 +71,9 @@ def chromium_path(settings: BaseSettings | dict[str, Any]) -> str | None:
 
 
 def missing_message(settings: BaseSettings | dict[str, Any]) -> str:
-    if str(settings.get("GONGKAI_BROWSER", True)).lower() in ("false", "0", "no", "off"):
+    if browser_off(settings):
         return "the browser is turned off (GONGKAI_BROWSER)"
-    wanted = settings.get("GONGKAI_CHROMIUM")
+    wanted = _setting(settings, "GONGKAI_CHROMIUM")
     where = f"no Chromium at {wanted}" if wanted else f"no Chromium on the PATH ({', '.join(CHROMIUM_NAMES)})"
     return f"{where}: {INSTALL_HINT}"
 

@@ -78,7 +78,8 @@ GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's a
 GONGKAI_PROGRESS = True
 # a browser for script gates and script-drawn lists (crawler/browser.py): Chromium from the PATH or
 # this path; never downloaded. GONGKAI_BROWSER = False: no browser, such columns are flagged.
-GONGKAI_BROWSER = True
+# None: the environment variable of the same name decides (on when unset).
+GONGKAI_BROWSER: bool | None = None
 GONGKAI_CHROMIUM: str | None = None
 GONGKAI_WARC = True  # every exchange also as WARC records under <data>/warc/ (archive/warc.py)
 

@@ -7,6 +7,7 @@ both columns flagged with the install step."""
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -127,11 +128,16 @@ def test_without_chromium_both_columns_are_flagged_with_the_install_step(without
     assert errors and all("apt-get install chromium" in e and "/nonexistent/chromium" in e for e in errors)
 
 
-def test_chromium_setting_and_switch() -> None:
+def test_chromium_setting_and_switch(monkeypatch: pytest.MonkeyPatch) -> None:
     assert chromium_path({"GONGKAI_CHROMIUM": "/nonexistent/chromium"}) is None
     assert chromium_path({"GONGKAI_BROWSER": False}) is None
     assert "GONGKAI_BROWSER" in missing_message({"GONGKAI_BROWSER": "off"})
     assert "apt-get install chromium" in missing_message({"GONGKAI_CHROMIUM": "/x"})
+    monkeypatch.setenv("GONGKAI_CHROMIUM", "/nonexistent/chromium")  # the environment, when no setting says
+    assert chromium_path({}) is None and "/nonexistent/chromium" in missing_message({})
+    monkeypatch.delenv("GONGKAI_CHROMIUM")
+    monkeypatch.setenv("GONGKAI_BROWSER", "false")
+    assert chromium_path({}) is None and chromium_path({"GONGKAI_BROWSER": True}) in (None, shutil.which("chromium"))
 
 
 def _page(body: str, meta: dict | None = None) -> HtmlResponse:
