@@ -133,6 +133,14 @@ def render_request(request: Request, why: str) -> Request:
               "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
 
 
+def gate_request(request: Request) -> Request:
+    """A file behind a gate: the browser passes the gate at the file's URL, and the file is then
+    asked for again, plainly, with the cookies the browser earned (a download is no page to read)."""
+    via = render_request(request, "gate")
+    via.meta["then"] = request
+    return via
+
+
 # -- which list pages need a browser --------------------------------------------------------------
 
 _FILLERS = re.compile(r"innerHTML|appendChild|insertAdjacentHTML|\.append\(|\.html\(|\.prepend\(", re.I)
@@ -223,7 +231,7 @@ class BrowserMiddleware:
         meta = request.meta
         if meta.get("unchanged") or not looks_like_challenge(response):
             return response
-        if meta.get("playwright"):
+        if meta.get("playwright") or meta.get("gate_passed"):
             return response  # the browser did not get past it: the challenge middleware decides
         if not int(meta.get("challenge_retries", 0)):
             return response  # first a plain retry (the challenge middleware's)
@@ -232,6 +240,8 @@ class BrowserMiddleware:
             logger.error("%s: HTTP %s script gate; %s", request.url, response.status, why)
             raise NoBrowser(request.url, response.status, why)
         logger.info("script gate (HTTP %s) at %s: through the browser", response.status, request.url)
+        if meta.get("kind") in ("attachment", "direct"):
+            return gate_request(request)
         return render_request(request, "gate")
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
@@ -263,7 +273,7 @@ class RenderedPageMiddleware:
     def from_crawler(cls, crawler: Crawler) -> RenderedPageMiddleware:
         return cls(crawler)
 
-    async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+    async def process_response(self, request: Request, response: Response, spider: Any = None) -> Response | Request:
         page = request.meta.pop("playwright_page", None)
         if page is None:
             return response
@@ -284,4 +294,7 @@ class RenderedPageMiddleware:
         stats = self.crawler.stats
         if stats is not None:
             stats.inc_value("gongkai/rendered_pages")
+        then = request.meta.get("then")
+        if then is not None:  # the gate passed for a file: the file itself, plainly, with the cookies
+            return then.replace(dont_filter=True, meta={**then.meta, "gate_passed": True})
         return response.replace(status=status)

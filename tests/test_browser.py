@@ -11,6 +11,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -176,3 +178,47 @@ def test_gate_cookie_is_the_scripts_hash() -> None:
     assert gated.gate_ok(f"a=1; {gated.GATE_COOKIE}={good}")
     assert not gated.gate_ok(f"{gated.GATE_COOKIE}={seed}_0")
     assert not gated.gate_ok(None) and not gated.gate_ok("garbage=\x00;;")
+
+
+class _FileGate(BaseHTTPRequestHandler):
+    """An open list page linking a PDF straight away; the PDF behind the sample portal's gate."""
+
+    pdf = b"%PDF-1.4\n% a report behind a gate\n"
+
+    def log_message(self, *a: object) -> None:
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/x/files/") and not gated.gate_ok(self.headers.get("Cookie")):
+            return self._send(412, "text/html", gated.gate_page())
+        if self.path == "/x/nb/":
+            return self._send(200, "text/html; charset=utf-8", '<ul><li><a href="/x/files/a.pdf">测试县2024年政府信息公开'
+                              '工作年度报告</a><span>2025-01-20</span></li></ul>'.encode())
+        if self.path == "/x/files/a.pdf":
+            return self._send(200, "application/pdf", self.pdf)
+        return self._send(200 if self.path == "/robots.txt" else 404, "text/plain", b"")
+
+    def _send(self, status: int, ctype: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@needs_chromium
+def test_a_file_met_first_behind_the_gate_is_fetched_with_the_cookie_the_browser_earned(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FileGate)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        reg = tmp_path / "registry.yaml"
+        reg.write_text("agencies:\n  - {name: 测试县人民政府, kind: government, region: '000001', "
+                       f"portal: '{base}/x/', cms: generic, columns: ['{base}/x/nb/']}}\n", "utf-8")
+        s = run_crawl(tmp_path, reg, progress=False)
+    finally:
+        server.shutdown()
+    assert s["reason"] == "finished" and s["documents_new"] == 1
+    (sha,) = sqlite3.connect(tmp_path / "archive.db").execute(
+        "SELECT sha256 FROM document_urls WHERE url = ?", [base + "/x/files/a.pdf"]).fetchone()
+    assert Archive(tmp_path).blob_path(sha).read_bytes() == _FileGate.pdf
