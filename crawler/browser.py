@@ -30,6 +30,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.settings import BaseSettings
+from scrapy.utils.request import request_from_dict
 
 from crawler.middlewares import ChallengePage, looks_like_challenge
 
@@ -133,11 +134,12 @@ def render_request(request: Request, why: str) -> Request:
               "playwright_page_methods": [PageMethod("wait_for_load_state", "networkidle")]})
 
 
-def gate_request(request: Request) -> Request:
+def gate_request(request: Request, spider: Any) -> Request:
     """A file behind a gate: the browser passes the gate at the file's URL, and the file is then
-    asked for again, plainly, with the cookies the browser earned (a download is no page to read)."""
+    asked for again, plainly, with the cookies the browser earned (a download is no page to read).
+    The file's request rides along as a dict: queues on disk (or in Redis) must serialise it."""
     via = render_request(request, "gate")
-    via.meta["then"] = request
+    via.meta["then"] = request.to_dict(spider=spider)
     return via
 
 
@@ -241,7 +243,7 @@ class BrowserMiddleware:
             raise NoBrowser(request.url, response.status, why)
         logger.info("script gate (HTTP %s) at %s: through the browser", response.status, request.url)
         if meta.get("kind") in ("attachment", "direct"):
-            return gate_request(request)
+            return gate_request(request, self.crawler.spider)
         return render_request(request, "gate")
 
     def process_exception(self, request: Request, exception: Exception, spider: Any = None) -> Request | None:
@@ -296,5 +298,6 @@ class RenderedPageMiddleware:
             stats.inc_value("gongkai/rendered_pages")
         then = request.meta.get("then")
         if then is not None:  # the gate passed for a file: the file itself, plainly, with the cookies
-            return then.replace(dont_filter=True, meta={**then.meta, "gate_passed": True})
+            file = request_from_dict(then, spider=self.crawler.spider)
+            return file.replace(dont_filter=True, meta={**file.meta, "gate_passed": True})
         return response.replace(status=status)
