@@ -178,15 +178,21 @@ def script_drawn(response: TextResponse, records: int, declared: int | None, api
     return None
 
 
-MAX_RENDERS = 3  # a rendered page whose list is still empty (its data call failed) is rendered again
+# a rendered list still empty (its data call failed?) is rendered again, once; still empty then, the
+# column is flagged rather than taken as empty (a column that truly lists nothing costs a verdict
+# `unverified` instead of `missing`: better than a list silently lost)
+MAX_RENDERS = 2
 
 
-def render_list(crawler: Crawler, response: TextResponse, why: str) -> Request | str:
+def render_list(crawler: Crawler, response: TextResponse, why: str, records: int = 0) -> Request | str:
     """For a list page its scripts draw: the request that renders it (again), or why it cannot be
-    read (no browser; still empty after MAX_RENDERS renders), for the column's partial reason."""
+    read (no browser; rendered and still short of what it declares, or still empty after
+    MAX_RENDERS renders), for the column's partial reason."""
     if not browser_ready(crawler):
         return f"list drawn by script ({why}) needs a browser: {missing_message(crawler.settings)}"
     tries = int(response.meta.get("renders", 0)) if response.meta.get("playwright") else 0
+    if tries and records:
+        return f"list drawn by script ({why}) once rendered"
     if tries >= MAX_RENDERS:
         return f"list drawn by script ({why}) still empty after {tries} renders"
     req = render_request(response.request, "list")

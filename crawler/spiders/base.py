@@ -295,7 +295,7 @@ class ReportSpider(scrapy.Spider):
         recs, pages = declared(response.text)
         # a list no known API draws: its own script's records, from the rendered page (crawler/browser.py)
         drawn = script_drawn(response, len(records), recs, len(calls), len(other_pages))
-        again = render_list(self.crawler, response, drawn) if drawn else None
+        again = render_list(self.crawler, response, drawn, len(records)) if drawn else None
         if isinstance(again, Request):
             yield again
             return
