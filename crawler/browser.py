@@ -168,8 +168,8 @@ def script_drawn(response: TextResponse, records: int, declared: int | None, api
     """Why this list page needs its scripts run, or None: no known list API matched and either the
     page declares more records than it shows with no other page of the list to find them on, or it
     holds an empty list container its script fills."""
-    if api_calls:
-        return None
+    if api_calls or response.meta.get("page_of"):
+        return None  # a known API draws it, or a later page of a list whose pages are found already
     if declared and declared > records and not other_pages:
         return f"declares {declared} records, shows {records}"
     box = empty_container(response)
@@ -306,4 +306,7 @@ class RenderedPageMiddleware:
         if then is not None:  # the gate passed for a file: the file itself, plainly, with the cookies
             file = request_from_dict(then, spider=self.crawler.spider)
             return file.replace(dont_filter=True, meta={**file.meta, "gate_passed": True})
-        return response.replace(status=status)
+        headers = response.headers.copy()
+        # the WARC record says the page is the browser's rendering, not the bytes the server sent
+        headers[b"X-Gongkai-Rendered"] = f"chromium; {request.meta.get('rendered', 'page')}".encode()
+        return response.replace(status=status, headers=headers)

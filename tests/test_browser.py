@@ -105,6 +105,8 @@ def test_warc_records_the_rendered_page(rendered) -> None:
         for rec in ArchiveIterator(f):
             if rec.rec_type == "response" and rec.rec_headers.get_header("WARC-Target-URI") == gated_col["column"]:
                 bodies.append((rec.http_headers.get_statuscode(), rec.content_stream().read()))
+                if rec.http_headers.get_statuscode() == "200":
+                    assert rec.http_headers.get_header("X-Gongkai-Rendered") == "chromium; gate"
     final = [b for st, b in bodies if st == "200"]
     assert len(final) == 1 and drawn_links(final[0]) == gated_col["listed"]
     assert any(st == "412" and gated.GATE_COOKIE.encode() in b for st, b in bodies)
@@ -155,6 +157,8 @@ def test_which_list_pages_need_their_scripts_run() -> None:
     assert script_drawn(_page("<ul id='box'><li>x</li></ul>" + fill[17:]), 0, None, 0, 0) is None
     assert script_drawn(_page("<p>共12条</p>"), 3, 12, 0, 0) == "declares 12 records, shows 3"
     assert script_drawn(_page("<p>共12条</p>"), 3, 12, 0, 3) is None  # its other pages hold the rest
+    # the last page of a paginated list shows fewer than the list declares: no browser for that
+    assert script_drawn(_page("<p>共12条</p>", {"page_of": "http://a.gov.cn/l/"}), 2, 12, 0, 0) is None
 
 
 def test_a_list_still_empty_once_rendered_is_rendered_again_then_flagged() -> None:
