@@ -78,6 +78,9 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
     out.setdefault("REACTOR_THREADPOOL_MAXSIZE", 10)
     out["REACTOR_THREADPOOL_MAXSIZE"] = max(int(out["REACTOR_THREADPOOL_MAXSIZE"]), min(40, 10 + sites // 50))
     out["DNSCACHE_SIZE"] = max(10000, 2 * sites)
+    from crawler.browser import browser_settings
+
+    out.update(browser_settings(out))
     return out
 
 

@@ -69,8 +69,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
+    # script gates the plain retry did not pass → the browser (crawler/browser.py)
+    "crawler.browser.BrowserMiddleware": 600,
     # FetchLogMiddleware sits closest to the downloader: it sees every response, retried or not.
     "crawler.middlewares.FetchLogMiddleware": 950,
+    # a rendered page's final status and cookies, before the fetch log records it
+    "crawler.browser.RenderedPageMiddleware": 960,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
@@ -87,6 +91,11 @@ GONGKAI_EXTRA_DOMAINS: list[str] = []  # official hosts besides the registry's a
 GONGKAI_PROGRESS = True
 GONGKAI_MAX_LIST_PAGES = 500  # list pages of one column, however reached: more is a crawler trap
 GONGKAI_TRAP_PAGES = 20  # list pages of a column that add no new record before the rest is dropped
+# a browser for script gates and script-drawn lists (crawler/browser.py): Chromium from the PATH or
+# this path; never downloaded. GONGKAI_BROWSER = False: no browser, such columns are flagged.
+# None: the environment variable of the same name decides (on when unset).
+GONGKAI_BROWSER: bool | None = None
+GONGKAI_CHROMIUM: str | None = None
 GONGKAI_WARC = True  # every exchange also as WARC records under <data>/warc/ (archive/warc.py)
 
 # For the sample portal on loopback (demo, tests, bench): no delays, more parallelism.

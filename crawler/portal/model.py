@@ -50,6 +50,11 @@ SITES: dict[str, dict[str, str]] = {
     # A 集约化 county whose yearly columns (政府信息公开 / 政府信息公开年报 / 2025年) list every unit's
     # report: the county, its office, bureaus and towns, some of them absent from the registry.
     "huocheng": {"cms": "xj_shtml", "title": "霍城县人民政府", "home": "/huocheng/"},
+    # Sites a crawler reads only with a browser: a county behind a script gate (a computed cookie and a
+    # reload, its list drawn by its own script from a JSON answer of its own shape, attachments behind
+    # the gate too) and a county whose list its page's script decodes from an inline array.
+    "gated": {"cms": "generic", "title": "福海县人民政府", "home": "/gated/"},
+    "drawn": {"cms": "generic", "title": "吉木乃县人民政府", "home": "/drawn/"},
 }
 SCRIPT_SITES = ("kfq", "xianju", "altay", "tacheng")
 # The report column of each script-list site (shared by every body of the site).
@@ -59,6 +64,8 @@ SCRIPT_COLUMNS = {
     "altay": "/altay/zfxxgk/zfxxgknb/",
     "tacheng": "/tacheng/c120100/",
 }
+# The report column of each browser site.
+BROWSER_COLUMNS = {"gated": "/gated/zfxxgk/ndbg/", "drawn": "/drawn/xxgk/nb/index.html"}
 KFQ_UNIT = "奎屯经济技术开发区管理委员会"
 # Reports on years up to 2018 (the 2008 regulation's free form) on the TRS zone column.
 LEGACY: dict[tuple[str, int], date] = {(KFQ_UNIT, 2017): date(2018, 3, 20), (KFQ_UNIT, 2018): date(2019, 3, 22)}
@@ -70,6 +77,9 @@ REGIONS: dict[str, dict] = {
     "654002": {"town_deadline": "01-31"},
     # 霍城县's shared year columns start with the 2023 reports
     "654023": {"first_year": 2023},
+    # the counties only a browser reads put their reports online from 2024
+    "654323": {"first_year": 2024},
+    "654326": {"first_year": 2024},
 }
 HUOCHENG_YEAR_COLS = {2023: "c116870", 2024: "c116871", 2025: "C116872"}
 # A Hanweb 政府信息公开平台 column that lists a neighbouring county's reports (none of its bodies is in
@@ -169,6 +179,8 @@ class Agency:
             return [f"/wusu/zfxxgk/zfxxgknb/{self.slug}/"]
         if self.site in SCRIPT_COLUMNS:
             return [SCRIPT_COLUMNS[self.site]]
+        if self.site in BROWSER_COLUMNS:
+            return [BROWSER_COLUMNS[self.site]]
         if self.site == "huocheng":  # every unit's reports in the county's year columns
             return [f"/huocheng/{c}/" for c in HUOCHENG_YEAR_COLS.values()]
         return [f"/wuzhi/col/col{self.slug}/index.html"]
@@ -242,8 +254,15 @@ def _agencies() -> list[Agency]:
         Agency("温县住房和城乡建设局", "department", "410825", "温县人民政府", "wuzhi", "1500", "住建局",
                registered=False, title_name="温县住建局"),
     ]
+    out += [
+        Agency("福海县人民政府", "government", "654323", "阿勒泰地区行政公署", "gated", "", "福海县", size=2),
+        Agency("福海县财政局", "department", "654323", "福海县人民政府", "gated", "", "财政局"),
+        Agency("吉木乃县人民政府", "government", "654326", "阿勒泰地区行政公署", "drawn", "", "吉木乃县", size=2),
+    ]
     for a in out:
-        if a.site == "huocheng":
+        if a.site in BROWSER_COLUMNS:
+            a.first_year = 2024
+        elif a.site == "huocheng":
             a.first_year = 2023
         elif a.slug == "1500":
             a.first_year = 2024
@@ -502,6 +521,8 @@ class Report:
             return f"{SCRIPT_COLUMNS['tacheng']}{d:%Y%m}/{self.key}.shtml"
         if a.site == "huocheng":
             return f"/huocheng/{HUOCHENG_YEAR_COLS[self.year]}/{d:%Y%m}/{self.key}.shtml"
+        if a.site in BROWSER_COLUMNS:
+            return f"/{a.site}/zfxxgk/art/{d:%Y%m}/{self.key[:20]}.html"
         return f"/wuzhi/art/{d.year}/{d.month}/{d.day}/art_{a.slug}_{_hint(self.key) % 9000000 + 1000000}.html"
 
     @cached_property
@@ -520,6 +541,8 @@ class Report:
             return f"{self.article_path.rsplit('/', 1)[0]}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
         if a.site in ("xianju", "altay"):
             return f"/{a.site}/attach/0/{k2}.{ext}"
+        if a.site in BROWSER_COLUMNS:
+            return f"/{a.site}/zfxxgk/art/{d:%Y%m}/P{k2[:16]}.{ext}"
         if a.site == "wusu":
             return f"/wusu/zfxxgk/zfxxgknb/{a.slug}/{d:%Y%m}/P0{d:%Y%m%d}{_hint(k2) % 10**8:08d}.{ext}"
         return f"/wuzhi/attach/0/{k2}.{ext}"
@@ -591,6 +614,13 @@ FORM_OVERRIDES: dict[tuple[str, int], tuple[str, str]] = {
     ("霍城县水利局", 2024): ("html+pdf", "href"),
     (HUOCHENG, 2024): ("html+pdf", "href"),
     ("霍城县三宫乡人民政府", 2025): ("docx", "href"),
+    # the two PDF attachments behind the gate
+    ("福海县人民政府", 2024): ("pdf", "href"),
+    ("福海县人民政府", 2025): ("html", "inline"),
+    ("福海县财政局", 2024): ("html", "inline"),
+    ("福海县财政局", 2025): ("pdf", "href"),
+    ("吉木乃县人民政府", 2024): ("html", "inline"),
+    ("吉木乃县人民政府", 2025): ("html", "inline"),
 }
 STATIC_FILES = {"doc": "report.doc", "wps": "report.wps", "scan": "scan.pdf"}
 
@@ -634,6 +664,12 @@ PLAN: dict[tuple[str, int], date | None] = {
     ("温县住房和城乡建设局", 2024): None,
     (PLATFORM_SIBLING[0], PLATFORM_SIBLING[1]): date(2026, 1, 26),
     ("奎屯经济技术开发区经济发展局", 2019): None,  # the zone column then lists 20
+    ("福海县人民政府", 2024): date(2025, 3, 18),
+    ("福海县人民政府", 2025): date(2026, 3, 16),
+    ("福海县财政局", 2024): date(2025, 1, 16),
+    ("福海县财政局", 2025): date(2026, 1, 20),
+    ("吉木乃县人民政府", 2024): date(2025, 3, 12),
+    ("吉木乃县人民政府", 2025): date(2026, 3, 10),
 }
 
 

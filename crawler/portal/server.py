@@ -26,8 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from urllib.parse import parse_qs, quote, urlsplit
 
+from . import gated as G
 from . import pages as P
 from .model import (
+    BROWSER_COLUMNS,
     DEFAULT_TODAY,
     HUOCHENG,
     HUOCHENG_YEAR_COLS,
@@ -191,6 +193,7 @@ class Portal:
         self._build_wuzhi()
         self._build_script_sites()
         self._build_huocheng()
+        self._build_browser_sites()
 
     def _add_report(self, rep: Report) -> None:
         self.routes[rep.article_path] = lambda: self._article(rep)
@@ -446,6 +449,35 @@ class Portal:
                 if n == 1:
                     self.routes[col] = fn
 
+    def _build_browser_sites(self) -> None:
+        """The gated county and the county whose list an inline array draws (gated.py)."""
+        for site, col in BROWSER_COLUMNS.items():
+            if not any(a.site == site for a in self.world.agencies):
+                continue
+            home, title, items = SITES[site]["home"], SITES[site]["title"], self._items(col)
+            mod = self._modified(items)
+            self.routes[home] = (lambda t=title, h=home, c=col: html_response(G.home_page(t, h, c), SITE_EPOCH))
+            if site == "gated":
+                self.routes[col] = (lambda t=title, h=home, m=mod: html_response(G.gated_column(t, h), m))
+                self.routes[G.GATED_API] = (lambda items=items, m=mod: Response(
+                    body=G.gated_records(items), ctype="application/json; charset=utf-8", modified=m))
+            else:
+                self.routes[col] = (lambda t=title, h=home, items=items, m=mod: html_response(
+                    G.drawn_column(t, h, items), m))
+
+    def browser_traps(self, base_url: str) -> dict:
+        """What only a browser reaches: the gate (its cookie, the columns and files behind it) and
+        the script-drawn columns, with how many records each lists."""
+        w = self.world
+        return {
+            "gate": {"cookie": G.GATE_COOKIE, "status": 412, "prefix": base_url + G.GATE_PREFIX,
+                     "attachments": [base_url + r.attachment_path for r in w.reports
+                                     if r.agency.site == "gated" and r.attachment_path]},
+            "columns": [{"column": base_url + col, "gated": site == "gated", "listed": len(self._items(col)),
+                         "static": 0, "agencies": [a.name for a in w.agencies if a.site == site]}
+                        for site, col in BROWSER_COLUMNS.items() if any(a.site == site for a in w.agencies)],
+        }
+
     def _trsapi(self, query: dict[str, list[str]]) -> Response:
         items = self.script_items.get("kfq")
         q = {k: v[0] for k, v in query.items()}
@@ -517,7 +549,7 @@ class Portal:
             return f'<div class="info"><span>来源：{P.E(a.name)}</span> <span>浏览次数：<b id="count"></b></span></div>'
         if site == "tacheng":
             return P.xj_meta([("发布机构", a.name), ("索引号", index), ("日期", d.isoformat())])
-        if site == "altay":
+        if site in ("altay", *BROWSER_COLUMNS):
             return P.trs_meta([("索引号", index), ("发布机构", a.name), ("发布日期", d.isoformat())])
         return P.hanweb_meta([("索引号", index), ("主题分类", "其他"), ("组配分类", "政府信息公开年报"), ("发布机构", a.name),
                               ("生成日期", d.isoformat()), ("公开方式", "主动公开")])
@@ -798,6 +830,7 @@ class Portal:
                 "large": [{"url": base_url + lk.large_path, "size": self.large_size} for lk in w.lookalikes if lk.kind == "large"],
                 "gbk_sites": [base_url + "/wusu/"],
                 "script_lists": self.script_lists(base_url),
+                "browser": self.browser_traps(base_url),
                 "js_pagination": [base_url + p for a in w.agencies if a.site == "yining" and a.kind != "government" and not a.login
                                   for p in a.column_paths],
             },
@@ -878,6 +911,9 @@ class Handler(BaseHTTPRequestHandler):
         if fault == "503":
             self._send(Response(503, body=b"Service Temporarily Unavailable", ctype="text/plain; charset=utf-8",
                                 headers={"Retry-After": "1"}).finish(), head)
+            return
+        if self.path.startswith(G.GATE_PREFIX) and not G.gate_ok(self.headers.get("Cookie")):
+            self._send(Response(412, body=G.gate_page()), head)  # the script gate (gated.py)
             return
         try:
             resp = portal.respond(self.path)

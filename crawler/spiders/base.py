@@ -24,6 +24,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
+from crawler.browser import render_list, script_drawn
 from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
@@ -282,14 +283,25 @@ class ReportSpider(scrapy.Spider):
                     and self.same_site(url, response.url) and not is_document_url(url):
                 # year or unit sub-columns inside a report column
                 requests.append(self.list_request(url, names, column=url, depth=meta.get("col_depth", 0) + 1))
-        for url in self.pagination(response, conf):
+        other_pages = self.pagination(response, conf)
+        for url in other_pages:
             requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
                                               page_of=meta["column"]))
         records = records or undated
         # lists drawn by script (crawler/families.py LIST_APIS): the calls the page's script makes
-        for call in script_calls(response.text, response.url, static_records=len(records)):
+        calls = script_calls(response.text, response.url, static_records=len(records))
+        for call in calls:
             requests.append(self.api_request(call, names, meta["column"], response.url))
         recs, pages = declared(response.text)
+        # a list no known API draws: its own script's records, from the rendered page (crawler/browser.py)
+        drawn = script_drawn(response, len(records), recs, len(calls), len(other_pages))
+        again = render_list(self.crawler, response, drawn, len(records)) if drawn else None
+        if isinstance(again, Request):
+            yield again
+            return
+        if again:
+            self.gk.fail("no_browser" if "needs a browser" in again else "render")
+            self.gk.tally(meta["column"], response.url, set(), failed=again)
         counts = self.gk.tally(meta["column"], response.url, records, recs, pages)
         for n in names:
             yield ColumnCaptureItem(n, response.url, response.body, response.status, seen_here, column=meta["column"],
