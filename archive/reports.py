@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from archive.bodies import BodyIndex, Match, canonical, similar, spelled_out
+from archive.bodies import BodyIndex, Match, canonical, similar, spelled_out, split_place
 from archive.store import Archive
 from extract.meta import title_names
 
@@ -369,6 +369,8 @@ def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
                         " FROM org o WHERE registered = 0 AND body IS NOT NULL GROUP BY body ORDER BY body").fetchall()
     for name, n, first, years, owner_name in bodies:
         owner = by_name.get(owner_name or "")
+        if owner is not None and split_place(canonical(name))[0] not in ("", split_place(canonical(owner["name"]))[0]):
+            owner = None  # another place's body on this column (a city's platform): its parent is not known
         # the parent: the government of the place the body sits in (its column's owner's)
         parent = None
         if owner is not None:
