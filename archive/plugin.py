@@ -461,6 +461,8 @@ async def dashboard(datasette: Any, request: Any) -> Response:
         "problems": problems,
         "checks": checks,
         "n_agencies": counts[0],
+        # bodies that publish in the columns but are not in the registry: the list to grow it from
+        "n_unregistered": (await db.execute("select count(*) from unregistered_bodies")).rows[0][0],
         "n_reports": n_reports,
         "n_crawls": counts[1],
         "db": DB_NAME,

@@ -91,6 +91,15 @@ def _one_report_per_body_year(db: sqlite3.Connection, truth: dict, runner: CliRu
     assert check.exit_code == 0, check.output
     failed_checks = json.loads(check.stdout)["summary"]["failed_checks"]
     assert failed_checks == db.execute("SELECT sum(n) FROM check_summary").fetchone()[0]
+    # the dashboard (Datasette's real app) points to them
+    import asyncio
+
+    from archive.web import make_datasette
+
+    async def home() -> str:
+        return (await make_datasette(data).client.get("/")).text
+
+    assert f"栏目中发现的未登记机关 {len(unregistered)} 个" in asyncio.run(home())
     # the registry grows from the shared columns: suggest → import → verdicts for those bodies
     sug = runner.invoke(main, ["registry", "suggest", "--data", str(data)])
     assert sug.exit_code == 0, sug.output
