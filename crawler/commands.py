@@ -145,13 +145,12 @@ def registry_suggest(data_dir: str, fmt: str) -> None:
 
     import yaml
 
+    from archive.reports import organise
     from archive.store import Archive
 
     if not (Path(data_dir) / "archive.db").exists():
         raise click.ClickException(f"{data_dir}: no archive here (archive.db not found)")
-    with Archive(data_dir) as arc:
-        from archive.reports import organise
-
+    with writer_lock(data_dir, "gongkai registry suggest"), Archive(data_dir) as arc:
         organise(arc)  # the registry may have grown since the last extract
         cms = {n: c for n, c in arc.db.execute("SELECT name, cms FROM agencies")}
         rows = []
