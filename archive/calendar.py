@@ -1,9 +1,9 @@
-"""`gongkai check`: the compliance calendar (DESIGN.md) and the checks across reports.
+"""`gongkai check`: the compliance calendar (2019 regulation, 第四十九条) and the checks across reports.
 
 Verdict per registry agency × report year:
 
 - on_time / late (days_late) — a report was found; its publication date is the strongest evidence
-  available (DESIGN.md): the portal's own date for the article — strongest its metadata block
+  available: the portal's own date for the article — strongest its metadata block
   (documents.portal_date: 发布日期 …), then the date its list displays (document_urls.list_date),
   then the date in its URL (t20260313_…, /art/2026/3/13/, P020260313…) —, the report's printed
   date (parse `published`), HTTP Last-Modified, the time gongkai first saw it. `published_source`

@@ -351,7 +351,7 @@ def _v9(db: sqlite_utils.Database) -> None:
 
 
 def _v10(db: sqlite_utils.Database) -> None:
-    # issue 13: what a list page declares (recordCount, 共N条, countPage …) against what the crawl
+    # what a list page declares (recordCount, 共N条, countPage …) against what the crawl
     # reached of its column, so that a column only half seen is `partial`, not complete
     cols = db["column_captures"].columns_dict
     for name, typ in (("column_root", str), ("declared_records", int), ("declared_pages", int),

@@ -6,7 +6,7 @@ Reads the committed fixtures (tests/fixtures/, made from the seed reports) and t
     .venv/bin/python bench/extract_speed.py            # all kinds
     .venv/bin/python bench/extract_speed.py --kinds html pdf --rounds 5
 
-Targets (issue 3): text-layer PDF of 5 pages ≤ 0.3 s; HTML ≤ 0.05 s; OCR ≤ 3 s per page.
+Targets: text-layer PDF of 5 pages ≤ 0.3 s; HTML ≤ 0.05 s; OCR ≤ 3 s per page.
 The fixtures are three-page reports: a PDF's figure for 5 pages is its median per page × 5.
 It prints CPU time (this process and the converters it starts, e.g. LibreOffice) and wall time, judges
 the targets on CPU time (a busy machine stretches wall time, not the work done), and prints the

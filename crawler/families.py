@@ -11,7 +11,7 @@ from typing import Any
 DOC_EXTENSIONS = ("pdf", "doc", "docx", "wps", "ofd", "xls", "xlsx", "et", "rtf", "zip", "rar", "txt",
                   "jpg", "jpeg", "png", "tif", "tiff")
 
-# Article metadata labels, strongest date first (FORMAT.md §4.5).
+# Article metadata labels, strongest date first (as portals print them).
 DATE_LABELS = ("发布日期", "发布时间", "发文日期", "生成日期", "成文日期", "公开日期", "日期", "时间",
                "上载日期", "发表时间")
 META_LABELS = ("发布机构", "索引号", "公开目录", "文号", "发布文号", "主题", "主题分类", "组配分类", "分类",

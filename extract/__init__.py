@@ -30,7 +30,7 @@ __all__ = [
 
 
 def parse_bytes(data: bytes, source: str) -> dict[str, Any]:
-    """The parse result (DESIGN.md contract) of one document's bytes; raises ExtractError."""
+    """The parse result (the contract README.md describes) of one document's bytes; raises ExtractError."""
     doc = read_document(data, source)
     return parse_document(doc)
 

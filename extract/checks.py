@@ -1,4 +1,4 @@
-"""Checks on one report (DESIGN.md): each is {check, ok, detail}; ok is None when it cannot be run."""
+"""Checks on one report (the form's own rules): each is {check, ok, detail}; ok is None when it cannot be run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The report parser: a Document in, the parse contract of DESIGN.md out.
+"""The report parser: a Document in, the parse contract (README.md, `gongkai parse`) out.
 
 It reads only the document model, so every reader (text, HTML, PDF, DOCX, OCR) feeds it the
 same way: find the six sections by their headings (also inside a long line: text copied from

@@ -120,7 +120,7 @@ def test_seed_forms_parse_to_gold(form: str, gold_path: Path) -> None:
 
 
 def test_scans_overall_share() -> None:
-    """Issue 3: ≥ 99 % of all values right over the five scans (runs after the cases above)."""
+    """≥ 99 % of all values right over the five scans (runs after the cases above)."""
     if len(SCAN_SCORES) < len(GOLD):
         pytest.skip("needs every scan case above: set GONGKAI_SLOW_TESTS=1")
     known = {k: v for k, v in SCAN_SCORES.items() if k in KNOWN_MISSES}

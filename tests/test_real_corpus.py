@@ -1,7 +1,7 @@
 """The corpus of real reports (tests/real/): documents real bodies published, and the seeds
 rewritten into the shapes others take, each with hand-checked gold. Every document parses with
 no wrong number where it prints a number (a miss is null, never a guess); cells and the
-metadata are right in the shares issue 11 asks for."""
+metadata are right in the shares the corpus promises."""
 
 from __future__ import annotations
 

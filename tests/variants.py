@@ -1,6 +1,6 @@
 """Reports rendered the way real bodies publish them, not the way our fixtures do.
 
-Each layout is a class of variance seen in real reports (issue 11): a whole report on one line
+Each layout is a class of variance seen in real reports: a whole report on one line
 (web-page text copied or archived), a PDF text dump (title split over two lines, headings and
 group labels one character per line), a portal page whose tables use rowspan/colspan freely and
 print zeros as blank cells, OCR markdown whose rows broke in two, and cells run together. The

@@ -154,7 +154,7 @@ class Agency:
         return SITES[self.site]["cms"]
 
     def due(self, year: int) -> date:
-        """The DESIGN.md compliance calendar."""
+        """The due date (2019 regulation, 第四十九条; archive/agencies.py due_date)."""
         if year <= 2018:
             return date(year + 1, 3, 31)
         if self.kind == "department":
@@ -393,14 +393,14 @@ def gen_series(agency: Agency) -> dict[int, dict]:
 
 
 # ----------------------------------------------------------------------------------------------
-# The checks a report's own numbers must pass (DESIGN.md "Checks on one report")
+# The checks a report's own numbers must pass (extract/checks.py)
 
 # Named as extract/checks.py names them.
 CHECK_NAMES = ["balance", "row_totals", "results_sum", "appeals_totals", "completeness", "narrative"]
 
 
 def failing_checks(values: dict, narrative_total: int | None = None) -> list[str]:
-    """Names of the DESIGN.md checks that `values` fail (the truth's `checks_fail`)."""
+    """Names of the checks (extract/checks.py) that `values` fail (the truth's `checks_fail`)."""
     fails: list[str] = []
     req = values.get("requests") or {}
     rows = {k: v for k, v in req.items() if v is not None}

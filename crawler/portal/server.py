@@ -746,7 +746,7 @@ class Portal:
           appeals; seed 002 adds cells); checks_fail (extract/checks.py names that fail);
         - lookalikes: {url, title, kind, column}: non-reports in report columns;
         - compliance: {agency, year, status, as_of, due, published[, days_late][, backdated,
-          first_seen]} for every agency × 2019–2025 (DESIGN.md deadlines, portal date as evidence);
+          first_seen]} for every agency × 2019–2025 (the 第四十九条 deadlines, portal date as evidence);
         - edited: the report replaced at the same URL, with each version's values;
         - backdated: reports whose portal date is earlier than the day they appeared;
         - traps: robots_disallowed, calendar, login, login_protected_columns, dead_links,

@@ -20,7 +20,7 @@ from extract.document import Document, ExtractError, Paragraph, Table
 from extract.form import SECTIONS
 from extract.readers.grid import clean_text, expand
 
-# Labels of the metadata block on article pages (FORMAT.md §4.5), canonical name first.
+# Labels of the metadata block on article pages (发布机构, 索引号, 发布日期 …), canonical name first.
 META_KEYS: dict[str, str] = {
     "发布机构": "发布机构",
     "索引号": "索引号",
