@@ -1,4 +1,4 @@
-"""The five real seed reports rewritten into the shapes other real reports take (issue 11).
+"""The five real seed reports rewritten into the shapes other real reports take.
 
     .venv/bin/python tests/real/rewritten/make_rewrites.py
 
