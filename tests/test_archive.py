@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from servers import free_port, wait_listening
 
 from archive.cli import main
 from archive.store import Archive
@@ -354,12 +354,6 @@ def test_extract_killed_midway_loses_nothing(tmp_path: Path) -> None:
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def browser(url: str, tmp: Path, *extra: str) -> str:
     cmd = [
         CHROMIUM,
@@ -390,14 +384,7 @@ def test_browser(archive_dir: Path, checked: dict, tmp_path: Path) -> None:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.time() < deadline, "gongkai serve did not start"
-                time.sleep(0.2)
+        wait_listening(port, server)
         artifacts = ROOT / "ci-artifacts"
         artifacts.mkdir(exist_ok=True)
         dom = browser(f"{base}/-/gongkai", tmp_path / "c1", "--dump-dom")

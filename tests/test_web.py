@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from servers import wait_listening
 
 from archive import regions
 from archive.cli import main
@@ -373,7 +374,6 @@ def test_plain_datasette_gives_the_same_app(demo_data: Path, tmp_path: Path) -> 
     import socket
     import subprocess
     import sys
-    import time
     import tomllib
     import urllib.request
 
@@ -393,14 +393,7 @@ def test_plain_datasette_gives_the_same_app(demo_data: Path, tmp_path: Path) -> 
         proc = subprocess.Popen([sys.executable, "-m", "datasette", "serve", str(target), "-p", str(port)],
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            deadline = time.time() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    assert proc.poll() is None and time.time() < deadline, proc.stderr.read().decode()[-2000:]
-                    time.sleep(0.2)
+            wait_listening(port, proc)
             home = urllib.request.urlopen(f"http://127.0.0.1:{port}/").read().decode()
             assert 'id="gk-dashboard"' in home and "判定基准日" in home, target
             missing = json.loads(urllib.request.urlopen(

@@ -5,13 +5,12 @@ comparing two regions and exporting a year. Screenshots are kept in ci-artifacts
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from servers import free_port, wait_listening
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "ci-artifacts"
@@ -22,12 +21,6 @@ playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(demo_data: Path):
     port = free_port()
@@ -35,14 +28,7 @@ def server(demo_data: Path):
         [sys.executable, "-m", "archive.cli", "serve", "--data", str(demo_data), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
     )
-    deadline = time.time() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert proc.poll() is None and time.time() < deadline, proc.stderr.read().decode()[-2000:]
-            time.sleep(0.2)
+    wait_listening(port, proc)
     yield f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)
