@@ -2,20 +2,19 @@
 pages with every pagination style → report articles → attachments, wherever the link hides.
 
 `ReportSpider` (name "gongkai") crawls every agency of the registry and picks each agency's CMS
-family from its `cms` field; the family spiders (`xj_shtml`, `trs`, `hanweb`, `generic`) are the same
-spider restricted to one family, for `scrapy crawl <family>` when working on one platform.
+family from its `cms` field; the family spiders (crawler/spiders/family.py) are the same spider
+restricted to one family.
 The spider never parses reports: it recognises them by their list titles and hands bytes plus
 provenance to the pipeline.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import scrapy
 from scrapy import Request, signals
@@ -25,16 +24,15 @@ from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
 from crawler.browser import render_list, script_drawn
-from crawler.families import DATE_LABELS, DOC_EXTENSIONS, META_LABELS, family
+from crawler.families import DATE_LABELS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
+from crawler.links import DOC_EXT, clean, fmt_date, is_document_url, login_wall, record_keys, viewer_target
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
 from crawler.middlewares import failure_kind, is_official
 from crawler.pipelines import headers_dict
 from crawler.registry import Registry, load_registry
 from crawler.titles import is_disclosure_section, is_report_column, report_year, title_body, year_column
 
-_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_DOC_EXT = re.compile(r"\.(?:{})(?:$|[?#])".format("|".join(DOC_EXTENSIONS)), re.I)
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)", re.I)
 _TOTAL_PAGES = re.compile(
@@ -43,54 +41,6 @@ _TOTAL_PAGES = re.compile(
 _PLACEHOLDER = re.compile(r"\{(?:n|i|page|p|num)\}|\{\{(?:n|page)\}\}", re.I)
 _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
-
-
-def fmt_date(text: str | None) -> str | None:
-    """The first date in `text` as YYYY-MM-DD, or None."""
-    m = _DATE.search(text or "")
-    if not m:
-        return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
-
-
-def record_keys(urls: set[str]) -> list[str]:
-    """Short keys of a list page's record URLs: crawl health unions them over the pages of a column
-    (and over the processes of a shared crawl) to count the distinct records reached."""
-    return sorted(hashlib.sha1(u.encode()).hexdigest()[:10] for u in urls)
-
-
-def clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-def is_document_url(url: str) -> bool:
-    return bool(_DOC_EXT.search(urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")))
-
-
-def viewer_target(url: str) -> str | None:
-    """pdf.js and similar viewers: `…/viewer.html?file=<encoded url>` → the file's URL."""
-    parts = urlsplit(url)
-    q = parse_qs(parts.query)
-    for key in ("file", "url", "src", "filepath", "fileUrl"):
-        if key in q and q[key]:
-            return unquote(q[key][0])
-    return None
-
-
-_LOGIN_URL = re.compile(r"login|logon|signin|passport|/sso/|/cas/|/uc/|denglu|returnurl=", re.I)
-
-
-def login_wall(response: TextResponse) -> str | None:
-    """Why this list page is a login wall (a redirect to a login URL, a password form), or None."""
-    redirected = response.meta.get("redirect_urls")
-    if redirected and _LOGIN_URL.search(urlsplit(response.url).path + "?" + urlsplit(response.url).query):
-        return f"login required: redirected to {response.url}"
-    if response.xpath("//input[@type='password']") and not response.xpath("//a[contains(@href, '.')]")[20:]:
-        return "login required: the column answers with a password form"
-    return None
 
 
 _LABEL_NOISE = re.compile(r"[\s:：]+")
@@ -602,19 +552,19 @@ class ReportSpider(scrapy.Spider):
             if href and not href.strip().lower().startswith("javascript"):
                 url = response.urljoin(href.strip())
                 if viewer_target(url) or is_document_url(url) or (
-                        _DOC_EXT.search(text) and self.same_site(url, response.url)):
+                        DOC_EXT.search(text) and self.same_site(url, response.url)):
                     found.append(response.urljoin(viewer_target(url) or href.strip()))
                 elif re.search(r"download|attach|getfile|fileid=", url, re.I):
                     add(href)
             hidden = (a.get("onclick") or "") + " " + (href or "")
             for cand in _QUOTED.findall(hidden):
-                if _DOC_EXT.search(cand) or viewer_target(response.urljoin(cand)):
+                if DOC_EXT.search(cand) or viewer_target(response.urljoin(cand)):
                     add(cand)
         for src in root.xpath("//iframe/@src | //embed/@src | //object/@data | //frame/@src"):
             add(str(src))
         for script in root.xpath("//script/text()"):
             for cand in _QUOTED.findall(script):
-                if _DOC_EXT.search(cand) and ("/" in cand):
+                if DOC_EXT.search(cand) and ("/" in cand):
                     add(cand)
         return [u for u in dict.fromkeys(found) if u != response.url]
 
@@ -643,31 +593,3 @@ class ReportSpider(scrapy.Spider):
                 yield ColumnCaptureItem(n, label, None, status, 0, error, column=meta.get("column"),
                                         warc=meta.get("warc") if status is not None else None)
         self.gk.save()
-
-
-class XjShtmlSpider(ReportSpider):
-    """Xinjiang 集约化 platform: /<site>/c<colid>/<yyyymm>/<32hex>.shtml."""
-
-    name = "xj_shtml"
-    only_family = "xj_shtml"
-
-
-class TrsSpider(ReportSpider):
-    """TRS WCM: createPageHTML pagination, t<yyyymmdd>_<id>.html articles."""
-
-    name = "trs"
-    only_family = "trs"
-
-
-class HanwebSpider(ReportSpider):
-    """Hanweb 大汉 JCMS: col/col<N>/index.html, search.jsp?currpage=N, art_<col>_<id>.html."""
-
-    name = "hanweb"
-    only_family = "hanweb"
-
-
-class GenericSpider(ReportSpider):
-    """Any other portal: titles decide, every pagination style is tried."""
-
-    name = "generic"
-    only_family = "generic"
