@@ -13,10 +13,17 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import scrapy.downloadermiddlewares.cookies as _cookies
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from tldextract import TLDExtract
+
+# Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
+# tldextract fetches the Public Suffix List from the internet on first use (a traceback on a
+# machine without it, and a request to a third party from every crawl): the list it ships is enough.
+_cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 # WAFs seen on Chinese government portals answer 412 (瑞数/Ruishu) or 521 (Jiasule/Cloudflare-like
 # script challenges) with a page of obfuscated JavaScript that sets a cookie and reloads.

@@ -223,3 +223,13 @@ def test_scrapy_knows_the_family_spiders() -> None:
 
     names = set(SpiderLoader.from_settings(get_project_settings()).list())
     assert {"gongkai", "xj_shtml", "trs", "hanweb", "generic"} <= names
+
+
+def test_cookie_domains_never_fetch_the_suffix_list() -> None:
+    """Scrapy's cookie middleware must not make tldextract fetch the Public Suffix List online."""
+    import scrapy.downloadermiddlewares.cookies as cookies
+
+    import crawler.middlewares  # noqa: F401 - sets the extractor
+
+    assert tuple(cookies._split_domain.suffix_list_urls) == ()
+    assert cookies._is_public_domain("gov.cn") and not cookies._is_public_domain("www.yining.gov.cn")
