@@ -20,13 +20,13 @@ from scrapy.http import HtmlResponse, Request
 from scrapy.utils.test import get_crawler
 from warcio.archiveiterator import ArchiveIterator
 
+import crawler.portal.server as portal_server
 from archive.store import Archive
 from crawler.browser import browser_settings, chromium_path, missing_message, render_list, script_drawn
 from crawler.commands import write_registry
 from crawler.portal import gated
 from crawler.runner import run_crawl
 
-portal_server = pytest.importorskip("crawler.portal.server")
 needs_chromium = pytest.mark.skipif(chromium_path({}) is None, reason="no Chromium on this machine")
 
 

@@ -15,10 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import crawler.portal.server as portal_server
 from crawler.commands import write_registry
 from crawler.runner import prepare_crawl, run_crawl, summary_path
-
-portal_server = pytest.importorskip("crawler.portal.server")
 
 
 def stored(data: Path) -> dict[str, tuple[str, str | None]]:

@@ -9,12 +9,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
+import crawler.portal.server as portal_server
 from archive.cli import main
-
-portal_server = pytest.importorskip("crawler.portal.server")
 
 
 def test_demo_no_serve_twice(tmp_path: Path) -> None:

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+import crawler.portal.server as portal_server
 from crawler.commands import write_registry
 from crawler.listapi import declared, read_answer, script_calls
 from crawler.runner import run_crawl
 
-portal_server = pytest.importorskip("crawler.portal.server")
 SITES = ("/kfq/", "/xianju/", "/altay/", "/tacheng/")
 
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import crawler.portal.server as portal_server
 from archive.cli import main
 from archive.export import surt
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
-portal_server = pytest.importorskip("crawler.portal.server")
 
 
 def test_surt_keys() -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+import crawler.portal.server as portal_server
 from archive.store import Archive
 from archive.warc import CrawlWarc, complete_length, iter_records, read_member, seal_stale
 
@@ -175,7 +176,6 @@ def test_a_torn_record_is_cut_and_the_file_sealed(tmp_path: Path) -> None:
     assert rec.http_headers.get_header("Content-Length") == str(len(b"<p>2</p>" * 50))
 
 
-portal_server = pytest.importorskip("crawler.portal.server")
 
 
 def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path: Path) -> None:
