@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extract import form
+import extract.form as form
 from extract.checks import run_checks
 from extract.document import Document, Paragraph, Table
 from extract.infer import infer_appeals, infer_requests

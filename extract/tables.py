@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from extract import form, stream
+import extract.form as form
+import extract.stream as stream
 from extract.document import Table
 from extract.normalize import is_number, label_score, leaf, norm, parse_number
 
