@@ -10,9 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from extract.document import Document, ExtractError, Paragraph, Table
-
 if TYPE_CHECKING:
+    from extract.document import Document as Document
+    from extract.document import ExtractError as ExtractError
+    from extract.document import Paragraph as Paragraph
+    from extract.document import Table as Table
     from extract.parser import parse_document
     from extract.readers import MAX_BYTES as MAX_BYTES
     from extract.readers import read_document
@@ -35,7 +37,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """The parser's and the readers' names, imported when first asked for."""
+    """The document model's, the parser's and the readers' names, imported when first asked for."""
+    if name in ("Document", "ExtractError", "Paragraph", "Table"):
+        from extract import document
+
+        return getattr(document, name)
     if name == "parse_document":
         from extract.parser import parse_document
 
@@ -57,6 +63,7 @@ def parse_bytes(data: bytes, source: str) -> dict[str, Any]:
 
 
 def parse_file(path: str | Path) -> dict[str, Any]:
+    from extract.document import ExtractError
     from extract.readers import MAX_BYTES
 
     source = str(path)
