@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from extract.chinese import official_name
+
 # Punctuation and spaces that vary between a title and the registry (brackets are kept apart from
 # the name: 中国（福建）自由贸易试验区 and 中国(福建)… are one name).
 _NOISE = re.compile(r"[\s\u3000·•、，,。.：:“”\"'《》【】\[\]\-—_()（）]+")
@@ -205,8 +207,7 @@ class BodyIndex:
     def _display(printed: str | None, full_key: str, key: str) -> str:
         """An unregistered body's name: as printed (full-width brackets), with the place the title
         left out in front, so that 水利局 on 霍城县's column is 霍城县水利局."""
-        text = unicodedata.normalize("NFKC", printed or "").strip()
-        text = re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）")
+        text = official_name(printed or "")
         prefix = full_key[: len(full_key) - len(key)] if full_key.endswith(key) else ""
         return prefix + text
 

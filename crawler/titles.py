@@ -3,18 +3,18 @@
 A list page mixes the 政府信息公开工作年度报告 with look-alikes that also say 年度报告 or 年报:
 法治政府建设年度报告, 政府工作报告, 财政决算报告, 企业年报公示 notices... The rule: a year and
 年度报告/年报, and none of the look-alike markers. Titles are normalised first (full-width digits,
-Chinese-numeral years such as 二〇二〇年).
+Chinese-numeral years such as 二〇二〇年) as the report parser reads them (extract/chinese.py).
 """
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 
-_CN_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "一": "1", "二": "2", "三": "3", "四": "4",
-              "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
-_CN_YEAR = re.compile(r"[二一][〇○零Ｏ一二三四五六七八九]{3}")
+from extract.chinese import fold_title as normalise
+from extract.chinese import title_body
+
+__all__ = ["is_disclosure_section", "is_report_column", "normalise", "report_year", "title_body", "year_column"]
+
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 _REPORT = re.compile(r"年度报告|年度工作报告|年报")
 # Look-alikes: other annual documents that contain 年度报告/年报 but are not the disclosure report.
@@ -28,14 +28,6 @@ _DISCLOSURE = re.compile(r"信息公开|政务公开|公开工作")
 # Report columns: 政府信息公开年报, 信息公开年度报告, 年报 (no year in it, or a bare year sub-column).
 _COLUMN = re.compile(r"(政府)?信息公开(工作)?年(度)?报(告)?|公开年报|年度报告|^年报$")
 _YEAR_COLUMN = re.compile(r"^\s*((?:19|20)\d\d)\s*年?度?\s*$")
-
-
-@functools.lru_cache(maxsize=65536)  # the same link texts come back on every list page
-def normalise(text: str) -> str:
-    """NFKC (full-width digits and spaces), Chinese-numeral years to digits, whitespace squeezed."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS.get(c, c) for c in m.group(0)), text)
-    return re.sub(r"\s+", "", text)
 
 
 def report_year(title: str) -> int | None:
@@ -70,13 +62,3 @@ def is_disclosure_section(text: str) -> bool:
     """Link text worth following from a portal home page while looking for the report column."""
     t = normalise(text)
     return bool(re.search(r"政府信息公开|信息公开|政务公开|公开目录|法定主动公开", t)) and len(t) <= 20
-
-
-_BEFORE_YEAR = re.compile(r"^(?:关于)?(.*?)(?:关于)?(?:(?:19|20)\d\d)")
-
-
-def title_body(title: str) -> str:
-    """The words before a report title's year: the body it names, if it names one first
-    (霍城县教育局2025年… → 霍城县教育局; 2025年… → '')."""
-    m = _BEFORE_YEAR.match(normalise(title))
-    return m.group(1) if m else ""

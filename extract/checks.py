@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extract import form
+import extract.form as form
 from extract.normalize import norm
 
 Check = dict[str, Any]

@@ -18,7 +18,7 @@ import itertools
 import math
 from collections.abc import Callable
 
-from extract import form
+import extract.form as form
 from extract.tables import AppealTable, Cell, CellRef, RequestTable
 
 Equation = list[tuple[CellRef, int]]  # sum of coef * value == 0

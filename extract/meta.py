@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from extract.chinese import DATE, DATE_ISO, YEAR, cn_year, official_name, to_date
 from extract.document import Document, Paragraph, Table
-from extract.normalize import DATE, DATE_ISO, cn_year, squeeze, to_date
+from extract.normalize import squeeze
 
-YEAR = r"(?:19|20)\d{2}|[〇○零一二三四五六七八九OoΟ]{4}"
 _REPORT = r"(?:的)?(?:政府信息公开|政务公开|信息公开)(?:工作)?(?:的)?(?:年度)?(?:报告|年报)"
 _NAME = r"[^:;,，。；：、\"“”《》【】\[\]|>]"
 TITLE_PATTERNS = [
@@ -285,5 +285,5 @@ def read_meta(doc: Document, blocks: list, first_section: int, full_text: str) -
     agency = choose_agency(title_agency, signature, _preamble_name(blocks, first_section), doc.meta)
     if agency:
         # names are matched NFKC-folded; an official name writes its brackets full-width: 中国（福建）…
-        agency = agency.replace("(", "（").replace(")", "）")
+        agency = official_name(agency)
     return Meta(agency, year, published, published_from)

@@ -1,10 +1,11 @@
-"""Small text helpers shared by the parser: normalisation, numbers, dates, label matching."""
+"""Small text helpers shared by the parser: normalisation, numbers, label matching.
+
+Dates and Chinese numerals: extract/chinese.py."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
 from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
@@ -19,14 +20,6 @@ _ALIASES = [
 ]
 # Numbering in front of labels: （三） (3) 三、 1. 2、
 NUMBERING = re.compile(r"(?:\([一二三四五六七八九十]{1,2}\)|[一二三四五六七八九十]{1,2}、|\d{1,2}\s*[.．、])")
-_CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "Ο": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-DATE = re.compile(
-    r"(?P<y>(?:19|20)\d{2}|[〇○零一二三四五六七八九OoΟ]{4})\s*年\s*"
-    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*"
-    r"(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
-)
-DATE_ISO = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-./]\s*(?P<m>\d{1,2})\s*[-./]\s*(?P<d>\d{1,2})")
 
 
 # PDFs (WPS, Quartz) often map glyphs to radicals rather than characters: 国⼟ for 国土. NFKC turns
@@ -80,29 +73,6 @@ def parse_number(cell: str) -> int | float | None:
 
 def is_number(cell: str) -> bool:
     return parse_number(cell) is not None
-
-
-def cn_number(s: str) -> int:
-    """Chinese numerals up to 99 (十二, 二十, 二十一) or digits."""
-    if s.isdigit():
-        return int(s)
-    if "十" in s:
-        tens, _, ones = s.partition("十")
-        return (_CN_DIGITS.get(tens, 1) if tens else 1) * 10 + (_CN_DIGITS.get(ones, 0) if ones else 0)
-    return _CN_DIGITS[s]
-
-
-def cn_year(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    return int("".join(str(_CN_DIGITS[c]) for c in s))
-
-
-def to_date(m: re.Match) -> date | None:
-    try:
-        return date(cn_year(m.group("y")), cn_number(m.group("m")), cn_number(m.group("d")))
-    except (KeyError, ValueError):
-        return None
 
 
 def leaf(label: str) -> str:

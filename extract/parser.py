@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from extract import form
+import extract.form as form
+from extract.active import detect_format, read_active
 from extract.checks import run_checks
 from extract.document import Document, Paragraph, Table
 from extract.infer import infer_appeals, infer_requests
@@ -21,10 +22,8 @@ from extract.meta import read_meta
 from extract.normalize import norm
 from extract.tables import (
     RequestTable,
-    detect_format,
     grid_appeal_rows,
     grid_request_rows,
-    read_active,
     read_appeals,
     read_requests,
     stream_appeal_rows,

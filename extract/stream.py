@@ -6,17 +6,15 @@ keep the order of a table's cells. Read as a stream, each run of numbers closes 
 label is the text before it. Numbers of the prose (21件, 2024年, dates, document numbers,
 telephone numbers) are not cells and stay text.
 
-Cells whose separators were lost (`801000081` for 80 1 0 0 0 0 81) are split only where the
-form's own sums leave exactly one reading (`split_readings`).
+Cells whose separators were lost (`801000081` for 80 1 0 0 0 0 81) are split elsewhere
+(extract/run_together.py).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from math import comb
 
 from extract.normalize import RADICALS
 
@@ -39,8 +37,6 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 _SEPARATORS = re.compile(r"[\s|]+")
 MAX_BLANK_LABEL = 40  # a row printed blank has a label, not a paragraph, before its marks
 BLANK_MARKS = {"—", "——", "-", "－", "/", "／", "\\", "–"}
-MAX_SPLIT_DIGITS = 40
-MAX_COMPOSITIONS = 200_000
 
 
 @dataclass
@@ -156,118 +152,6 @@ def rows(text: str, amounts: bool = False) -> list[StreamRow]:
     if tail.strip(" |\t\n"):
         out.append(StreamRow("".join(label) + tail, []))
     return out
-
-
-# ----------------------------------------------------------------------------- run-together cells
-
-
-def _digits(token: str) -> str | None:
-    t = token.replace(",", "")
-    return t if t.isdigit() else None
-
-
-def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[list[int]]:
-    """Readings of number tokens whose separators were lost as groups of `sizes` numbers, each
-    group's last number the sum of the others (a row of table 三: [7]; table 四: [5, 5, 5]).
-
-    A token is split only inside itself, never into a part with a leading zero ("081"); up to
-    `limit` readings are returned (one means the form's sums leave exactly one)."""
-    digits = [_digits(t) for t in tokens]
-    if any(d is None for d in digits):
-        return []
-    parts_needed = sum(sizes)
-    n_digits = sum(len(d) for d in digits)  # type: ignore[arg-type]
-    if len(tokens) > parts_needed or n_digits < parts_needed or n_digits > MAX_SPLIT_DIGITS:
-        return []
-    free_cuts = n_digits - len(tokens)
-    if comb(free_cuts, parts_needed - len(tokens)) > MAX_COMPOSITIONS:
-        return []
-    # the digit string and, for each position, where the token holding it ends
-    s = "".join(digits)  # type: ignore[arg-type]
-    token_end: list[int] = []
-    at = 0
-    for d in digits:
-        at += len(d)  # type: ignore[arg-type]
-        token_end += [at] * len(d)  # type: ignore[arg-type]
-    found: list[list[int]] = []
-
-    def parts_from(i: int) -> Iterator[tuple[int, int]]:
-        """(value, end) of each part that may start at i."""
-        stop = token_end[i]
-        if s[i] == "0":
-            yield 0, i + 1
-            return
-        for j in range(i + 1, stop + 1):
-            yield int(s[i:j]), j
-
-    def group(i: int, g: int, acc: list[int]) -> None:
-        if len(found) >= limit:
-            return
-        if g == len(sizes):
-            if i == len(s):
-                found.append(list(acc))
-            return
-        size = sizes[g]
-        if g == len(sizes) - 1:
-            last_group(i, size, acc)
-            return
-
-        def rec(k: int, j: int, vals: list[int]) -> None:
-            if len(found) >= limit or j >= len(s):
-                return
-            # every part must start at a token start unless it continues a token
-            if k == size - 1:
-                total = sum(vals)
-                for v, e in parts_from(j):
-                    if v == total:
-                        acc.extend([*vals, v])
-                        group(e, g + 1, acc)
-                        del acc[-size:]
-                    elif v > total:
-                        break
-                return
-            for v, e in parts_from(j):
-                rec(k + 1, e, [*vals, v])
-
-        rec(0, i, [])
-
-    def last_group(i: int, size: int, acc: list[int]) -> None:
-        """The last group ends the digits: its total is a suffix of the last token, so the
-        parts before it are known to sum to it (which keeps a long row quick to read)."""
-        first_end = len(s) - len(digits[-1])  # type: ignore[arg-type]
-        for e in range(max(i + size - 1, first_end), len(s)):
-            if len(found) >= limit:
-                return
-            if s[e] == "0" and e != len(s) - 1:
-                continue
-            total = int(s[e:])
-            fill(i, e, size - 1, total, acc)
-
-    def fill(j: int, e: int, left: int, remaining: int, acc: list[int]) -> None:
-        if len(found) >= limit:
-            return
-        if left == 0:
-            if j == e and remaining == 0:
-                found.append([*acc, int(s[e:])])
-            return
-        if e - j < left:
-            return
-        for v, end in parts_from(j):
-            if v > remaining or end > e:
-                break
-            acc.append(v)
-            fill(end, e, left - 1, remaining - v, acc)
-            acc.pop()
-
-    # a group may not straddle two tokens unless the digits force it: no constraint needed,
-    # parts never cross a token boundary (parts_from stops at the token's end)
-    group(0, 0, [])
-    return found
-
-
-def unique_split(tokens: list[str], sizes: list[int]) -> list[int] | None:
-    readings = split_readings(tokens, sizes, limit=2)
-    return readings[0] if len(readings) == 1 else None
 
 
 def has_cjk(text: str) -> bool:

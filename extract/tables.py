@@ -1,4 +1,4 @@
-"""Read the three standard tables (二, 三, 四) from what the readers give: grids of cells (HTML,
+"""Read tables 三 and 四 of the form from what the readers give: grids of cells (HTML,
 Word, PDF, markdown, tab text) or, where a table lost its structure, the stream of label text
 and numbers (extract/stream.py).
 
@@ -12,69 +12,19 @@ totals fix it); a number that cannot be placed is None, never 0.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from extract import form, stream
+import extract.form as form
+import extract.stream as stream
+from extract.cells import UNREAD, Cell, CellRef, Span, is_blank, is_value, table_spans
 from extract.document import Table
 from extract.normalize import is_number, label_score, leaf, norm, parse_number
+from extract.run_together import readings, split_columns, unique_split
 
-Cell = int | float | None
-CellRef = tuple[str, int]
 LABEL_THRESHOLD = 0.6
 HEADER_WORDS = ("自然人", "申请人情况", "商业企业", "科研机构", "法人或其他组织", "勾稽", "信息内容")
-BLANKS = {"", "—", "——", "-", "--", "/", "\\", "–", "──", "无"}  # a cell printed 无: none
-# A count of applications above this cannot be one cell: its digits are cells run together.
-MAX_COUNT_DIGITS = 6
-# Readings of one run-together row kept for the whole table to choose from; a row with more is
-# left unknown (every reading must be kept, or the table's choice could be a wrong one).
-MAX_READINGS = 512
-
-
-UNREAD = "?"  # a value cell OCR saw but could not read with certainty: a number unknown
-
-
-def is_value(text: str) -> bool:
-    """A value cell: a number, a blank, or a number that could not be read."""
-    return is_number(text) or is_blank(text) or text.strip() == UNREAD
-
-
-def is_blank(text: str | None) -> bool:
-    """A cell printed empty (&nbsp;, —, /): a number the table says is zero."""
-    return text is not None and norm(text) in BLANKS
-
-
-@dataclass(slots=True)
-class Span:
-    """One physical cell of a row: its text and the grid columns it covers."""
-
-    text: str
-    lo: int
-    hi: int
-
-
-def spans(row: list[str], owners: list[int] | None) -> list[Span]:
-    if owners is None:
-        return [Span(text, j, j) for j, text in enumerate(row)]
-    if len(set(owners)) == len(owners) == len(row):
-        return [Span(text, j, j) for j, text in enumerate(row)]  # no merged cell in this row
-    out: list[Span] = []
-    prev = -1
-    for j, text in enumerate(row):
-        oid = owners[j] if j < len(owners) else -1
-        if out and oid >= 0 and oid == prev:
-            out[-1].hi = j
-        else:
-            out.append(Span(text, j, j))
-        prev = oid
-    return out
-
-
-def table_spans(table: Table) -> list[list[Span]]:
-    owners = table.owners
-    return [spans(r, owners[i] if owners and i < len(owners) else None) for i, r in enumerate(table.rows)]
 
 
 def _dedupe(cells: Iterable[str]) -> list[str]:
@@ -390,7 +340,7 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
         for c in range(7):
             table.unknown.add((key, c))
         if not any(v is not None and v.strip() == UNREAD for v in vals):  # else where they go is unknown
-            table.candidates[key] = _readings(printed, 7)
+            table.candidates[key] = readings(printed, 7)
 
     anchors = sorted(match.items())
     bounds = [(-1, -1)] + anchors + [(len(rows), len(keys))]
@@ -430,72 +380,6 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
             for c in range(7):
                 table.unknown.add((key, c))
     return table
-
-
-def _run_together(printed: list[str], width: int) -> bool:
-    """Whether a short row's numbers must be cells run together: a count too long to be one
-    cell or printed with a leading zero (0020: 0 0 20), or a number larger than the row's total
-    (printed last)."""
-    ints = [parse_number(p) for p in printed]
-    if any(not isinstance(v, int) for v in ints):
-        return False
-    digits = [p.replace(",", "").lstrip("+-") for p in printed]
-    if any(len(d) > MAX_COUNT_DIGITS or (len(d) > 1 and d[0] == "0") for d in digits):
-        return True
-    return len(ints) >= 2 and any(v > ints[-1] for v in ints[:-1])  # type: ignore[operator]
-
-
-def _readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozenset[int]]]:
-    """The ways a short row's printed numbers fill its 7 cells: cells run together split where
-    the row's total allows; and, unless the numbers cannot be cells as printed, every placement
-    with the lost numbers as None. Every way is kept (the table chooses), or none."""
-    found = stream.split_readings(printed, [width], limit=MAX_READINGS + 1) if printed else []
-    if len(found) > MAX_READINGS:
-        return []  # too many ways to read it: its cells are unknown (the totals may fix them)
-    splits = [(list(v), _split_columns(printed, v)) for v in found]
-    if splits and _run_together(printed, width):
-        return splits  # a number too long, printed with a leading zero or above the total
-    return splits + [(v, frozenset()) for v in _insertions([parse_number(p) for p in printed], width)]
-
-
-def _split_columns(printed: list[str], reading: list[int]) -> frozenset[int]:
-    """The columns of a reading that came from splitting a printed token."""
-    out: set[int] = set()
-    c = 0
-    for token in printed:
-        digits = token.replace(",", "")
-        k, acc = 0, ""
-        while c + k < len(reading) and acc != digits:
-            acc += str(reading[c + k])
-            k += 1
-        if k > 1:
-            out.update(range(c, c + k))
-        c += k
-    return frozenset(out)
-
-
-def _insertions(nums: list[Cell], width: int) -> list[list[Cell]]:
-    """Every way to put the printed numbers, in order, into `width` cells (None where one was lost)."""
-    if len(nums) > width:
-        return []
-    out: list[list[Cell]] = []
-
-    def rec(prefix: list[Cell], rest: list[Cell]) -> None:
-        if len(prefix) == width:
-            if not rest:
-                out.append(prefix)
-            return
-        if len(rest) < width - len(prefix):
-            rec(prefix + [None], rest)
-        if rest:
-            rec(prefix + [rest[0]], rest[1:])
-
-    rec([], list(nums))
-    unique: list[list[Cell]] = []
-    for v in out:
-        if v not in unique:
-            unique.append(v)
-    return unique
 
 
 # ----------------------------------------------------------------------------- table 四
@@ -549,10 +433,10 @@ def read_appeals(rows: list[list[str]]) -> AppealTable | None:
             printed = [v for v in flat if is_number(v)]
             # an unread cell among them: where the others go cannot be told
             unsure = any(v.strip() == UNREAD for v in flat)
-            reading = stream.unique_split(printed, [5, 5, 5]) if 0 < len(printed) < 15 and not unsure else None
+            reading = unique_split(printed, [5, 5, 5]) if 0 < len(printed) < 15 and not unsure else None
             if reading is None:
                 return None
-            split = set(_split_columns(printed, reading))
+            split = set(split_columns(printed, reading))
             row = [str(v) for v in reading]
     out = AppealTable({})
     for g, (key, _) in enumerate(form.APPEAL_GROUPS):
@@ -568,266 +452,3 @@ def read_appeals(rows: list[list[str]]) -> AppealTable | None:
             vec.append(num)
         out.groups[key] = vec
     return out
-
-
-# ----------------------------------------------------------------------------- table 二
-
-
-_ACTIVE_LABELS = {
-    # key -> labels that name the row (after norm), most specific first
-    "rules": ["规章"],
-    "normative": ["行政规范性文件", "规范性文件"],
-    "licensing": ["行政许可"],
-    "other_services": ["其他对外管理服务事项", "对外管理服务事项"],
-    "punishment": ["行政处罚"],
-    "coercion": ["行政强制"],
-    "fees": ["行政事业性收费"],
-    "procurement": ["政府集中采购"],
-}
-# header text -> the column key it names (both formats)
-_ACTIVE_HEADERS = {
-    "本年制发件数": "issued", "本年废止件数": "repealed", "现行有效件数": "in_force",
-    "本年新制作数量": "new_made", "本年新公开数量": "new_published", "对外公开总数量": "total_published",
-    "上一年项目数量": "prev_items", "本年增/减": "change", "本年增减": "change", "处理决定数量": "decisions",
-    "采购项目数量": "items", "采购总金额": "amount_yuan",
-}
-_CAPTION = re.compile(r"第二十条")
-
-
-@dataclass
-class ActiveTable:
-    values: dict
-    cells: dict[str, str] = field(default_factory=dict)  # "active.rules.issued" -> blank | split
-
-
-def _header_keys(row: list[Span]) -> list[tuple[Span, str | None]] | None:
-    """A table 二 header row (信息内容 | 本年制发件数 | …): its value cells and the keys they name."""
-    texts = [norm(s.text) for s in row]
-    if not texts or any(is_number(s.text) for s in row):
-        return None
-    keys: list[tuple[Span, str | None]] = []
-    named = 0
-    for s, t in zip(row, texts, strict=True):
-        if not t or t == "信息内容":
-            continue
-        key = next((k for h, k in _ACTIVE_HEADERS.items() if h in t), None)
-        if key is None and ("数量" in t or "金额" in t or "件数" in t):
-            key = ""  # a column of numbers the form does not name this way (本年处理决定数量 …)
-        named += key is not None
-        keys.append((s, key))
-    return keys if named and (texts[0] == "信息内容" or named == len(keys)) else None
-
-
-def _row_label(row: list[Span]) -> tuple[int, str] | None:
-    for i, s in enumerate(row):
-        t = norm(s.text)
-        if t and not is_number(t) and not is_blank(t):
-            return i, t
-    return None
-
-
-def _active_key(label: str, spec_keys: list[str]) -> str | None:
-    for key in spec_keys:
-        names = _ACTIVE_LABELS["fees" if key == "fees_wan" else key]
-        if any(label == n or label.endswith(n) for n in names):
-            return key
-    return None
-
-
-def _amount(text: str, header_unit: str, want: str) -> int | float | None:
-    """A money cell as printed (251000元, 25.1万元, 0.5) in 元 (want="元") or 万元."""
-    t = norm(text)
-    unit = "万元" if t.endswith("万元") else "元" if t.endswith("元") else header_unit
-    num = parse_number(t)
-    if num is None or unit == want:
-        return num
-    value = num * 10000 if unit == "万元" else num / 10000
-    return int(value) if isinstance(value, float) and value.is_integer() and want == "元" else value
-
-
-class _ActiveReader:
-    """Collects table 二's rows, from grids and from the stream, into the parse contract."""
-
-    def __init__(self, fmt: str) -> None:
-        self.fmt = fmt
-        self.spec = form.ACTIVE_2019 if fmt == "2019" else form.ACTIVE_2021
-        self.columns = {key: cols for key, _, cols in self.spec}
-        self.found: dict[str, list[str | None]] = {}  # key -> cell texts in the spec's column order
-        self.split: dict[str, set[int]] = {}
-        self.header_unit: dict[str, str] = {}
-
-    def width(self, key: str) -> int:
-        return max(len(self.columns[key]), 1)
-
-    def add(self, key: str, vals: list[str | None], split: Iterable[int] = (), replace: bool = False) -> None:
-        # the first reading of a row stands, unless it left cells unread and this one (`replace`:
-        # each cell printed apart, not split from one token) reads them all
-        if key not in self.found or (replace and None in self.found[key] and None not in vals):
-            self.found[key] = vals
-            self.split[key] = set(split)
-
-    def complete(self) -> bool:
-        return len(self.found) == len(self.spec) and not any(None in v for v in self.found.values())
-
-    def grid(self, tables: list[Table]) -> None:
-        spec_keys = [k for k, _, _ in self.spec]
-        for table in tables:
-            header: list[tuple[Span, str | None]] | None = None
-            for row in table_spans(table):
-                joined = norm("".join(s.text for s in row))
-                if _CAPTION.search(joined) and not any(is_number(s.text) for s in row):
-                    header = None
-                    continue
-                h = _header_keys(row)
-                if h is not None:
-                    header = h
-                    continue
-                lab = _row_label(row)
-                if lab is None:
-                    continue
-                i, label = lab
-                key = _active_key(label, spec_keys)
-                if key is None:
-                    continue
-                cells = [s for s in row[i + 1 :] if norm(s.text) != label]
-                if not any(is_number(s.text) or is_blank(s.text) for s in cells):
-                    continue  # no value cells: a label alone (its numbers elsewhere, or none)
-                self.add(key, self._place(key, cells, header))
-                if header and any("万元" in norm(s.text) for s, _ in header):
-                    self.header_unit[key] = "万元"
-
-    def _place(self, key: str, cells: list[Span], header: list[tuple[Span, str | None]] | None) -> list[str | None]:
-        width = self.width(key)
-        cols = self.columns[key]
-        while cells and not cells[-1].text.strip() and len(cells) > width:
-            cells = cells[:-1]
-        if width == 1:  # one value under a wide header: wherever it sits in the row
-            nonblank = [s.text for s in cells if s.text.strip()]
-            return [nonblank[0] if nonblank else (cells[0].text if cells else None)]
-        if header and len(header) >= width:
-            keyed = [(s, k) for s, k in header if k]
-            if len(cells) == len(header):
-                by = {k: c.text for (_, k), c in zip(header, cells, strict=True) if k}
-            else:
-                by = {}
-                for s, k in keyed:
-                    cover = [c for c in cells if c.lo <= s.hi and c.hi >= s.lo]
-                    if cover and k not in by:
-                        by[k] = cover[0].text
-            if all(c in by for c in cols):
-                return [by[c] for c in cols]
-        if len(cells) >= width:
-            return [s.text for s in cells[:width]]
-        numbers = [s.text for s in cells if is_number(s.text)]
-        if len(numbers) == 1 and (reading := _zeros_run_together(numbers[0], width)) is not None:
-            self.split.setdefault(key, set()).update(range(width))  # "000": cells run together
-            return [str(v) for v in reading]
-        return [None] * width  # fewer cells than columns: the places of the others are unknown
-
-    def stream(self, text: str) -> None:
-        spec_keys = [k for k, _, _ in self.spec]
-        for r in stream.rows(text, amounts=True):
-            key = _active_key(norm(r.label).strip("|"), spec_keys)
-            if key is None or (key in self.found and None not in self.found[key]) or not r.numbers:
-                continue
-            width = self.width(key)
-            nums = r.numbers
-            if len(nums) >= width:
-                self.add(key, list(nums[:width]), replace=True)
-            elif len(nums) == 1:
-                reading = _zeros_run_together(nums[0], width)
-                if reading is not None:
-                    self.add(key, [str(v) for v in reading], range(width))
-                else:
-                    self.add(key, [None] * width)
-
-    def result(self) -> ActiveTable | None:
-        if not self.found:
-            return None
-        out: dict = {}
-        cells: dict[str, str] = {}
-        for key, _label, cols in self.spec:
-            vals = self.found.get(key)
-            names = cols or [None]
-            nums: list = []
-            for c, name in enumerate(names):
-                text = vals[c] if vals is not None and c < len(vals) else None
-                path = f"active.{key}" + (f".{name}" if name else "")
-                if text is None:
-                    nums.append(None)
-                    continue
-                if is_blank(text):
-                    nums.append(0)
-                    cells[path] = "blank"
-                    continue
-                if key == "procurement" and name == "amount_yuan":
-                    value = _amount(text, self.header_unit.get(key, "元"), "元")
-                elif key == "fees_wan":
-                    value = _amount(text, "万元", "万元")
-                else:
-                    value = parse_number(text)
-                nums.append(value)
-                if value is not None and c in self.split.get(key, ()):
-                    cells[path] = "split"
-            if cols:
-                out[key] = dict(zip(cols, nums, strict=True))
-            else:
-                out[key] = nums[0]
-            if key == "procurement" and vals is not None and len(vals) > 1 and vals[1] and not is_blank(vals[1]):
-                out[key]["amount_text"] = norm(vals[1])
-        return ActiveTable(out, cells)
-
-
-def _zeros_run_together(token: str, width: int) -> list[int] | None:
-    """"000" for three cells: zeros run together. Any other lone number stays one cell: table 二
-    has no totals to tell 500 (two cells blank) from 5 0 0 or 50 0."""
-    return [0] * width if width > 1 and token == "0" * width else None
-
-
-def active_runs(text: str) -> dict[str, str]:
-    """Rows 规章 / 行政规范性文件 of a 2021 table 二 whose three numbers (issued, repealed, in
-    force) ran together into one run of digits ("693665"): row key -> the digits. Table 二 has
-    no totals of its own; `settle_by_last_year` reads such a run with last year's report."""
-    out: dict[str, str] = {}
-    for r in stream.rows(text):
-        key = _active_key(norm(r.label).strip("|"), ["rules", "normative"])
-        if key is None or key in out or len(r.numbers) != 1:
-            continue
-        token = r.numbers[0]
-        if token.isdigit() and len(token) >= 3 and token != "0" * len(token):
-            out[key] = token
-    return out
-
-
-def settle_by_last_year(token: str, prev_in_force: int) -> dict[str, int] | None:
-    """The one reading of a run of digits as (issued, repealed, in force) in which last year's
-    in-force count plus this year's issued less repealed is this year's in-force count; None
-    when no reading or more than one does (a number is never guessed)."""
-    found: list[dict[str, int]] = []
-    for i in range(1, len(token) - 1):
-        for j in range(i + 1, len(token)):
-            parts = (token[:i], token[i:j], token[j:])
-            if any(len(p) > 1 and p[0] == "0" for p in parts):
-                continue
-            issued, repealed, in_force = (int(p) for p in parts)
-            if prev_in_force + issued - repealed == in_force:
-                found.append({"issued": issued, "repealed": repealed, "in_force": in_force})
-    return found[0] if len(found) == 1 else None
-
-
-def read_active(tables: list[Table], fmt: str, text: str | None = None) -> ActiveTable | None:
-    reader = _ActiveReader(fmt)
-    reader.grid(tables)
-    if text is not None and not reader.complete():
-        reader.stream(text)
-    return reader.result()
-
-
-def detect_format(text: str) -> str | None:
-    """The table format named by section 二's column headers, if any."""
-    t = norm(text)
-    if re.search(r"本年新制作数量|本年新公开数量|对外公开总数量|上一年项目数量|政府集中采购", t):
-        return "2019"
-    if re.search(r"本年制发件数|本年废止件数|现行有效件数|本年收费金额", t):
-        return "2021"
-    return None

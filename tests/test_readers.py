@@ -121,6 +121,30 @@ def test_html_gbk_declared_page_decoded_as_gb18030() -> None:
     assert "伊宁市𠮷镇人民政府" in doc.text()
 
 
+def test_a_trafilatura_call_it_does_not_take_is_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    # trafilatura 1.x has no `fast`: its TypeError must surface, not read as "no article found"
+    import trafilatura
+
+    def old_signature(*args: object, **kwargs: object) -> None:
+        raise TypeError("bare_extraction() got an unexpected keyword argument 'fast'")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", old_signature)
+    page = "<html><body><p>伊宁市人民政府2024年政府信息公开工作年度报告</p><p>一、总体情况</p></body></html>"
+    with pytest.raises(TypeError, match="fast"):
+        read_document(page.encode(), "page.html")
+
+
+def test_an_odd_page_trafilatura_fails_on_is_still_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    import trafilatura
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise ValueError("odd page")
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", fails)
+    page = "<html><body><p>伊宁市人民政府2024年政府信息公开工作年度报告</p><p>一、总体情况</p></body></html>"
+    assert "一、总体情况" in read_document(page.encode(), "page.html").text()
+
+
 def test_html_word_junk() -> None:
     page = """<html><head><meta charset="utf-8"></head><body><div class="content">
     <p class=MsoNormal><b>某某镇2024年政府信息公开工作年度报告</b></p>

@@ -92,7 +92,8 @@ def test_seed_rewrites_with_run_together_rows_parse_at_their_figures() -> None:
 
 
 def test_table_two_run_settled_by_last_years_in_force_count() -> None:
-    from extract.tables import active_runs, settle_by_last_year
+    from extract.active import active_runs
+    from extract.run_together import settle_by_last_year
 
     text = (HERE_REAL / "001-run-together.txt").read_text(encoding="utf-8")
     runs = active_runs(text)

@@ -177,6 +177,8 @@ def _trafilatura(text: str, tree: etree._Element) -> tuple[str | None, str | Non
         result = trafilatura.bare_extraction(
             text, include_tables=False, include_comments=False, fast=True, with_metadata=False
         )
+    except (TypeError, NameError):
+        raise  # a call this trafilatura does not take, or a bug: never mistaken for an odd page
     except Exception:  # trafilatura raises assorted errors on odd pages; the DOM walk still works
         result = None
     main_text = (result.get("text") if isinstance(result, dict) else getattr(result, "text", None)) or ""
@@ -184,6 +186,8 @@ def _trafilatura(text: str, tree: etree._Element) -> tuple[str | None, str | Non
         title = examine_meta(tree).title or extract_title(tree)
         date = find_date(tree, original_date=True, extensive_search=False,
                          max_date=datetime.date.today().isoformat())
+    except (TypeError, NameError):
+        raise
     except Exception:  # the same: metadata is a bonus, the DOM walk is the reading
         title = date = None
     return title, date, main_text
