@@ -29,8 +29,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .model import STATIC_FILES, World, parse_day
 from .render import blocks_docx, blocks_pdf, report_blocks
-from .world import STATIC_FILES, World, parse_day
 
 STATIC = Path(__file__).parent / "static"
 DPI = 200

@@ -12,6 +12,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from .documents import Documents
+from .model import DEFAULT_TODAY, World, parse_day
 from .pages import links, page
 from .reports import Report
 from .response import Response, html_response, static_manifest
@@ -19,7 +20,6 @@ from .script_lists import ScriptLists
 from .site_pages import SitePages
 from .sites import (
     DEAD_LINKS,
-    DEFAULT_TODAY,
     HUOCHENG_YEAR_COLS,
     REDIRECT_CHAIN,
     ROBOTS,
@@ -28,7 +28,6 @@ from .sites import (
     YINING_YEAR_COLS,
 )
 from .truth import Truth
-from .world import World, parse_day
 
 
 def path_of(target: str) -> str:

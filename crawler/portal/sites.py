@@ -12,7 +12,6 @@ import hashlib
 from datetime import date
 
 YEARS = list(range(2019, 2026))
-DEFAULT_TODAY = "2026-04-30"
 # The day the static parts of the site (home pages, robots.txt…) were last changed.
 SITE_EPOCH = date(2019, 1, 2)
 

@@ -9,9 +9,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 
+from .model import World
 from .response import Response
 from .sites import SITE_EPOCH
-from .world import World
 
 # (title, URL, date) of one record in a column's list
 Item = tuple[str, str, date]

@@ -1,4 +1,4 @@
-"""The sample portal's world: every report that is ever published, when it appeared, what it
+"""The sample portal's world model: every report that is ever published, when it appeared, what it
 holds, and what the portal's truth says of it (compliance, registry rows).
 
 Everything here is a pure function of the options (today, scale), so two portals started with the
@@ -40,6 +40,9 @@ from .values import (
     load_seed,
     seed_values,
 )
+
+# The day the sample portal shows unless told otherwise (`--today`).
+DEFAULT_TODAY = "2026-04-30"
 
 
 def parse_day(value: str | date) -> date:
