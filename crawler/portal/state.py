@@ -18,6 +18,8 @@ Item = tuple[str, str, date]
 
 
 class PortalState:
+    """The attributes Portal sets, declared once for all its parts."""
+
     today: date
     world: World
     faults: float
@@ -43,8 +45,9 @@ class PortalState:
     script_items: dict[str, list[Item]]
     jpage_records: list[str]
 
-    def _items(self, col: str) -> list[tuple[str, str, date]]:
+    def _items(self, col: str) -> list[Item]:
         return self.column_items.get(col, [])
 
-    def _modified(self, items: list[tuple[str, str, date]]) -> date:
+    def _modified(self, items: list[Item]) -> date:
+        """The day a list last changed: its newest record, or the site's epoch."""
         return max([SITE_EPOCH] + [d for _, _, d in items])
