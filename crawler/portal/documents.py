@@ -36,10 +36,10 @@ class Documents(PortalState):
         index = f"{a.slug or 'zfb'}/{d.year}-{int(rep.key[:4], 16) % 90000 + 10:05d}"
         if site == "huocheng":  # the portal names the county as publisher of every unit's report
             return xj_meta([("发布机构", HUOCHENG), ("索引号", index), ("公开目录", f"{rep.year}年"),
-                              ("日期", d.isoformat())])
+                            ("日期", d.isoformat())])
         if site in ("yining", "bench"):
             return xj_meta([("发布机构", a.name), ("索引号", index), ("公开目录", str(rep.year)), ("文号", ""),
-                              ("日期", d.isoformat()), ("主题", "政府信息公开年报"), ("有效性", "有效")])
+                            ("日期", d.isoformat()), ("主题", "政府信息公开年报"), ("有效性", "有效")])
         if site == "wusu":
             return trs_meta([("索引号", index), ("发布机构", a.name), ("发文日期", cn_date(d)), ("文号", ""), ("有效性", "有效")])
         if site == "kfq":  # the trt article shows no date of its own: the list's date is the portal's
@@ -49,7 +49,7 @@ class Documents(PortalState):
         if site in ("altay", *BROWSER_COLUMNS):
             return trs_meta([("索引号", index), ("发布机构", a.name), ("发布日期", d.isoformat())])
         return hanweb_meta([("索引号", index), ("主题分类", "其他"), ("组配分类", "政府信息公开年报"), ("发布机构", a.name),
-                              ("生成日期", d.isoformat()), ("公开方式", "主动公开")])
+                            ("生成日期", d.isoformat()), ("公开方式", "主动公开")])
 
     def _article(self, rep: Report) -> Response:
         v = rep.version(self.today)
@@ -113,7 +113,7 @@ class Documents(PortalState):
         meta = xj_meta([("发布机构", lk.agency), ("日期", lk.day.isoformat())]) if lk.site == "yining" else ""
         return html_response(
             page(lk.title, meta + f'<h1 class="title">{E(lk.title)}</h1><div class="TRS_Editor"><p>{E(LOOKALIKE_TEXTS[lk.kind])}</p>{extra}</div>',
-                   "gb2312" if gbk else "utf-8"),
+                 "gb2312" if gbk else "utf-8"),
             lk.day,
             gbk,
         )

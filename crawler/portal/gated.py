@@ -75,7 +75,7 @@ def _hdr(title: str, home: str, crumb: str) -> str:
 
 def home_page(title: str, home: str, column: str) -> str:
     return page(title, f'<div class="header"><a href="{home}">{E(title)}</a></div>'
-                  + links([("政府信息公开年报", column)]))
+                + links([("政府信息公开年报", column)]))
 
 
 def gated_column(title: str, home: str) -> str:
@@ -90,7 +90,7 @@ def gated_column(title: str, home: str) -> str:
         "document.getElementById('" + GATED_BOX + "').innerHTML=h;};x.send();})();"
     )
     return page("政府信息公开年报", _hdr(title, home, "首页 > 政府信息公开 > 政府信息公开年报")
-                  + f'<ul id="{GATED_BOX}" class="list"></ul><script>{script}</script>')
+                + f'<ul id="{GATED_BOX}" class="list"></ul><script>{script}</script>')
 
 
 def gated_records(items: list[tuple[str, str, date]]) -> bytes:
@@ -110,4 +110,4 @@ def drawn_column(title: str, home: str, items: list[tuple[str, str, date]]) -> s
         "document.getElementById('" + DRAWN_BOX + "').innerHTML=h;})(_0x4e1a);"
     )
     return page("政府信息公开年报", _hdr(title, home, "首页 > 信息公开 > 政府信息公开年报")
-                  + f'<ul id="{DRAWN_BOX}"></ul><div class="page">共{len(items)}条</div><script>{script}</script>')
+                + f'<ul id="{DRAWN_BOX}"></ul><div class="page">共{len(items)}条</div><script>{script}</script>')

@@ -42,7 +42,7 @@ class ScriptLists(PortalState):
         home, title = SITES[site]["home"], SITES[site]["title"]
         self.routes[home] = lambda: html_response(
             page(title, f'<div class="header"><a href="{home}">{E(title)}</a></div>'
-                   + links([("政府信息公开年报", SCRIPT_COLUMNS[site])])), SITE_EPOCH)
+                 + links([("政府信息公开年报", SCRIPT_COLUMNS[site])])), SITE_EPOCH)
         self.script_hdr[site] = (f'<div class="header"><a href="{home}">{E(title)}</a></div>'
                                  f'<div class="crumb">{E(crumb)}</div>')
 
@@ -92,7 +92,7 @@ class ScriptLists(PortalState):
                     if n > 1 and self.fail_api:
                         return Response(500, body=b"Internal Server Error", ctype="text/plain; charset=utf-8")
                     return html_response(page("政府信息公开年报", self.script_hdr["tacheng"] + xj_list_items(chunk)
-                                                + jyh_pager(n, pages, len(items))), self._modified(items))
+                                              + jyh_pager(n, pages, len(items))), self._modified(items))
 
                 self.routes[col + ("common_list.shtml" if n == 1 else f"common_list_{n}.shtml")] = fn
                 if n == 1:

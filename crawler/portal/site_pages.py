@@ -72,7 +72,7 @@ class SitePages(PortalState):
         )
         self.routes[home + "zfxxgk/"] = lambda: html_response(
             page("政府信息公开", hdr + xj_breadcrumb(crumbs[:2]) + links([("政府信息公开年报", f"{home}{YINING_ROOT_COL}/"),
-                   ("政府信息公开指南", home + "zfxxgk/zn.shtml")])),
+                 ("政府信息公开指南", home + "zfxxgk/zn.shtml")])),
             SITE_EPOCH,
         )
         self.routes[home + "zfxxgk/zn.shtml"] = lambda: html_response(
@@ -80,7 +80,7 @@ class SitePages(PortalState):
         )
         self.routes[f"{home}{YINING_ROOT_COL}/"] = lambda: html_response(
             page("政府信息公开年报", hdr + xj_breadcrumb(crumbs) + "<h3>年度</h3>" + links(year_cols)
-                   + "<h3>部门、乡镇</h3>" + links([("部门年报", f"{home}{YINING_DEPT_GROUP_COL}/"), ("乡镇年报", f"{home}{YINING_TOWN_GROUP_COL}/")])),
+                 + "<h3>部门、乡镇</h3>" + links([("部门年报", f"{home}{YINING_DEPT_GROUP_COL}/"), ("乡镇年报", f"{home}{YINING_TOWN_GROUP_COL}/")])),
             SITE_EPOCH,
         )
         for gcol, gname, kind in ((YINING_DEPT_GROUP_COL, "部门年报", "department"), (YINING_TOWN_GROUP_COL, "乡镇年报", "town")):
@@ -98,16 +98,16 @@ class SitePages(PortalState):
                 self._xj_column("yining", col, name, crumbs + [(gname, f"{home}{gcol}/")], js=True)
         self.routes[LOGIN] = lambda: html_response(
             page("用户登录", hdr + '<form method="post" action="/yining/member/login.do"><input name="username">'
-                   '<input type="password" name="password"><input type="submit" value="登录"></form>'),
+                 '<input type="password" name="password"><input type="submit" value="登录"></form>'),
             SITE_EPOCH,
         )
         self.routes[home + "search/"] = lambda: html_response(
             page("搜索结果", hdr + xj_list_items([(t, u, d) for col, items in sorted(self.column_items.items())
-                                                      if col.startswith(home) for t, u, d in items])), self.today
+                                                  if col.startswith(home) for t, u, d in items])), self.today
         )
         self.routes[home + "pdfjs/web/viewer.html"] = lambda: html_response(
             page("PDF.js viewer", '<div id="viewerContainer"><div id="viewer" class="pdfViewer"></div></div>',
-                   head='<script src="../build/pdf.js"></script><script src="viewer.js"></script>'),
+                 head='<script src="../build/pdf.js"></script><script src="viewer.js"></script>'),
             SITE_EPOCH,
         )
 
@@ -120,7 +120,7 @@ class SitePages(PortalState):
         trail = crumbs + [(name, col)]
         self.routes[col] = lambda: html_response(
             page(name, hdr + xj_breadcrumb(trail) + f"<h2>{E(name)}</h2>" + xj_list_items(items[:5])
-                   + '<a class="more" href="zfxxgk_list.shtml">更多&gt;&gt;</a>'),
+                 + '<a class="more" href="zfxxgk_list.shtml">更多&gt;&gt;</a>'),
             mod,
         )
         for n in range(1, pages_n + 1):
@@ -140,9 +140,9 @@ class SitePages(PortalState):
         self.routes[home] = lambda: html_response(page(SITES["huocheng"]["title"], hdr + links(
             [("政府信息公开", home + "zfxxgk/")])), SITE_EPOCH)
         self.routes[home + "zfxxgk/"] = lambda: html_response(page("政府信息公开", hdr + xj_breadcrumb(crumbs[:2])
-                                                                     + links([("政府信息公开年报", root)])), SITE_EPOCH)
+                                                                   + links([("政府信息公开年报", root)])), SITE_EPOCH)
         self.routes[root] = lambda: html_response(page("政府信息公开年报", hdr + xj_breadcrumb(crumbs)
-                                                         + links(years)), SITE_EPOCH)
+                                                       + links(years)), SITE_EPOCH)
         for name, col in years:
             self._xj_column("huocheng", col, name, crumbs, js=False)
 
@@ -191,7 +191,7 @@ class SitePages(PortalState):
         self.routes["/wuzhi/"] = lambda: html_response(page("武陟县人民政府", hdr + links([("政务公开", "/wuzhi/col/col1000/index.html")])), SITE_EPOCH)
         self.routes["/wuzhi/col/col1000/index.html"] = lambda: html_response(
             page("政府信息公开年度报告", hdr + '<div class="crumb">政务公开 -- 政府信息公开年度报告</div>'
-                   + links([(a.name, a.column_paths[0]) for a in units])), SITE_EPOCH
+                 + links([(a.name, a.column_paths[0]) for a in units])), SITE_EPOCH
         )
         self.hanweb = {}
         self.hanweb_mod = {}
@@ -206,9 +206,9 @@ class SitePages(PortalState):
             mod = self._modified(items)
             self.routes[col] = (lambda a=a, recs=recs, total=total, mod=mod: html_response(
                 page(a.name, hdr + f'<div class="crumb">政务公开 -- 政府信息公开年度报告 -- {E(a.short)}</div>'
-                       + f'<div id="{a.slug}"><script type="text/xml">'
-                       + hanweb_datastore(recs[:HANWEB_PAGE], len(recs), total, HANWEB_PAGE, a.slug)
-                       + "</script></div>" + hanweb_column_script(a.slug, total)), mod))
+                     + f'<div id="{a.slug}"><script type="text/xml">'
+                     + hanweb_datastore(recs[:HANWEB_PAGE], len(recs), total, HANWEB_PAGE, a.slug)
+                     + "</script></div>" + hanweb_column_script(a.slug, total)), mod))
             self.hanweb_mod[a.slug] = mod
 
     def _build_platform(self, hdr: str) -> None:
@@ -221,9 +221,9 @@ class SitePages(PortalState):
             # the record on the other host is linked absolutely, as platforms link zwgk.<city>.gov.cn
             recs = [hanweb_record(t, (self.base_url + u) if u in sibling else u, d) for t, u, d in items]
             return html_response(page("政府信息公开平台", hdr + '<div class="crumb">政府信息公开平台 -- 县区年报</div>'
-                                        + '<div id="1500"><script type="text/xml">'
-                                        + hanweb_datastore(recs, len(recs), 1, max(len(recs), 1), "1500")
-                                        + "</script></div>" + hanweb_column_script("1500", 1)), mod)
+                                      + '<div id="1500"><script type="text/xml">'
+                                      + hanweb_datastore(recs, len(recs), 1, max(len(recs), 1), "1500")
+                                      + "</script></div>" + hanweb_column_script("1500", 1)), mod)
 
         self.routes[PLATFORM_COLUMN] = platform_page
 
