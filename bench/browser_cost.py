@@ -58,7 +58,7 @@ def tree_cpu(root: int) -> float:
 def child(mode: str, base: str, n: int) -> dict[str, float]:
     """Wall and CPU seconds for `n` pages (the child's own and its descendants'), launch apart."""
     from crawler.browser import LAUNCH_ARGS, chromium_path
-    from crawler.portal.model import BROWSER_COLUMNS
+    from crawler.portal.sites import BROWSER_COLUMNS
 
     drawn, gated = base + BROWSER_COLUMNS["drawn"], base + BROWSER_COLUMNS["gated"]
     me = os.getpid()

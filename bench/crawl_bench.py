@@ -64,9 +64,11 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
 def minimum_pages(truth: dict, scale: int) -> tuple[list[str], dict[str, int]]:
     """Every URL a perfect crawl must fetch, from the portal's model: the registry's column pages
     (landing + list pages), the report pages and their attachments."""
-    from crawler.portal import server as S
+    from crawler.portal import sites as S
+    from crawler.portal.pages import xj_list_name
+    from crawler.portal.portal import Portal
 
-    portal = S.Portal(truth["today"], scale, 0.0)
+    portal = Portal(truth["today"], scale, 0.0)
     base = truth["base_url"]
     login = set(truth["traps"]["login_protected_columns"])
     lists: list[str] = []
@@ -80,7 +82,7 @@ def minimum_pages(truth: dict, scale: int) -> tuple[list[str], dict[str, int]]:
                 lists += script_list_minimum(col, n)
             elif a["cms"] == "xj_shtml":  # landing page (first items + 更多) then the list pages
                 lists.append(col)
-                lists += [col + S.P.xj_list_name(i) for i in range(1, max(1, math.ceil(n / S.XJ_PAGE)) + 1)]
+                lists += [col + xj_list_name(i) for i in range(1, max(1, math.ceil(n / S.XJ_PAGE)) + 1)]
             elif a["cms"] == "trs":
                 pages = max(1, math.ceil(n / S.TRS_PAGE))
                 lists += [col] + [col + f"index_{i}.html" for i in range(1, pages)]
@@ -97,7 +99,7 @@ def minimum_pages(truth: dict, scale: int) -> tuple[list[str], dict[str, int]]:
 def script_list_minimum(col: str, n: int) -> list[str]:
     """The list requests a script-drawn column needs: its page, then the API calls (stood in for by
     `#api<k>` URLs) or the script-only pages, as few as the API's page size allows."""
-    from crawler.portal import server as S
+    from crawler.portal import sites as S
 
     path = urlsplit(col).path
     if path == S.SCRIPT_COLUMNS["kfq"]:  # page 1 static, then one trsapi call per later page

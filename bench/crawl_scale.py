@@ -34,7 +34,8 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crawler import settings as project  # noqa: E402
-from crawler.portal.server import Handler, Portal, PortalServer  # noqa: E402
+from crawler.portal.portal import Portal  # noqa: E402
+from crawler.portal.server import Handler, PortalServer  # noqa: E402
 
 TARGET_FLOOR_RATIO = 2.0
 TARGET_CPU_MS = 4.0

@@ -40,7 +40,7 @@ def start(scale: int) -> tuple[subprocess.Popen, str, float]:
 
 
 def page_paths(scale: int) -> list[str]:
-    from crawler.portal.server import Portal
+    from crawler.portal.portal import Portal
 
     site = Portal(scale=scale)
     truth = site.truth("")

@@ -19,8 +19,9 @@ from click.testing import CliRunner
 from lxml import html as lhtml
 
 from crawler.portal import gated, start_portal
-from crawler.portal.model import CHECK_NAMES, World, failing_checks, parse_day
-from crawler.portal.server import Portal
+from crawler.portal.model import World, parse_day
+from crawler.portal.portal import Portal
+from crawler.portal.values import CHECK_NAMES, failing_checks
 from extract.form import request_keys
 
 SEEDS = Path(__file__).parent / "seeds"

@@ -12,7 +12,8 @@ import pytest
 from archive.extractor import store_report
 from archive.reports import organise
 from archive.store import Archive
-from crawler.portal.model import Agency, gen_series
+from crawler.portal.agencies import Agency
+from crawler.portal.values import gen_series
 from extract.checks import run_checks
 from extract.form import request_keys
 

@@ -19,7 +19,8 @@ import yaml
 from test_alerts import Hook
 
 from archive.schedule import Options, RunLock, ScheduleLocked, default_trigger, serve
-from crawler.portal.server import Portal, make_server
+from crawler.portal.portal import Portal
+from crawler.portal.server import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = "伊宁市财政局"  # its 2025 report is due 2026-01-31 and appears on 2026-02-14: late

@@ -1,4 +1,4 @@
-"""The sample portal's sites that only a browser reads (model.BROWSER_COLUMNS).
+"""The sample portal's sites that only a browser reads (sites.BROWSER_COLUMNS).
 
 - `gated`: every page and file sits behind a script gate like 瑞数's: without the right cookie the
   answer is HTTP 412 and a script that computes the cookie's value from a seed the server gave
@@ -16,7 +16,7 @@ import json
 from datetime import date
 from http.cookies import CookieError, SimpleCookie
 
-from . import pages as P
+from .pages import E, links, page
 
 GATE_COOKIE = "FSSBBIl1UgzbN7N80T"
 GATE_PREFIX = "/gated/"
@@ -70,12 +70,12 @@ def gate_page(seed: str | None = None) -> bytes:
 
 
 def _hdr(title: str, home: str, crumb: str) -> str:
-    return f'<div class="header"><a href="{home}">{P.E(title)}</a></div><div class="crumb">{P.E(crumb)}</div>'
+    return f'<div class="header"><a href="{home}">{E(title)}</a></div><div class="crumb">{E(crumb)}</div>'
 
 
 def home_page(title: str, home: str, column: str) -> str:
-    return P.page(title, f'<div class="header"><a href="{home}">{P.E(title)}</a></div>'
-                  + P.links([("政府信息公开年报", column)]))
+    return page(title, f'<div class="header"><a href="{home}">{E(title)}</a></div>'
+                + links([("政府信息公开年报", column)]))
 
 
 def gated_column(title: str, home: str) -> str:
@@ -89,8 +89,8 @@ def gated_column(title: str, home: str) -> str:
         "+d.slice(4,6)+'-'+d.slice(6)+'</span></li>';}"
         "document.getElementById('" + GATED_BOX + "').innerHTML=h;};x.send();})();"
     )
-    return P.page("政府信息公开年报", _hdr(title, home, "首页 > 政府信息公开 > 政府信息公开年报")
-                  + f'<ul id="{GATED_BOX}" class="list"></ul><script>{script}</script>')
+    return page("政府信息公开年报", _hdr(title, home, "首页 > 政府信息公开 > 政府信息公开年报")
+                + f'<ul id="{GATED_BOX}" class="list"></ul><script>{script}</script>')
 
 
 def gated_records(items: list[tuple[str, str, date]]) -> bytes:
@@ -109,5 +109,5 @@ def drawn_column(title: str, home: str, items: list[tuple[str, str, date]]) -> s
         "+r[i][2]+'</span></li>';}"
         "document.getElementById('" + DRAWN_BOX + "').innerHTML=h;})(_0x4e1a);"
     )
-    return P.page("政府信息公开年报", _hdr(title, home, "首页 > 信息公开 > 政府信息公开年报")
-                  + f'<ul id="{DRAWN_BOX}"></ul><div class="page">共{len(items)}条</div><script>{script}</script>')
+    return page("政府信息公开年报", _hdr(title, home, "首页 > 信息公开 > 政府信息公开年报")
+                + f'<ul id="{DRAWN_BOX}"></ul><div class="page">共{len(items)}条</div><script>{script}</script>')

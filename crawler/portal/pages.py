@@ -143,7 +143,7 @@ def hanweb_meta(meta: list[tuple[str, str]]) -> str:
 # ---------------------------------------------------------------------------------------------- script lists
 # Columns whose lists a script draws (crawler/families.py LIST_APIS has each shape and where it was
 # learned). Each page carries exactly what the real ones do: the static part, the script call with
-# its parameters; the API answers are built in server.py.
+# its parameters; the API answers are built in script_lists.py.
 
 def trt_column(static: list[tuple[str, str, date]], record_count: int, prepage: int, channelid: str, chnlid: str) -> str:
     """TRS "trt" 动静结合: the first page static, the rest drawn by listModel from list2.trsapi."""

@@ -24,7 +24,7 @@ from extract.form import (
     SECTIONS,
 )
 
-from .model import Report, Version
+from .reports import Report, Version
 
 FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
