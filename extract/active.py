@@ -189,7 +189,7 @@ class _ActiveReader:
         cells: dict[str, str] = {}
         for key, _label, cols in self.spec:
             vals = self.found.get(key)
-            names = cols or [None]
+            names: list[str | None] = [*cols] if cols else [None]
             nums: list = []
             for c, name in enumerate(names):
                 text = vals[c] if vals is not None and c < len(vals) else None
@@ -249,3 +249,4 @@ def detect_format(text: str) -> str | None:
         return "2019"
     if re.search(r"本年制发件数|本年废止件数|现行有效件数|本年收费金额", t):
         return "2021"
+    return None

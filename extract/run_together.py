@@ -31,11 +31,12 @@ def split_readings(tokens: list[str], sizes: list[int], limit: int = 2) -> list[
 
     A token is split only inside itself, never into a part with a leading zero ("081"); up to
     `limit` readings are returned (one means the form's sums leave exactly one)."""
-    digits = [_digits(t) for t in tokens]
-    if any(d is None for d in digits):
+    maybe = [_digits(t) for t in tokens]
+    digits = [d for d in maybe if d is not None]
+    if len(digits) < len(maybe):
         return []
     parts_needed = sum(sizes)
-    n_digits = sum(len(d) for d in digits)  # type: ignore[arg-type]
+    n_digits = sum(len(d) for d in digits)
     if len(tokens) > parts_needed or n_digits < parts_needed or n_digits > MAX_SPLIT_DIGITS:
         return []
     free_cuts = n_digits - len(tokens)
@@ -160,7 +161,7 @@ def readings(printed: list[str], width: int) -> list[tuple[list[Cell], frozenset
     found = split_readings(printed, [width], limit=MAX_READINGS + 1) if printed else []
     if len(found) > MAX_READINGS:
         return []  # too many ways to read it: its cells are unknown (the totals may fix them)
-    splits = [(list(v), split_columns(printed, v)) for v in found]
+    splits: list[tuple[list[Cell], frozenset[int]]] = [(list(v), split_columns(printed, v)) for v in found]
     if splits and must_split(printed, width):
         return splits  # a number too long, printed with a leading zero or above the total
     return splits + [(v, frozenset()) for v in insertions([parse_number(p) for p in printed], width)]

@@ -12,7 +12,7 @@ totals fix it); a number that cannot be placed is None, never 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -240,8 +240,8 @@ def grid_request_rows(tables: list[Table]) -> list[Row]:
                 width_ok = True
                 short = sum(1 for lo, _ in columns if lo > row[-1].hi)
             else:
-                label, trailing = _trailing_values(texts)
-                vals = list(trailing)
+                label, printed = _trailing_values(texts)
+                vals = list[str | None](printed)
                 width_ok = len(vals) == 7
                 short = max(0, 7 - len(vals)) if vals else 0
             out.append(Row(" ".join([*pending, label]).strip(), vals, width_ok, short))
@@ -257,12 +257,12 @@ def _blank_row(row: list[Span], columns: list[tuple[int, int]]) -> bool:
     return bool(label) and bool(cells) and all(is_blank(s.text) for s in cells)
 
 
-def _blank_form_row(texts: list[str]) -> tuple[str, list[str]] | None:
+def _blank_form_row(texts: list[str]) -> tuple[str, list[str | None]] | None:
     """(label, cells) of a row of the form (by its label) followed by exactly its seven cells, all
     blank; None for any other row."""
     label, values = _trailing_values(texts)
     if len(values) == 7 and all(is_blank(v) for v in values) and leaf(label) in ROW_LEAVES:
-        return label, values
+        return label, list[str | None](values)
     return None
 
 
@@ -323,7 +323,7 @@ def read_requests(rows: list[Row], fmt: str) -> RequestTable | None:
     match = {i: keys.index(all_keys[j]) for i, j in match.items() if all_keys[j] in keys}
     table = RequestTable(split_other=split)
 
-    def place(key: str, vals: list[str | None]) -> None:
+    def place(key: str, vals: Sequence[str | None]) -> None:
         vec: list[Cell] = []
         for c, v in enumerate(vals):
             num = parse_number(v) if v is not None else None

@@ -54,7 +54,7 @@ class Documents(PortalState):
     def _article(self, rep: Report) -> Response:
         v = rep.version(self.today)
         site = rep.agency.site
-        att = rep.attachment_path
+        att = rep.attachment_path or ""  # every form below that links it has one
         name = f"{rep.title}.{att.rsplit('.', 1)[1]}" if att else ""
         if site in ("wusu", "kfq") and att:  # TRS links attachments relative to the article
             att = "./" + att.rsplit("/", 1)[1]

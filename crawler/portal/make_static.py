@@ -73,7 +73,7 @@ def to_scan(blocks: list, title: str, seed: str) -> bytes:
     pdf = pypdfium2.PdfDocument(clean)
     for i in range(len(pdf)):
         img = pdf[i].render(scale=DPI / 72, grayscale=True).to_pil().convert("L")
-        img = img.rotate(rng.uniform(-0.3, 0.3), resample=Image.BICUBIC, expand=False, fillcolor=255)
+        img = img.rotate(rng.uniform(-0.3, 0.3), resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
         px = img.load()
         w, h = img.size
         for _ in range(w * h // 2000):  # scanner speckle

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from .agencies import Agency
 from .gated import GATED_API, drawn_column, gated_column, gated_records, home_page
 from .pages import (
     E,
@@ -55,7 +56,7 @@ class SitePages(PortalState):
         hdr = xj_header(title, home)
         crumbs = [("首页", home), ("政府信息公开", home + "zfxxgk/"), ("政府信息公开年报", f"{home}{YINING_ROOT_COL}/")]
         year_cols = [(f"{y}年", f"{home}{YINING_YEAR_COLS[y]}/") for y in YEARS]
-        units = {"department": [], "town": []}
+        units: dict[str, list[tuple[str, str, Agency]]] = {"department": [], "town": []}
         for a in w.agencies:
             if a.site == "yining" and a.kind in units:
                 units[a.kind].append((a.short if a.kind == "town" else a.name, f"{home}{a.slug}/", a))

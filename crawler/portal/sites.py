@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from typing import Any
 
 YEARS = list(range(2019, 2026))
 # The day the static parts of the site (home pages, robots.txt…) were last changed.
@@ -105,9 +106,9 @@ HANWEB_PAGE = 5
 TRT_PAGE = 10
 TRT_API = "/trsapi/search/list2.trsapi"
 TRT_CHANNEL = ("6f0c2d8e9a4b4c1d8e7f", "41233")  # listArgs channelid, classsql chnlid=…
-JPAGE = {"per_page": 5, "group": 3, "unitid": "6800001", "webid": "3101", "columnid": "1229400001"}
+JPAGE: dict[str, Any] = {"per_page": 5, "group": 3, "unitid": "6800001", "webid": "3101", "columnid": "1229400001"}
 JPAGE_API = "/module/web/jpage/dataproxy.jsp"
-CODEID = {"api": "/altay/getFileListByCodeId", "codeId": "c100321", "channelId": "e3b0c44298fc1c149afbf4c8996fb924", "size": 5}
+CODEID: dict[str, Any] = {"api": "/altay/getFileListByCodeId", "codeId": "c100321", "channelId": "e3b0c44298fc1c149afbf4c8996fb924", "size": 5}
 JYH_PAGE = 6
 # The traps of 伊宁市's site: disallowed paths, an endless calendar, a login, dead links, a redirect chain.
 ROBOTS = "User-agent: *\nDisallow: /yining/search/\nDisallow: /yining/member/\n"

@@ -8,6 +8,7 @@ import json
 import random
 from datetime import date
 from importlib import resources
+from typing import Any
 
 from extract.form import (
     ACTIVE_2019,
@@ -97,6 +98,7 @@ def _active(rng: random.Random, kind: str, big: int, fmt: str, in_force: list[in
     """The year's 主动公开 table (the 2021 or the 2019 form); `in_force` = [rules, normative] in force
     at the start of the year, updated in place."""
     rules_in_force, norm_in_force = in_force
+    active: dict[str, Any]
     if fmt == "2021":
         r_iss = rng.randint(0, 2) if kind == "government" else 0
         r_rep = min(rules_in_force, rng.randint(0, 1)) if kind == "government" else 0

@@ -62,6 +62,12 @@ def _floats(text: str | None) -> list[float]:
     return [float(m) for m in NUMBER.findall(text or "")]
 
 
+def _physical_box(el: etree._Element | None, area: str) -> list[float]:
+    """The numbers of `<area><PhysicalBox>` under el (x, y, width, height in mm), [] when absent."""
+    box = _child(_child(el, area), "PhysicalBox")
+    return _floats(box.text if box is not None else None)
+
+
 def _deltas(text: str | None, limit: int = 100_000) -> list[float]:
     """DeltaX / DeltaY with the "g N v" shorthand (N times v) expanded, the first `limit` of
     them (a TextCode has one fewer than its characters; "g 1000000000 1" is not expanded)."""
@@ -163,8 +169,7 @@ def read_ofd(data: bytes, source: str) -> Document:
     title = clean_text(title_el.text or "") if title_el is not None and title_el.text else None
 
     common = _child(document, "CommonData")
-    default_box = _floats(_child(_child(common, "PageArea"), "PhysicalBox").text if _child(
-        _child(common, "PageArea"), "PhysicalBox") is not None else "") or [0, 0, 210, 297]
+    default_box = _physical_box(common, "PageArea") or [0, 0, 210, 297]
     templates = {t.get("ID"): pkg.resolve(doc_path, t.get("BaseLoc", "")) for t in _children(common, "TemplatePage")}
     res = _Resources(pkg, doc_path, common)
     page_refs = _children(_child(document, "Pages"), "Page")
@@ -186,8 +191,7 @@ def read_ofd(data: bytes, source: str) -> Document:
             notes.append(f"page {n}: its content {path} is missing or not XML")
             pages.append(Page(n, default_box[2] * MM, default_box[3] * MM))
             continue
-        box = _floats(_child(_child(page_xml, "Area"), "PhysicalBox").text if _child(
-            _child(page_xml, "Area"), "PhysicalBox") is not None else "") or default_box
+        box = _physical_box(page_xml, "Area") or default_box
         for page_res in _children(page_xml, "PageRes"):
             res.add(pkg.resolve(path, page_res.text or ""))
         content = PageContent(box[2] * MM, box[3] * MM)
@@ -431,8 +435,8 @@ class _Walker:
             text = code.text or ""
             chars = []
             for p in range(at, at + len(text)):
-                ids = glyphs.get(p)
-                chars.append(text[p - at] if ids is None else "".join(cmap.get(g, "\ufffd") for g in ids))
+                drawn = glyphs.get(p)
+                chars.append(text[p - at] if drawn is None else "".join(cmap.get(g, "\ufffd") for g in drawn))
             out.append("".join(chars))
             at += len(text)
         return out
