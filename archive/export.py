@@ -74,7 +74,7 @@ def export_query(
     kind: str | None = None,
 ) -> tuple[str, list[str], list]:
     """One row per report; LEFT JOINs, so a report missing a table (no 表四 found) is still a row."""
-    from archive.web import report_scope
+    from archive.scope import report_scope
 
     cols = (
         [f"r.[{c}]" for c in REPORT_COLUMNS]
@@ -113,7 +113,7 @@ def verdicts_query(
 def header_labels(names: list[str], verdicts: bool) -> list[str]:
     """Chinese column headers, from the Datasette metadata's labels (internal name when none)."""
     from archive.columns import column_labels
-    from archive.web import metadata
+    from archive.metadata import metadata
 
     tables = metadata(".")["databases"]["archive"]["tables"]
     labels: dict[str, str] = {}
@@ -134,8 +134,8 @@ def _rows(
     con: sqlite3.Connection, verdicts: bool, labels: str, current_only: bool, year: int | None,
     prefixes: list[str] | None, kind: str | None,
 ) -> tuple[list[str], Iterator[list]]:
+    from archive.labels import KIND_LABELS, STATUS_LABELS
     from archive.regions import name as region_name
-    from archive.web import KIND_LABELS, STATUS_LABELS
 
     if verdicts:
         sql, names, params = verdicts_query(year, prefixes, kind)
