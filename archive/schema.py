@@ -442,8 +442,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration not yet applied; return the schema version."""
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every migration not yet applied."""
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
     )
@@ -456,4 +456,3 @@ def migrate(db: sqlite_utils.Database) -> int:
         step(db)
         with db.conn:
             db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", [version, name, now()])
-    return SCHEMA_VERSION
