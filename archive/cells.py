@@ -57,6 +57,15 @@ def cell_html(row: Any, value: Any, column: str, table: str | None, database: st
     """A table page's cell as Chinese or as a link, or None to leave it to Datasette."""
     if database != DB_NAME or value is None or value == "":
         return None
+    if column in ("detail", "reason", "last_error") and isinstance(value, str):
+        zh = zh_text(value)
+        return Markup(escape(zh)) if zh != value else None
+    labelled = _labelled(value, column, table, datasette)
+    return labelled if labelled is not None else _linked(row, value, column, table, datasette)
+
+
+def _labelled(value: Any, column: str, table: str | None, datasette: Any) -> Markup | None:
+    """A value in Chinese with its internal name small beside it (a region links to its dashboard)."""
     if table == "report_text" and column == "text" and isinstance(value, str):
         more = len(value) - EXCERPT
         tail = f"…（共 {len(value)} 字，全文见年报页面）" if more > 0 else ""
@@ -67,13 +76,15 @@ def cell_html(row: Any, value: Any, column: str, table: str | None, database: st
                       f"{escape(regions.name(value))}</a> <small>{escape(value)}</small>")
     if column == "check" and isinstance(value, str):
         return Markup(f"{escape(check_label(value))} <small>{escape(value)}</small>")
-    if column in ("detail", "reason", "last_error") and isinstance(value, str):
-        zh = zh_text(value)
-        return Markup(escape(zh)) if zh != value else None
     if column == "status" and table == "crawl_health" and value in HEALTH_LABELS:
         return Markup(f"{HEALTH_LABELS[value]} <small>{escape(value)}</small>")
     if column in _VALUE_LABELS and isinstance(value, str) and value in _VALUE_LABELS[column]:
         return Markup(f"{escape(_VALUE_LABELS[column][value])} <small>{escape(value)}</small>")
+    return None
+
+
+def _linked(row: Any, value: Any, column: str, table: str | None, datasette: Any) -> Any:
+    """A value as a link: to a verdict, a WARC record, a report, a stored copy, the original page."""
     if column == "agency" and table == "compliance" and row is not None:
         try:
             year = row["year"]

@@ -18,7 +18,7 @@ def warc_href(datasette: Any, warc_file: str | None, offset: int | None) -> str 
 
 
 def warc_ref_href(datasette: Any, ref: str | None) -> str | None:
-    """The link for a verdict's capture reference "<file>:<offset>" (archive/calendar.py), or None."""
+    """The link for a verdict's capture reference "<file>:<offset>" (archive/verdicts.py), or None."""
     name, _, off = (ref or "").rpartition(":")
     return warc_href(datasette, name, int(off)) if off.isdigit() else None
 

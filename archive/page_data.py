@@ -9,10 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from archive import regions
+from archive.columns import REQUEST_ROW_KEYS
 from archive.labels import check_label
 from archive.links import verdict_href, warc_href, warc_ref_href
 from archive.scope import Scope, report_scope
 
+WITHHELD_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("withheld_")]
+UNAVAILABLE_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("unavailable_")]
+REJECTED_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("rejected_")]
 # the verdicts a county office must act on, in the order they are listed
 PROBLEM_STATUSES = ("missing", "late", "unreachable")
 
@@ -256,3 +260,22 @@ async def report_documents(datasette: Any, db: Any, rep: dict) -> list[dict]:
     for d in documents:
         d["warc"] = warc_href(datasette, d.pop("warc_file"), d.pop("warc_offset"))
     return documents
+
+
+async def request_totals(db: Any, sc: Scope) -> tuple:
+    """The scope's reports: their number, then the sums of 表三 (received, carried in, granted,
+    partly granted, withheld, unavailable, rejected, processed, carried out) and 表四 (reviews,
+    reviews corrected, suits, suits corrected)."""
+    rwhere, rparams = sc.where("r")
+    return (await db.execute(
+        "select count(*), sum(q.new_received_total), sum(q.carried_over_in_total), sum(q.granted_total),"
+        " sum(q.partially_granted_total), sum(" + " + ".join(
+            f"coalesce(q.{k}_total, 0)" for k in WITHHELD_KEYS) + "), sum(" + " + ".join(
+            f"coalesce(q.{k}_total, 0)" for k in UNAVAILABLE_KEYS) + "), sum(" + " + ".join(
+            f"coalesce(q.{k}_total, 0)" for k in REJECTED_KEYS) + "),"
+        " sum(q.total_processed_total), sum(q.carried_over_out_total),"
+        " sum(p.review_total), sum(p.review_corrected), sum(p.suit_direct_total + p.suit_after_review_total),"
+        " sum(p.suit_direct_corrected + p.suit_after_review_corrected)"
+        " from reports r left join report_requests q on q.report_id = r.id"
+        f" left join report_appeals p on p.report_id = r.id where {report_scope('r')}{rwhere}",
+        rparams)).rows[0]

@@ -41,18 +41,16 @@ from archive.page_data import (
     problem_verdicts,
     report_documents,
     report_rows,
+    request_totals,
     request_trend,
     status_counts,
     url_records,
     verdict_years,
 )
-from archive.scope import Scope, report_scope
+from archive.scope import Scope
 from archive.search import search_sql
 from extract import form
 
-WITHHELD_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("withheld_")]
-UNAVAILABLE_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("unavailable_")]
-REJECTED_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("rejected_")]
 REQUEST_MEASURES = ["received", "carried_in", "granted", "partial", "withheld", "unavailable", "rejected",
                     "processed", "carried_out"]
 APPEAL_MEASURES = ["review", "review_corrected", "suits", "suits_corrected"]
@@ -315,6 +313,26 @@ async def search_page(datasette: Any, request: Any) -> Response:
     return Response.html(await datasette.render_template("gongkai_search.html", ctx, request=request))
 
 
+async def _compare_side(datasette: Any, db: Any, sc: Scope) -> dict[str, Any]:
+    """One side of the compare page: its verdicts, on-time rate, requests, appeals and problems."""
+    where, params = sc.where()
+    counts = {st: n for st, n in (await db.execute(
+        f"select status, sum(n) from compliance_summary where 1{where} group by 1", params)).rows}
+    judged = sum(counts.get(s, 0) for s in ("on_time", "late", "missing"))
+    req = await request_totals(db, sc)
+    return {
+        "scope": sc,
+        "label": sc.label(),
+        "counts": counts,
+        "rate": 100 * counts.get("on_time", 0) / judged if judged else None,
+        "reports": req[0],
+        "requests": dict(zip(REQUEST_MEASURES, req[1:10], strict=True)),
+        "appeals": dict(zip(APPEAL_MEASURES, req[10:], strict=True)),
+        "problems": await problem_verdicts(datasette, db, sc, limit=100),
+        "dashboard": datasette.urls.path("/?" + sc.query()),
+    }
+
+
 async def compare_page(datasette: Any, request: Any) -> Response:
     """Two scopes side by side: two regions, two years of one region, or a region and its parent."""
     db = datasette.get_database(DB_NAME)
@@ -327,37 +345,7 @@ async def compare_page(datasette: Any, request: Any) -> Response:
         up = regions.parent(a.prefixes[0].ljust(6, "0")) if len(a.prefixes) == 1 else None
         b_region = up or ""
     b = Scope.from_args({"region": b_region, "year": args.get("yb") or year, "kind": args.get("kind") or ""})
-    sides = []
-    for sc in (a, b):
-        where, params = sc.where()
-        counts = {st: n for st, n in (await db.execute(
-            f"select status, sum(n) from compliance_summary where 1{where} group by 1", params)).rows}
-        judged = sum(counts.get(s, 0) for s in ("on_time", "late", "missing"))
-        rwhere, rparams = sc.where("r")
-        req = (await db.execute(
-            "select count(*), sum(q.new_received_total), sum(q.carried_over_in_total), sum(q.granted_total),"
-            " sum(q.partially_granted_total), sum(" + " + ".join(
-                f"coalesce(q.{k}_total, 0)" for k in WITHHELD_KEYS) + "), sum(" + " + ".join(
-                f"coalesce(q.{k}_total, 0)" for k in UNAVAILABLE_KEYS) + "), sum(" + " + ".join(
-                f"coalesce(q.{k}_total, 0)" for k in REJECTED_KEYS) + "),"
-            " sum(q.total_processed_total), sum(q.carried_over_out_total),"
-            " sum(p.review_total), sum(p.review_corrected), sum(p.suit_direct_total + p.suit_after_review_total),"
-            " sum(p.suit_direct_corrected + p.suit_after_review_corrected)"
-            " from reports r left join report_requests q on q.report_id = r.id"
-            f" left join report_appeals p on p.report_id = r.id where {report_scope('r')}{rwhere}",
-            rparams)).rows[0]
-        problems = await problem_verdicts(datasette, db, sc, limit=100)
-        sides.append({
-            "scope": sc,
-            "label": sc.label(),
-            "counts": counts,
-            "rate": 100 * counts.get("on_time", 0) / judged if judged else None,
-            "reports": req[0],
-            "requests": dict(zip(REQUEST_MEASURES, req[1:10], strict=True)),
-            "appeals": dict(zip(APPEAL_MEASURES, req[10:], strict=True)),
-            "problems": problems,
-            "dashboard": datasette.urls.path("/?" + sc.query()),
-        })
+    sides = [await _compare_side(datasette, db, sc) for sc in (a, b)]
     names = [s["scope"].region and regions.name(s["scope"].prefixes[0].ljust(6, "0")) if s["scope"].prefixes
              else s["scope"].region or "全部" for s in sides]
     tags = [f"{n}{' ' + str(s['scope'].year) if s['scope'].year else ''}" for n, s in zip(names, sides, strict=True)]
