@@ -12,6 +12,7 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import escape
 
 from archive import regions
+from archive.export import csv_chunks
 from archive.labels import STATUS_LABELS
 from archive.links import verdict_href
 from archive.metadata import DB_NAME
@@ -117,8 +118,6 @@ async def export_csv(datasette: Any, request: Any) -> Response:
     """The scope's reports as CSV for Excel (UTF-8 with BOM, Chinese headers), streamed row by row;
     ?verdicts=1: the verdicts instead."""
     from datasette.utils.asgi import AsgiStream
-
-    from archive.export import csv_chunks
 
     scope = Scope.from_args(request.args)
     verdicts = bool(request.args.get("verdicts"))

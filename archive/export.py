@@ -23,8 +23,15 @@ from archive.columns import (
     ACTIVE_2021_COLUMNS,
     APPEAL_COLUMN_NAMES,
     REQUEST_COLUMN_NAMES,
+    column_labels,
 )
+from archive.labels import KIND_LABELS, STATUS_LABELS
+from archive.metadata import metadata
+from archive.regions import name as region_name
+from archive.regions import sql_filter
+from archive.scope import report_scope
 from archive.store import Archive
+from archive.warc import resolve, seal_stale, warc_dir
 
 REPORT_COLUMNS = [
     "id",
@@ -52,8 +59,6 @@ BLOCK = 500  # rows per chunk written (the web export sends one chunk at a time)
 
 
 def _scope_sql(alias: str, year: int | None, prefixes: list[str] | None, kind: str | None) -> tuple[str, list]:
-    from archive.regions import sql_filter
-
     where, params = "", []
     if year is not None:
         where += f" AND {alias}.year = ?"
@@ -73,8 +78,6 @@ def export_query(
     kind: str | None = None,
 ) -> tuple[str, list[str], list]:
     """One row per report; LEFT JOINs, so a report missing a table (no 表四 found) is still a row."""
-    from archive.scope import report_scope
-
     cols = (
         [f"r.[{c}]" for c in REPORT_COLUMNS]
         + [f"q.[{c}]" for c in REQUEST_COLUMN_NAMES]
@@ -111,9 +114,6 @@ def verdicts_query(
 
 def header_labels(names: list[str], verdicts: bool) -> list[str]:
     """Chinese column headers, from the Datasette metadata's labels (internal name when none)."""
-    from archive.columns import column_labels
-    from archive.metadata import metadata
-
     tables = metadata(".")["databases"]["archive"]["tables"]
     labels: dict[str, str] = {}
     if verdicts:
@@ -133,9 +133,6 @@ def _rows(
     con: sqlite3.Connection, verdicts: bool, labels: str, current_only: bool, year: int | None,
     prefixes: list[str] | None, kind: str | None,
 ) -> tuple[list[str], Iterator[list]]:
-    from archive.labels import KIND_LABELS, STATUS_LABELS
-    from archive.regions import name as region_name
-
     if verdicts:
         sql, names, params = verdicts_query(year, prefixes, kind)
     else:
@@ -257,8 +254,6 @@ def _rfc3339(ts14: str) -> str:
 def _wacz_files(arc: Archive, crawl_id: int | None) -> list[str]:
     """The WARC files of the archive, or of one crawl plus those holding the payloads its revisits
     refer to (so the package replays on its own)."""
-    from archive.warc import warc_dir
-
     if crawl_id is None:
         return sorted(p.name for p in warc_dir(arc.data_dir).glob("*.warc.gz"))
     own = {r[0] for r in arc.db.execute(
@@ -277,8 +272,6 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
     pages/pages.jsonl (the reports' documents), pages/extraPages.jsonl (the report column pages),
     datapackage.json with the sha256 of every file, and datapackage-digest.json. Written beside
     `out` and renamed: never half a package."""
-    from archive.warc import seal_stale
-
     sealed = seal_stale(arc.data_dir)  # a killed crawl's file, cut at its last complete record
     names = _wacz_files(arc, crawl_id)
     if not names:
@@ -330,8 +323,6 @@ class _Package:
                                "hash": "sha256:" + digest.hexdigest(), "bytes": size})
 
     def write(self, arc: Archive, names: list[str], crawl_id: int | None) -> dict[str, int]:
-        from archive.warc import resolve
-
         lines: list[str] = []
         first_seen: dict[str, dict] = {}
         for name in names:
