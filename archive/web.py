@@ -33,7 +33,8 @@ def make_datasette(data_dir: str | Path, allow_sql: bool = False, sql_time_limit
     try:
         write_datasette_files(data_dir, settings)
     except OSError:  # a read-only archive (a mounted copy): the same files' contents, in memory
-        return Datasette([str(path)], metadata=metadata(), settings=settings, template_dir=str(plugin.TEMPLATES))
+        return Datasette([str(path)], metadata=metadata(), settings=settings,
+                         template_dir=str(plugin.TEMPLATES))
     # the archive folder is a Datasette configuration directory: `datasette gongkai-data/` reads
     # the same metadata.json (titles, labels, canned queries) and settings.json
     return Datasette([], config_dir=Path(data_dir).resolve(), template_dir=str(plugin.TEMPLATES))
