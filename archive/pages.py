@@ -298,8 +298,7 @@ async def search_page(datasette: Any, request: Any) -> Response:
                 escape(q), Markup(f"<mark>{escape(q)}</mark>")
             )
             r["region_name"] = regions.name(r["region"])
-    years = [r[0] for r in (await db.execute(
-        "select distinct year from compliance_summary order by 1 desc")).rows]
+    years = await verdict_years(db)
     ctx = {
         "q": q,
         "rows": rows,
@@ -356,8 +355,7 @@ async def compare_page(datasette: Any, request: Any) -> Response:
         "tags": tags,
         "args": {"a": args.get("a") or "", "b": args.get("b") or "", "ya": args.get("ya") or "",
                  "yb": args.get("yb") or "", "year": year, "vs": args.get("vs") or ""},
-        "years": [r[0] for r in (await db.execute(
-            "select distinct year from compliance_summary order by 1 desc")).rows],
+        "years": await verdict_years(db),
         "region_options": [(c, regions.name(c)) for (c,) in (await db.execute(
             "select distinct region from agencies where region != '' order by 1")).rows],
         "status_chart": stacked_bars([(t, s["counts"]) for t, s in zip(tags, sides, strict=True)]),
