@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from archive.web import STATUS_LABELS
+from archive.labels import STATUS_LABELS
 
 # the verdict statuses in the order charts stack and legends list them
 STATUS_ORDER = ["on_time", "late", "missing", "unreachable", "unverified", "undated", "pending"]

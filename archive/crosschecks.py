@@ -107,76 +107,75 @@ def cross_checks(
     out: list[dict] = []
 
     def fail(rep: dict, check: str, detail: str) -> None:
-        out.append(
-            {
-                "report_id": rep["id"],
-                "agency": rep["agency"],
-                "year": rep["year"],
-                "check": check,
-                "ok": 0,
-                "detail": detail,
-            }
-        )
+        out.append({"report_id": rep["id"], "agency": rep["agency"], "year": rep["year"], "check": check,
+                    "ok": 0, "detail": detail})
 
     for (agency, year), rep in tqdm(
         sorted(chosen.items()), desc="cross-checks", unit="report", file=sys.stderr, disable=not progress
     ):
         prev = chosen.get((agency, year - 1))
-        if prev is None:
-            continue
-        cur, last = rows[rep["id"]], rows[prev["id"]]
-        diffs = []
-        for col in _CARRY:
-            a, b = cur[f"carried_over_in_{col}"], last[f"carried_over_out_{col}"]
-            if a is not None and b is not None and a != b:
-                diffs.append(f"{col}: {year}年上年结转 {a} ≠ {year - 1}年结转下年度 {b}")
-        if diffs:
-            fail(rep, "carry_over", "; ".join(diffs))
-        for kind, label in (("rules", "规章"), ("normative", "行政规范性文件")):
-            before, issued, repealed, now_ = (
-                last[f"{kind}_in_force"],
-                cur[f"{kind}_issued"],
-                cur[f"{kind}_repealed"],
-                cur[f"{kind}_in_force"],
-            )
-            if None not in (before, issued, repealed, now_) and before + issued - repealed != now_:
-                fail(
-                    rep,
-                    "roll_forward",
-                    f"{label}现行有效 {now_} ≠ {year - 1}年 {before} + 制发 {issued} − 废止 "
-                    f"{repealed} = {before + issued - repealed}",
-                )
-        if cur["numbers"] is not None and cur["numbers"] == last["numbers"]:
-            fail(rep, "same_numbers", f"every number equals the {year - 1} report's (copy-paste?)")
-        if cur["text"] and last["text"]:
-            s = signature_similarity(cur["text"], last["text"])
-            if s >= TEXT_SIMILAR:
-                fail(rep, "same_text", f"text ~{s:.0%} identical to the {year - 1} report (copy-paste?)")
-
+        if prev is not None:
+            for check, detail in _year_on_year(rows[rep["id"]], rows[prev["id"]], year):
+                fail(rep, check, detail)
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for (agency, year), rep in chosen.items():
         if parents.get(agency):
             groups[(parents[agency], year)].append(rep)
     for _key, reps in sorted(groups.items()):
-        reps = sorted(reps, key=lambda r: r["agency"])
-        by_sig: dict[str, list[dict]] = defaultdict(list)
-        for rep in reps:
-            if rows[rep["id"]]["numbers"] is not None:
-                by_sig[rows[rep["id"]]["numbers"]].append(rep)
-        for same in by_sig.values():
-            if len(same) > 1:
-                for rep in same:
-                    others = "、".join(r["agency"] for r in same if r is not rep)
-                    fail(rep, "sibling_numbers", f"every number equals the report of {others} (copy-paste?)")
-        similar: dict[int, list[str]] = defaultdict(list)
-        by_id = {r["id"]: r for r in reps}
-        for a, b, s in _similar_pairs(reps, rows):
-            similar[a["id"]].append(f"{b['agency']}（~{s:.0%}）")
-            similar[b["id"]].append(f"{a['agency']}（~{s:.0%}）")
-        for rid, others in sorted(similar.items()):
-            fail(
-                by_id[rid],
-                "sibling_text",
-                "text nearly identical to the reports of " + "、".join(sorted(others)) + " (copy-paste?)",
-            )
+        for rep, check, detail in _siblings(sorted(reps, key=lambda r: r["agency"]), rows):
+            fail(rep, check, detail)
+    return out
+
+
+def _year_on_year(cur: dict, last: dict, year: int) -> list[tuple[str, str]]:
+    """(check, detail) of a report against the body's report of the year before: the carry-over,
+    the rules and normative documents in force, the same numbers or text."""
+    out = []
+    diffs = []
+    for col in _CARRY:
+        a, b = cur[f"carried_over_in_{col}"], last[f"carried_over_out_{col}"]
+        if a is not None and b is not None and a != b:
+            diffs.append(f"{col}: {year}年上年结转 {a} ≠ {year - 1}年结转下年度 {b}")
+    if diffs:
+        out.append(("carry_over", "; ".join(diffs)))
+    for kind, label in (("rules", "规章"), ("normative", "行政规范性文件")):
+        before, issued, repealed, now_ = (
+            last[f"{kind}_in_force"],
+            cur[f"{kind}_issued"],
+            cur[f"{kind}_repealed"],
+            cur[f"{kind}_in_force"],
+        )
+        if None not in (before, issued, repealed, now_) and before + issued - repealed != now_:
+            out.append(("roll_forward", f"{label}现行有效 {now_} ≠ {year - 1}年 {before} + 制发 {issued} − 废止 "
+                                        f"{repealed} = {before + issued - repealed}"))
+    if cur["numbers"] is not None and cur["numbers"] == last["numbers"]:
+        out.append(("same_numbers", f"every number equals the {year - 1} report's (copy-paste?)"))
+    if cur["text"] and last["text"]:
+        s = signature_similarity(cur["text"], last["text"])
+        if s >= TEXT_SIMILAR:
+            out.append(("same_text", f"text ~{s:.0%} identical to the {year - 1} report (copy-paste?)"))
+    return out
+
+
+def _siblings(reps: list[dict], rows: dict[int, dict]) -> list[tuple[dict, str, str]]:
+    """(report, check, detail) of the reports of one parent's bodies in one year (by agency) that
+    share every number, or nearly all their text."""
+    out = []
+    by_sig: dict[str, list[dict]] = defaultdict(list)
+    for rep in reps:
+        if rows[rep["id"]]["numbers"] is not None:
+            by_sig[rows[rep["id"]]["numbers"]].append(rep)
+    for same in by_sig.values():
+        if len(same) > 1:
+            for rep in same:
+                others = "、".join(r["agency"] for r in same if r is not rep)
+                out.append((rep, "sibling_numbers", f"every number equals the report of {others} (copy-paste?)"))
+    similar: dict[int, list[str]] = defaultdict(list)
+    by_id = {r["id"]: r for r in reps}
+    for a, b, s in _similar_pairs(reps, rows):
+        similar[a["id"]].append(f"{b['agency']}（~{s:.0%}）")
+        similar[b["id"]].append(f"{a['agency']}（~{s:.0%}）")
+    for rid, others in sorted(similar.items()):
+        out.append((by_id[rid], "sibling_text",
+                    "text nearly identical to the reports of " + "、".join(sorted(others)) + " (copy-paste?)"))
     return out

@@ -3,13 +3,11 @@ captures packaged as WACZ (`export_wacz`), for ReplayWeb.page, pywb and other we
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import io
 import json
 import os
-import re
 import sqlite3
 import tempfile
 import zipfile
@@ -17,15 +15,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote, unquote_plus, unquote_to_bytes, urlsplit
+
+from cdxj_indexer import CDXJIndexer
 
 from archive.columns import (
     ACTIVE_2019_COLUMNS,
     ACTIVE_2021_COLUMNS,
     APPEAL_COLUMN_NAMES,
     REQUEST_COLUMN_NAMES,
+    column_labels,
 )
+from archive.labels import KIND_LABELS, STATUS_LABELS
+from archive.metadata import metadata
+from archive.regions import name as region_name
+from archive.regions import sql_filter
+from archive.scope import report_scope
 from archive.store import Archive
+from archive.warc import resolve, seal_stale, warc_dir
 
 REPORT_COLUMNS = [
     "id",
@@ -53,8 +59,6 @@ BLOCK = 500  # rows per chunk written (the web export sends one chunk at a time)
 
 
 def _scope_sql(alias: str, year: int | None, prefixes: list[str] | None, kind: str | None) -> tuple[str, list]:
-    from archive.regions import sql_filter
-
     where, params = "", []
     if year is not None:
         where += f" AND {alias}.year = ?"
@@ -74,8 +78,6 @@ def export_query(
     kind: str | None = None,
 ) -> tuple[str, list[str], list]:
     """One row per report; LEFT JOINs, so a report missing a table (no 表四 found) is still a row."""
-    from archive.web import report_scope
-
     cols = (
         [f"r.[{c}]" for c in REPORT_COLUMNS]
         + [f"q.[{c}]" for c in REQUEST_COLUMN_NAMES]
@@ -112,9 +114,6 @@ def verdicts_query(
 
 def header_labels(names: list[str], verdicts: bool) -> list[str]:
     """Chinese column headers, from the Datasette metadata's labels (internal name when none)."""
-    from archive.columns import column_labels
-    from archive.web import metadata
-
     tables = metadata(".")["databases"]["archive"]["tables"]
     labels: dict[str, str] = {}
     if verdicts:
@@ -134,9 +133,6 @@ def _rows(
     con: sqlite3.Connection, verdicts: bool, labels: str, current_only: bool, year: int | None,
     prefixes: list[str] | None, kind: str | None,
 ) -> tuple[list[str], Iterator[list]]:
-    from archive.regions import name as region_name
-    from archive.web import KIND_LABELS, STATUS_LABELS
-
     if verdicts:
         sql, names, params = verdicts_query(year, prefixes, kind)
     else:
@@ -236,118 +232,28 @@ def _write(
 # -- WACZ ---------------------------------------------------------------------------------------
 
 WACZ_VERSION = "1.1.1"
-_WWW = re.compile(r"^www\d*\.")
-
-
-_SAFE = "!\"$&'()*+,-./:;<=>?@[\\]^_`{|}~"  # kept as they are; others (space, non-ASCII, # %) escaped
-
-
-def _canon(part: str) -> str:
-    """Percent-escapes undone (repeatedly), then escaped once: %3D and = are the same key."""
-    raw = part.encode("utf-8")
-    while True:
-        nxt = unquote_to_bytes(raw)
-        if nxt == raw:
-            break
-        raw = nxt
-    return quote(raw, safe=_SAFE)
-
-
-def surt(url: str) -> str:
-    """The SURT key of a URL as pywb, cdxj-indexer and the `surt` package write it (their default
-    options): scheme and www dropped, host labels reversed (an IPv4 address too), default port
-    dropped, escapes normalised, lower case, query arguments sorted, fragment dropped, a trailing
-    slash dropped unless the path is just "/"."""
-    u = urlsplit(url.strip())
-    host = _WWW.sub("", (u.hostname or "").lower().rstrip("."))
-    port = u.port
-    default = {"http": 80, "https": 443}.get(u.scheme.lower())
-    key = ",".join(reversed(host.split("."))) if host else ""
-    if port and port != default:
-        key += f":{port}"
-    path = _canon(u.path or "/").lower()
-    if len(path) > 1 and path.endswith("/"):
-        path = path[:-1]
-    key += ")" + path
-    if u.query:
-        key += "?" + "&".join(sorted(_canon(u.query).lower().split("&")))
-    return key
-
-
-def _ts14(warc_date: str) -> str:
-    return re.sub(r"\D", "", warc_date)[:14].ljust(14, "0")
-
-
-def _rfc3339(warc_date: str) -> str:
-    return warc_date[:19] + "Z" if len(warc_date) >= 19 else warc_date
-
-
-def _post_query(body: bytes, ctype: str) -> str:
-    """A POST's body as the query string replay tools look it up by (cdxj-indexer --post-append,
-    pywb, wabac.js): form fields decoded, any other body in base64."""
-    if ctype.lower().startswith("application/x-www-form-urlencoded"):
-        try:
-            return unquote_plus(body.decode("utf-8"))
-        except UnicodeDecodeError:
-            pass
-    return "__wb_post_data=" + base64.b64encode(body).decode("ascii") if body else ""
 
 
 def cdxj_lines(path: Path, name: str) -> Iterator[tuple[str, dict]]:
-    """A CDXJ line (pywb's format) for every response and revisit record of one WARC file, and the
-    record's fields (for pages.jsonl). A POST (list APIs) is keyed with its body, as replay tools
+    """The CDXJ lines (pywb's format: SURT key, timestamp, JSON) of one WARC file as cdxj-indexer
+    writes them for py-wacz, in the file's order, and each line's fields with its date (for
+    pages.jsonl). `post_append`: a POST (the list APIs) is keyed with its body, as replay tools
     look it up."""
-    from warcio.archiveiterator import ArchiveIterator
+    out = io.StringIO()
+    CDXJIndexer(out, [str(path)], post_append=True, filename=name).process_all()
+    for line in out.getvalue().splitlines():
+        _key, ts, fields = line.split(" ", 2)
+        yield line, {**json.loads(fields), "date": _rfc3339(ts)}
 
-    pending: dict | None = None
 
-    def emit(entry: dict) -> tuple[str, dict]:
-        key_url = entry["url"]
-        fields = {k: entry[k] for k in ("url", "mime", "status", "digest", "length", "offset", "filename")}
-        if entry.get("post") is not None:
-            query = entry["post"]
-            key_url += ("&" if "?" in key_url else "?") + "__wb_method=POST" + (f"&{query}" if query else "")
-            fields.update(method="POST", requestBody=query)
-        line = f"{surt(key_url)} {_ts14(entry['date'])} {json.dumps(fields, ensure_ascii=False)}"
-        return line, {**fields, "date": entry["date"]}
-
-    with open(path, "rb") as f:
-        it = ArchiveIterator(f)
-        for rec in it:
-            kind = rec.rec_type
-            h = rec.rec_headers
-            if kind == "request":
-                body = rec.content_stream().read()
-                # a response's request (a revisit is keyed by its URL alone, as cdxj-indexer does)
-                if (pending is not None and pending["kind"] == "response"
-                        and h.get_header("WARC-Concurrent-To") == pending["id"]):
-                    method = rec.http_headers.protocol if rec.http_headers else "GET"
-                    if method.upper() == "POST":
-                        ctype = (rec.http_headers.get_header("Content-Type") or "") if rec.http_headers else ""
-                        pending["post"] = _post_query(body, ctype)
-                continue
-            if kind not in ("response", "revisit"):
-                continue
-            if pending is not None:
-                yield emit(pending)
-            http = rec.http_headers
-            mime = "warc/revisit" if kind == "revisit" else (
-                ((http.get_header("Content-Type") if http else None) or "unk").split(";")[0].strip().lower())
-            it.read_to_end()
-            pending = {"id": h.get_header("WARC-Record-ID"), "kind": kind, "url": h.get_header("WARC-Target-URI"),
-                       "date": h.get_header("WARC-Date"), "mime": mime,
-                       "status": http.get_statuscode() if http else None,
-                       "digest": h.get_header("WARC-Payload-Digest"), "length": str(it.get_record_length()),
-                       "offset": str(it.get_record_offset()), "filename": name, "post": None}
-    if pending is not None:
-        yield emit(pending)
+def _rfc3339(ts14: str) -> str:
+    """A CDXJ timestamp (20260301120000) as pages.jsonl writes it (2026-03-01T12:00:00Z)."""
+    return f"{ts14[:4]}-{ts14[4:6]}-{ts14[6:8]}T{ts14[8:10]}:{ts14[10:12]}:{ts14[12:14]}Z"
 
 
 def _wacz_files(arc: Archive, crawl_id: int | None) -> list[str]:
     """The WARC files of the archive, or of one crawl plus those holding the payloads its revisits
     refer to (so the package replays on its own)."""
-    from archive.warc import warc_dir
-
     if crawl_id is None:
         return sorted(p.name for p in warc_dir(arc.data_dir).glob("*.warc.gz"))
     own = {r[0] for r in arc.db.execute(
@@ -366,8 +272,6 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
     pages/pages.jsonl (the reports' documents), pages/extraPages.jsonl (the report column pages),
     datapackage.json with the sha256 of every file, and datapackage-digest.json. Written beside
     `out` and renamed: never half a package."""
-    from archive.warc import resolve, seal_stale
-
     sealed = seal_stale(arc.data_dir)  # a killed crawl's file, cut at its last complete record
     names = _wacz_files(arc, crawl_id)
     if not names:
@@ -377,67 +281,9 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
     fd, tmp_name = tempfile.mkstemp(dir=out.parent, prefix=".tmp-", suffix=".wacz")
     os.close(fd)
     tmp = Path(tmp_name)
-    lines: list[str] = []
-    first_seen: dict[str, dict] = {}
-    resources: list[dict] = []
     try:
         with zipfile.ZipFile(tmp, "w", allowZip64=True) as z:
-
-            def add(path: str, data: bytes, compress: bool = True) -> None:
-                z.writestr(zipfile.ZipInfo(path, date_time=_zip_time()), data,
-                           compress_type=zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
-                # Data Package names are lower case ([-a-z0-9._/]): extraPages.jsonl is extrapages.jsonl
-                resources.append({"name": Path(path).name.lower(), "path": path,
-                                  "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "bytes": len(data)})
-
-            for name in names:
-                src = resolve(arc.data_dir, name)
-                if src is None or src.name != name:
-                    raise ValueError(f"{arc.data_dir / 'warc' / name}: missing, or still being written")
-                for line, rec in cdxj_lines(src, name):
-                    lines.append(line)
-                    if rec["mime"] != "warc/revisit" or rec["url"] not in first_seen:
-                        first_seen.setdefault(rec["url"], rec)
-                # WARCs are gzip already: STORE them (random access by offset inside the zip)
-                digest = hashlib.sha256()
-                info = zipfile.ZipInfo(f"archive/{name}", date_time=_zip_time())
-                info.compress_type = zipfile.ZIP_STORED
-                size = 0
-                with open(src, "rb") as f, z.open(info, "w", force_zip64=True) as dst:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        digest.update(chunk)
-                        dst.write(chunk)
-                        size += len(chunk)
-                resources.append({"name": name.lower(), "path": f"archive/{name}",
-                                  "hash": "sha256:" + digest.hexdigest(), "bytes": size})
-            lines.sort()
-            add("indexes/index.cdx", ("\n".join(lines) + "\n").encode("utf-8"))
-            pages, extra = _pages(arc, first_seen)
-            header = {"format": "json-pages-1.0", "id": "pages", "title": "政府信息公开工作年度报告（原文）"}
-            add("pages/pages.jsonl", _jsonl([header, *pages]))
-            header = {"format": "json-pages-1.0", "id": "extra-pages", "title": "年报栏目页面（逾期未公开的证据）"}
-            add("pages/extraPages.jsonl", _jsonl([header, *extra]))
-            stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            package = {
-                "profile": "data-package",
-                "wacz_version": WACZ_VERSION,
-                "title": "gongkai · 政府信息公开工作年度报告档案" + (f"（抓取 {crawl_id}）" if crawl_id else ""),
-                "description": "Government information disclosure annual reports (政府信息公开工作年度报告) and the "
-                "report column pages, as crawled by gongkai. Payload digests are sha256, the same as the "
-                "archive's blob store.",
-                "created": stamp,
-                "modified": stamp,
-                "software": "gongkai 0.1 (warcio)",
-                "resources": resources,
-            }
-            if pages:
-                package["mainPageUrl"], package["mainPageDate"] = pages[0]["url"], pages[0]["ts"]
-            body = json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
-            z.writestr(zipfile.ZipInfo("datapackage.json", date_time=_zip_time()), body,
-                       compress_type=zipfile.ZIP_DEFLATED)
-            digest_doc = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(body).hexdigest()}
-            z.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=_zip_time()),
-                       json.dumps(digest_doc, indent=1).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+            counts = _Package(z).write(arc, names, crawl_id)
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a package is for handing over
@@ -445,8 +291,82 @@ def export_wacz(arc: Archive, out: str | Path, crawl_id: int | None = None) -> d
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return {"wacz": str(out), "warc_files": names, "records": len(lines), "pages": len(pages),
-            "extra_pages": len(extra), "sealed": [p.name for p in sealed], "bytes": out.stat().st_size}
+    return {"wacz": str(out), "warc_files": names, **counts, "sealed": [p.name for p in sealed],
+            "bytes": out.stat().st_size}
+
+
+class _Package:
+    """The files of a WACZ package written into its zip, each listed with its sha256 and size."""
+
+    def __init__(self, z: zipfile.ZipFile) -> None:
+        self.z = z
+        self.resources: list[dict] = []
+
+    def add(self, path: str, data: bytes) -> None:
+        self.z.writestr(zipfile.ZipInfo(path, date_time=_zip_time()), data, compress_type=zipfile.ZIP_DEFLATED)
+        # Data Package names are lower case ([-a-z0-9._/]): extraPages.jsonl is extrapages.jsonl
+        self.resources.append({"name": Path(path).name.lower(), "path": path,
+                               "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "bytes": len(data)})
+
+    def add_warc(self, src: Path, name: str) -> None:
+        """A WARC file, STORED: it is gzip already, and replay reads it by offset inside the zip."""
+        digest = hashlib.sha256()
+        info = zipfile.ZipInfo(f"archive/{name}", date_time=_zip_time())
+        info.compress_type = zipfile.ZIP_STORED
+        size = 0
+        with open(src, "rb") as f, self.z.open(info, "w", force_zip64=True) as dst:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+                dst.write(chunk)
+                size += len(chunk)
+        self.resources.append({"name": name.lower(), "path": f"archive/{name}",
+                               "hash": "sha256:" + digest.hexdigest(), "bytes": size})
+
+    def write(self, arc: Archive, names: list[str], crawl_id: int | None) -> dict[str, int]:
+        lines: list[str] = []
+        first_seen: dict[str, dict] = {}
+        for name in names:
+            src = resolve(arc.data_dir, name)
+            if src is None or src.name != name:
+                raise ValueError(f"{arc.data_dir / 'warc' / name}: missing, or still being written")
+            for line, rec in cdxj_lines(src, name):
+                lines.append(line)
+                if rec.get("mime") != "warc/revisit" or rec["url"] not in first_seen:
+                    first_seen.setdefault(rec["url"], rec)
+            self.add_warc(src, name)
+        lines.sort()
+        self.add("indexes/index.cdx", ("\n".join(lines) + "\n").encode("utf-8"))
+        pages, extra = _pages(arc, first_seen)
+        header = {"format": "json-pages-1.0", "id": "pages", "title": "政府信息公开工作年度报告（原文）"}
+        self.add("pages/pages.jsonl", _jsonl([header, *pages]))
+        header = {"format": "json-pages-1.0", "id": "extra-pages", "title": "年报栏目页面（逾期未公开的证据）"}
+        self.add("pages/extraPages.jsonl", _jsonl([header, *extra]))
+        self.write_datapackage(crawl_id, pages)
+        return {"records": len(lines), "pages": len(pages), "extra_pages": len(extra)}
+
+    def write_datapackage(self, crawl_id: int | None, pages: list[dict]) -> None:
+        """datapackage.json (every file's digest) and datapackage-digest.json (its own)."""
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        package = {
+            "profile": "data-package",
+            "wacz_version": WACZ_VERSION,
+            "title": "gongkai · 政府信息公开工作年度报告档案" + (f"（抓取 {crawl_id}）" if crawl_id else ""),
+            "description": "Government information disclosure annual reports (政府信息公开工作年度报告) and the "
+            "report column pages, as crawled by gongkai. Payload digests are sha256, the same as the "
+            "archive's blob store.",
+            "created": stamp,
+            "modified": stamp,
+            "software": "gongkai 0.1 (warcio)",
+            "resources": self.resources,
+        }
+        if pages:
+            package["mainPageUrl"], package["mainPageDate"] = pages[0]["url"], pages[0]["ts"]
+        body = json.dumps(package, ensure_ascii=False, indent=1).encode("utf-8")
+        self.z.writestr(zipfile.ZipInfo("datapackage.json", date_time=_zip_time()), body,
+                        compress_type=zipfile.ZIP_DEFLATED)
+        digest_doc = {"path": "datapackage.json", "hash": "sha256:" + hashlib.sha256(body).hexdigest()}
+        self.z.writestr(zipfile.ZipInfo("datapackage-digest.json", date_time=_zip_time()),
+                        json.dumps(digest_doc, indent=1).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
 
 
 def _zip_time() -> tuple[int, int, int, int, int, int]:
@@ -469,11 +389,11 @@ def _pages(arc: Archive, seen: dict[str, dict]) -> tuple[list[dict], list[dict]]
         rec = seen.get(url)
         if rec is not None:
             pages.append({"id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url,
-                          "ts": _rfc3339(rec["date"]), "title": title or agency or url})
+                          "ts": rec["date"], "title": title or agency or url})
     for url, agency in arc.db.execute(
             "SELECT column_url, max(agency) FROM column_captures GROUP BY column_url ORDER BY column_url"):
         rec = seen.get(url)
         if rec is not None:
             extra.append({"id": hashlib.sha256(url.encode()).hexdigest()[:16], "url": url,
-                          "ts": _rfc3339(rec["date"]), "title": f"{agency} 年报栏目"})
+                          "ts": rec["date"], "title": f"{agency} 年报栏目"})
     return pages, extra

@@ -102,52 +102,8 @@ def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
     Whose report it is, and which documents are one report, `reports.organise` decides after."""
     sha = out["sha256"]
     db = arc.db
-    doc = db.execute(
-        "SELECT url, agency, agency_override, portal_date, list_title FROM documents WHERE sha256 = ?", [sha]
-    ).fetchone()
-    url, recorded, override, portal_date, list_title = doc
-    if portal_date is None:  # a later URL of the same bytes may carry the portal's date
-        row = db.execute(
-            "SELECT portal_date FROM document_urls WHERE sha256 = ? AND portal_date IS NOT NULL "
-            "ORDER BY first_seen LIMIT 1",
-            [sha],
-        ).fetchone()
-        portal_date = row[0] if row else None
+    report = _report_row(out, version, _document_facts(arc, sha))
     result = out["result"]
-    status = parse_status(result, out["error"])
-    parsed_agency = (result or {}).get("agency")
-    agency = recorded if override and recorded else parsed_agency or recorded
-    failed = [c["check"] for c in (result or {}).get("checks") or [] if c.get("ok") is False]
-    requests = (result or {}).get("requests") or {}
-    appeals = (result or {}).get("appeals") or {}
-    suits = [_total(appeals.get(k)) for k in ("suit_direct", "suit_after_review")]
-    report = {
-        "sha256": sha,
-        "extractor_version": version,
-        "agency": agency,
-        "agency_parsed": parsed_agency,
-        "region": None,
-        "kind": None,
-        "year": (result or {}).get("year"),
-        "format": (result or {}).get("format"),
-        "published": (result or {}).get("published"),
-        "portal_date": portal_date,
-        "url": url,
-        "title": out.get("title") or list_title,
-        "parse_status": status,
-        "error": out["error"],
-        "sections": json.dumps((result or {}).get("sections") or []),
-        "checks_failed": json.dumps(failed, ensure_ascii=False) if failed else None,
-        "requests_received": _total(requests.get("new_received")),
-        "requests_processed": _total(requests.get("total_processed")),
-        "requests_carried_out": _total(requests.get("carried_over_out")),
-        "appeals_review": _total(appeals.get("review")),
-        "appeals_suits": None if all(s is None for s in suits) else sum(s or 0 for s in suits),
-        "cells": json.dumps((result or {}).get("cells") or {}, ensure_ascii=False) if result else None,
-        "extracted": now(),
-        "current": 1,
-        "parse_current": 1,
-    }
     flat = flatten_report(result) if result is not None else None
     if flat is not None:
         report["numbers_sig"], report["numbers_nonzero"] = numbers_signature(
@@ -160,29 +116,12 @@ def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
         db.execute("UPDATE reports SET current = 0, parse_current = 0 WHERE sha256 = ? AND parse_current = 1", [sha])
         rid = db["reports"].insert(report, alter=False).last_pk
         if flat is not None:
-            req, act, app = flat
-            db["report_requests"].insert({"report_id": rid, **req})
-            db["report_active"].insert({"report_id": rid, **act})
-            db["report_appeals"].insert({"report_id": rid, **app})
-            db["check_results"].insert_all(
-                [
-                    {
-                        "report_id": rid,
-                        "agency": agency,
-                        "year": report["year"],
-                        "scope": "report",
-                        "check": c.get("check"),
-                        "ok": None if c.get("ok") is None else int(bool(c["ok"])),
-                        "detail": c.get("detail"),
-                    }
-                    for c in result.get("checks") or []
-                ]
-            )
+            _insert_numbers(arc, rid, report, flat, result.get("checks") or [])
         if out.get("text"):
             db["report_text"].insert(
                 {
                     "report_id": rid,
-                    "agency": agency,
+                    "agency": report["agency"],
                     "year": report["year"],
                     "title": report["title"],
                     "text": out["text"],
@@ -192,7 +131,87 @@ def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
             db.execute(
                 "UPDATE documents SET type = ? WHERE sha256 = ? AND type = 'unknown'", [out["type"], sha]
             )
-    return status
+    return report["parse_status"]
+
+
+def _document_facts(arc: Archive, sha: str) -> dict[str, Any]:
+    """What the crawl recorded of a document: its URL, the body it was found under (and whether
+    that was set by hand), the portal's date and the list's title."""
+    db = arc.db
+    url, recorded, override, portal_date, list_title = db.execute(
+        "SELECT url, agency, agency_override, portal_date, list_title FROM documents WHERE sha256 = ?", [sha]
+    ).fetchone()
+    if portal_date is None:  # a later URL of the same bytes may carry the portal's date
+        row = db.execute(
+            "SELECT portal_date FROM document_urls WHERE sha256 = ? AND portal_date IS NOT NULL "
+            "ORDER BY first_seen LIMIT 1",
+            [sha],
+        ).fetchone()
+        portal_date = row[0] if row else None
+    return {"url": url, "recorded": recorded, "override": override, "portal_date": portal_date,
+            "list_title": list_title}
+
+
+def _report_row(out: dict[str, Any], version: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """The reports row of a parse outcome (its numbers' totals, its failed checks)."""
+    result = out["result"]
+    parsed = result or {}
+    parsed_agency = parsed.get("agency")
+    recorded = doc["recorded"]
+    failed = [c["check"] for c in parsed.get("checks") or [] if c.get("ok") is False]
+    requests = parsed.get("requests") or {}
+    appeals = parsed.get("appeals") or {}
+    suits = [_total(appeals.get(k)) for k in ("suit_direct", "suit_after_review")]
+    return {
+        "sha256": out["sha256"],
+        "extractor_version": version,
+        "agency": recorded if doc["override"] and recorded else parsed_agency or recorded,
+        "agency_parsed": parsed_agency,
+        "region": None,
+        "kind": None,
+        "year": parsed.get("year"),
+        "format": parsed.get("format"),
+        "published": parsed.get("published"),
+        "portal_date": doc["portal_date"],
+        "url": doc["url"],
+        "title": out.get("title") or doc["list_title"],
+        "parse_status": parse_status(result, out["error"]),
+        "error": out["error"],
+        "sections": json.dumps(parsed.get("sections") or []),
+        "checks_failed": json.dumps(failed, ensure_ascii=False) if failed else None,
+        "requests_received": _total(requests.get("new_received")),
+        "requests_processed": _total(requests.get("total_processed")),
+        "requests_carried_out": _total(requests.get("carried_over_out")),
+        "appeals_review": _total(appeals.get("review")),
+        "appeals_suits": None if all(s is None for s in suits) else sum(s or 0 for s in suits),
+        "cells": json.dumps(parsed.get("cells") or {}, ensure_ascii=False) if result else None,
+        "extracted": now(),
+        "current": 1,
+        "parse_current": 1,
+    }
+
+
+def _insert_numbers(arc: Archive, rid: int, report: dict, flat: tuple, checks: list[dict]) -> None:
+    """A report's three tables of numbers and its checks' results."""
+    db = arc.db
+    req, act, app = flat
+    db["report_requests"].insert({"report_id": rid, **req})
+    db["report_active"].insert({"report_id": rid, **act})
+    db["report_appeals"].insert({"report_id": rid, **app})
+    db["check_results"].insert_all(
+        [
+            {
+                "report_id": rid,
+                "agency": report["agency"],
+                "year": report["year"],
+                "scope": "report",
+                "check": c.get("check"),
+                "ok": None if c.get("ok") is None else int(bool(c["ok"])),
+                "detail": c.get("detail"),
+            }
+            for c in checks
+        ]
+    )
 
 
 def _run_pool(jobs: list[tuple[str, str, str]], workers: int, handle, limits: Limits) -> None:

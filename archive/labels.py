@@ -1,7 +1,7 @@
 """Chinese for everything a reader of the web pages and the exports sees: check names and details,
-verdict and crawl-health statuses and reasons. The database and the JSON API keep the internal
-(English) names; these labels are applied when a page is drawn or a CSV is written with Chinese
-headers."""
+verdict and crawl-health statuses and reasons, kinds of body, parse statuses. The database and the
+JSON API keep the internal (English) names; these labels are applied when a page is drawn or a CSV
+is written with Chinese headers."""
 
 from __future__ import annotations
 
@@ -22,6 +22,56 @@ CHECK_LABELS = {
     "sibling_text": "文字与兄弟单位几乎相同",
 }
 SCOPE_LABELS = {"report": "单份年报", "cross": "跨年度/跨单位"}
+
+STATUS_LABELS = {
+    "on_time": "按时公开",
+    "late": "逾期公开",
+    "missing": "逾期未公开",
+    "unreachable": "无法访问",
+    "unverified": "未核实",
+    "undated": "日期不明",
+    "pending": "未到期",
+}
+KIND_LABELS = {
+    "government": "县级以上人民政府",
+    "department": "县级以上政府部门",
+    "town": "乡镇（街道）",
+    "institution": "其他机构",
+}
+PARSE_STATUS_LABELS = {
+    "ok": "完整一致",
+    "inconsistent": "数据不一致",
+    "incomplete": "内容不完整",
+    "not_report": "非年报",
+    "error": "无法解析",
+}
+# where a verdict's publication date comes from
+SOURCE_LABELS = {
+    "portal_date": "门户发布日期",
+    "published": "落款日期",
+    "last_modified": "HTTP Last-Modified",
+    "first_seen": "首次抓取时间",
+    "first_seen (backdated?)": "首次抓取时间（疑似倒签）",
+}
+
+ROLE_LABELS = {"report": "年报（含数据）", "notice": "公告页", "copy": "副本", "superseded": "旧版本"}
+
+# the measures of the compare page's charts
+REQUEST_LABELS = {
+    "received": "新收申请",
+    "carried_in": "上年结转",
+    "granted": "予以公开",
+    "partial": "部分公开",
+    "withheld": "不予公开",
+    "unavailable": "无法提供",
+    "rejected": "不予处理",
+    "processed": "办理总计",
+    "carried_out": "结转下年度",
+}
+
+APPEAL_LABELS = {"review": "行政复议", "review_corrected": "复议纠错", "suits": "行政诉讼",
+                 "suits_corrected": "诉讼纠错"}
+
 HEALTH_LABELS = {
     "reachable": "正常",
     "partial": "部分抓取",

@@ -44,6 +44,17 @@ def now() -> str:
 
 
 def _v1(db: sqlite_utils.Database) -> None:
+    """The first schema, table group by table group."""
+    _v1_registry(db)
+    _v1_crawls(db)
+    _v1_documents(db)
+    _v1_reports(db)
+    _v1_text(db)
+    _v1_verdicts(db)
+
+
+def _v1_registry(db: sqlite_utils.Database) -> None:
+    # the registry of bodies and the regions' local rules
     db["agencies"].create(
         {
             "name": str,
@@ -64,6 +75,10 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["regions"].create(
         {"code": str, "town_deadline": str, "first_year": int, "rules": str}, pk="code", if_not_exists=True
     )
+
+
+def _v1_crawls(db: sqlite_utils.Database) -> None:
+    # crawls and every fetch of a crawl
     db["crawls"].create(
         {"id": int, "kind": str, "started": str, "finished": str, "options": str, "summary": str},
         pk="id",
@@ -89,6 +104,10 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
     db["fetches"].create_index(["crawl_id"], if_not_exists=True)
     db["fetches"].create_index(["url"], if_not_exists=True)
+
+
+def _v1_documents(db: sqlite_utils.Database) -> None:
+    # the documents stored by sha256, the URLs they were found at, the report column pages read
     db["documents"].create(
         {
             "sha256": str,
@@ -153,6 +172,10 @@ def _v1(db: sqlite_utils.Database) -> None:
         if_not_exists=True,
     )
     db["column_captures"].create_index(["agency", "time"], if_not_exists=True)
+
+
+def _v1_reports(db: sqlite_utils.Database) -> None:
+    # the reports and their numbers, one row per report in each table
     db["reports"].create(
         {
             "id": int,
@@ -210,6 +233,10 @@ def _v1(db: sqlite_utils.Database) -> None:
         foreign_keys=[("report_id", "reports", "id")],
         if_not_exists=True,
     )
+
+
+def _v1_text(db: sqlite_utils.Database) -> None:
+    # the reports' text and its full-text index, kept in step by triggers
     db["report_text"].create(
         {"report_id": int, "agency": str, "year": int, "title": str, "text": str},
         pk="report_id",
@@ -243,6 +270,10 @@ def _v1(db: sqlite_utils.Database) -> None:
     ):
         name = "report_text_" + op.split()[1].lower()
         db.execute(f"CREATE TRIGGER IF NOT EXISTS {name} {op} ON report_text BEGIN {body} END")
+
+
+def _v1_verdicts(db: sqlite_utils.Database) -> None:
+    # the checks' results and the verdicts
     db["check_results"].create(
         {
             "id": int,
@@ -442,8 +473,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
-def migrate(db: sqlite_utils.Database) -> int:
-    """Apply every migration not yet applied; return the schema version."""
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply every migration not yet applied."""
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, name TEXT, applied TEXT)"
     )
@@ -456,4 +487,3 @@ def migrate(db: sqlite_utils.Database) -> int:
         step(db)
         with db.conn:
             db.execute("INSERT INTO _migrations VALUES (?, ?, ?)", [version, name, now()])
-    return SCHEMA_VERSION

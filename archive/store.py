@@ -104,7 +104,7 @@ class Archive:
         # `check` and `extract` read the archive in chunks: a modest page cache, no memory map and
         # sorts spilled to disk keep their memory flat at any archive size (32 MB of cache)
         self.db.execute("PRAGMA cache_size=-32768")
-        self.schema_version = migrate(self.db)
+        migrate(self.db)
 
     def close(self) -> None:
         self.db.conn.close()

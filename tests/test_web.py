@@ -53,7 +53,7 @@ def test_regions_from_the_division_tables() -> None:
 
 
 def test_region_buttons_group_many_regions() -> None:
-    from archive.plugin import PILLS, pill_regions
+    from archive.page_data import PILLS, pill_regions
 
     few = ["654002", "654003", "410823"]
     assert pill_regions(few, []) == sorted(few)  # a county office's own county: one click
