@@ -87,8 +87,8 @@ def current_items(db: Any) -> list[Item]:
 
 
 def _ensure_tables(d: sqlite_utils.Database) -> None:
-    d[STATE_TABLE].create({"key": str, "state": str, "since": str}, pk="key", if_not_exists=True)
-    d[LOG_TABLE].create(
+    d.table(STATE_TABLE).create({"key": str, "state": str, "since": str}, pk="key", if_not_exists=True)
+    d.table(LOG_TABLE).create(
         {"id": int, "time": str, "as_of": str, "items": int, "title": str, "body": str, "detail": str,
          "targets": int, "delivered": int, "error": str},
         pk="id", if_not_exists=True,
@@ -179,7 +179,7 @@ def run_alerts(db: Any, urls: list[str], as_of: str | None = None) -> dict[str, 
     title, body = digest(fresh, as_of)
     error = deliver(urls, title, body) if urls else None
     with d.conn:
-        d[LOG_TABLE].insert(
+        d.table(LOG_TABLE).insert(
             {"time": now(), "as_of": as_of, "items": len(fresh), "title": title, "body": body,
              "detail": json.dumps([i.__dict__ for i in fresh], ensure_ascii=False),
              "targets": len(urls), "delivered": int(bool(urls) and error is None), "error": error}
@@ -199,4 +199,4 @@ def _advance(d: sqlite_utils.Database, items: list[Item]) -> None:
     with d.conn:
         d.execute(f"DELETE FROM {STATE_TABLE}")
         if rows:
-            d[STATE_TABLE].insert_all(rows, pk="key")
+            d.table(STATE_TABLE).insert_all(rows, pk="key")

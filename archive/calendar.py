@@ -159,8 +159,8 @@ def _chunks(agencies: list[dict]) -> list[list[dict]]:
     """The registry in chunks of about CHUNK bodies, never splitting the bodies of one parent."""
     out: list[list[dict]] = [[]]
     ordered = sorted(agencies, key=lambda a: (a.get("parent") or "", a["name"]))
-    for _parent, family in groupby(ordered, key=lambda a: a.get("parent") or ""):
-        family = list(family)
+    for _parent, group in groupby(ordered, key=lambda a: a.get("parent") or ""):
+        family = list(group)
         if len(out[-1]) + len(family) > CHUNK and out[-1]:
             out.append([])
         out[-1].extend(family)

@@ -83,8 +83,8 @@ def _similar_pairs(reps: list[dict], rows: dict[int, dict]) -> list[tuple[dict, 
     for rep in reps:
         sig = rows[rep["id"]]["text"]
         if sig:
-            for b in range(0, len(sig), 8):
-                buckets[(b, *sig[b : b + 8])].append(rep)
+            for band in range(0, len(sig), 8):
+                buckets[(band, *sig[band : band + 8])].append(rep)
     seen: set[tuple[int, int]] = set()
     out = []
     for members in buckets.values():
@@ -119,8 +119,9 @@ def cross_checks(
                 fail(rep, check, detail)
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for (agency, year), rep in chosen.items():
-        if parents.get(agency):
-            groups[(parents[agency], year)].append(rep)
+        parent = parents.get(agency)
+        if parent:
+            groups[(parent, year)].append(rep)
     for _key, reps in sorted(groups.items()):
         for rep, check, detail in _siblings(sorted(reps, key=lambda r: r["agency"]), rows):
             fail(rep, check, detail)
@@ -168,8 +169,8 @@ def _siblings(reps: list[dict], rows: dict[int, dict]) -> list[tuple[dict, str, 
     for same in by_sig.values():
         if len(same) > 1:
             for rep in same:
-                others = "、".join(r["agency"] for r in same if r is not rep)
-                out.append((rep, "sibling_numbers", f"every number equals the report of {others} (copy-paste?)"))
+                names = "、".join(r["agency"] for r in same if r is not rep)
+                out.append((rep, "sibling_numbers", f"every number equals the report of {names} (copy-paste?)"))
     similar: dict[int, list[str]] = defaultdict(list)
     by_id = {r["id"]: r for r in reps}
     for a, b, s in _similar_pairs(reps, rows):

@@ -59,7 +59,7 @@ BLOCK = 500  # rows per chunk written (the web export sends one chunk at a time)
 
 
 def _scope_sql(alias: str, year: int | None, prefixes: list[str] | None, kind: str | None) -> tuple[str, list]:
-    where, params = "", []
+    where, params = "", list[object]()
     if year is not None:
         where += f" AND {alias}.year = ?"
         params.append(year)

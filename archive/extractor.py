@@ -114,11 +114,12 @@ def store_report(arc: Archive, out: dict[str, Any], version: str) -> str:
     with db.conn:
         # an older extractor's report of the same bytes stays (never drop data) but is no longer current
         db.execute("UPDATE reports SET current = 0, parse_current = 0 WHERE sha256 = ? AND parse_current = 1", [sha])
-        rid = db["reports"].insert(report, alter=False).last_pk
+        rid = db.table("reports").insert(report, alter=False).last_pk
+        assert rid is not None  # an insert into a rowid table always has one
         if flat is not None:
             _insert_numbers(arc, rid, report, flat, result.get("checks") or [])
         if out.get("text"):
-            db["report_text"].insert(
+            db.table("report_text").insert(
                 {
                     "report_id": rid,
                     "agency": report["agency"],
@@ -195,10 +196,10 @@ def _insert_numbers(arc: Archive, rid: int, report: dict, flat: tuple, checks: l
     """A report's three tables of numbers and its checks' results."""
     db = arc.db
     req, act, app = flat
-    db["report_requests"].insert({"report_id": rid, **req})
-    db["report_active"].insert({"report_id": rid, **act})
-    db["report_appeals"].insert({"report_id": rid, **app})
-    db["check_results"].insert_all(
+    db.table("report_requests").insert({"report_id": rid, **req})
+    db.table("report_active").insert({"report_id": rid, **act})
+    db.table("report_appeals").insert({"report_id": rid, **app})
+    db.table("check_results").insert_all(
         [
             {
                 "report_id": rid,

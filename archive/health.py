@@ -275,7 +275,7 @@ def write_health(db: Any, healths: list[Health]) -> dict[str, int]:
         rows.append(row)
     with d.conn:
         # created here, not in a schema migration: a derived table, rebuilt whole on every refresh
-        d[TABLE].create(
+        d.table(TABLE).create(
             {"agency": str, "as_of": str, "status": str, "crawls": int, "reached": int, "reach_share": float,
              "last_crawl": str, "last_reached": str, "last_reports_seen": int, "before_reports_seen": int,
              "last_error": str, "reason": str, "looks": str},
@@ -283,5 +283,5 @@ def write_health(db: Any, healths: list[Health]) -> dict[str, int]:
         )
         d.execute(f"DELETE FROM {TABLE}")
         if rows:
-            d[TABLE].insert_all(rows)
+            d.table(TABLE).insert_all(rows)
     return dict(counts)

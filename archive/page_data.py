@@ -146,7 +146,9 @@ class StatusCounts:
 async def status_counts(db: Any, scope: Scope) -> StatusCounts:
     where, params = scope.where()
     counts = StatusCounts()
-    for col, bucket in (("year", counts.by_year), ("kind", counts.by_kind), ("region", counts.by_region)):
+    buckets: tuple[tuple[str, dict[Any, dict[str, int]]], ...] = (
+        ("year", counts.by_year), ("kind", counts.by_kind), ("region", counts.by_region))
+    for col, bucket in buckets:
         res = await db.execute(
             f"select {col}, status, sum(n) from compliance_summary where 1{where} group by 1, 2", params
         )

@@ -55,7 +55,7 @@ def _v1(db: sqlite_utils.Database) -> None:
 
 def _v1_registry(db: sqlite_utils.Database) -> None:
     # the registry of bodies and the regions' local rules
-    db["agencies"].create(
+    db.table("agencies").create(
         {
             "name": str,
             "kind": str,
@@ -72,19 +72,19 @@ def _v1_registry(db: sqlite_utils.Database) -> None:
         not_null={"name"},
         if_not_exists=True,
     )
-    db["regions"].create(
+    db.table("regions").create(
         {"code": str, "town_deadline": str, "first_year": int, "rules": str}, pk="code", if_not_exists=True
     )
 
 
 def _v1_crawls(db: sqlite_utils.Database) -> None:
     # crawls and every fetch of a crawl
-    db["crawls"].create(
+    db.table("crawls").create(
         {"id": int, "kind": str, "started": str, "finished": str, "options": str, "summary": str},
         pk="id",
         if_not_exists=True,
     )
-    db["fetches"].create(
+    db.table("fetches").create(
         {
             "id": int,
             "crawl_id": int,
@@ -102,13 +102,13 @@ def _v1_crawls(db: sqlite_utils.Database) -> None:
         foreign_keys=[("crawl_id", "crawls", "id")],
         if_not_exists=True,
     )
-    db["fetches"].create_index(["crawl_id"], if_not_exists=True)
-    db["fetches"].create_index(["url"], if_not_exists=True)
+    db.table("fetches").create_index(["crawl_id"], if_not_exists=True)
+    db.table("fetches").create_index(["url"], if_not_exists=True)
 
 
 def _v1_documents(db: sqlite_utils.Database) -> None:
     # the documents stored by sha256, the URLs they were found at, the report column pages read
-    db["documents"].create(
+    db.table("documents").create(
         {
             "sha256": str,
             "size": int,
@@ -127,7 +127,7 @@ def _v1_documents(db: sqlite_utils.Database) -> None:
         foreign_keys=[("crawl_id", "crawls", "id")],
         if_not_exists=True,
     )
-    db["document_urls"].create(
+    db.table("document_urls").create(
         {
             "id": int,
             "url": str,
@@ -151,9 +151,9 @@ def _v1_documents(db: sqlite_utils.Database) -> None:
         foreign_keys=[("sha256", "documents", "sha256"), ("crawl_id", "crawls", "id")],
         if_not_exists=True,
     )
-    db["document_urls"].create_index(["url", "sha256"], unique=True, if_not_exists=True)
-    db["document_urls"].create_index(["sha256"], if_not_exists=True)
-    db["column_captures"].create(
+    db.table("document_urls").create_index(["url", "sha256"], unique=True, if_not_exists=True)
+    db.table("document_urls").create_index(["sha256"], if_not_exists=True)
+    db.table("column_captures").create(
         {
             "id": int,
             "crawl_id": int,
@@ -171,12 +171,12 @@ def _v1_documents(db: sqlite_utils.Database) -> None:
         foreign_keys=[("crawl_id", "crawls", "id")],
         if_not_exists=True,
     )
-    db["column_captures"].create_index(["agency", "time"], if_not_exists=True)
+    db.table("column_captures").create_index(["agency", "time"], if_not_exists=True)
 
 
 def _v1_reports(db: sqlite_utils.Database) -> None:
     # the reports and their numbers, one row per report in each table
-    db["reports"].create(
+    db.table("reports").create(
         {
             "id": int,
             "sha256": str,
@@ -207,15 +207,15 @@ def _v1_reports(db: sqlite_utils.Database) -> None:
         foreign_keys=[("sha256", "documents", "sha256")],
         if_not_exists=True,
     )
-    db["reports"].create_index(["sha256", "extractor_version"], unique=True, if_not_exists=True)
-    db["reports"].create_index(["agency", "year"], if_not_exists=True)
-    db["report_requests"].create(
+    db.table("reports").create_index(["sha256", "extractor_version"], unique=True, if_not_exists=True)
+    db.table("reports").create_index(["agency", "year"], if_not_exists=True)
+    db.table("report_requests").create(
         {"report_id": int, **{c: int for c in REQUEST_COLUMN_NAMES}},
         pk="report_id",
         foreign_keys=[("report_id", "reports", "id")],
         if_not_exists=True,
     )
-    db["report_active"].create(
+    db.table("report_active").create(
         {
             "report_id": int,
             **{
@@ -227,7 +227,7 @@ def _v1_reports(db: sqlite_utils.Database) -> None:
         foreign_keys=[("report_id", "reports", "id")],
         if_not_exists=True,
     )
-    db["report_appeals"].create(
+    db.table("report_appeals").create(
         {"report_id": int, **{c: int for c in APPEAL_COLUMN_NAMES}},
         pk="report_id",
         foreign_keys=[("report_id", "reports", "id")],
@@ -237,7 +237,7 @@ def _v1_reports(db: sqlite_utils.Database) -> None:
 
 def _v1_text(db: sqlite_utils.Database) -> None:
     # the reports' text and its full-text index, kept in step by triggers
-    db["report_text"].create(
+    db.table("report_text").create(
         {"report_id": int, "agency": str, "year": int, "title": str, "text": str},
         pk="report_id",
         foreign_keys=[("report_id", "reports", "id")],
@@ -274,7 +274,7 @@ def _v1_text(db: sqlite_utils.Database) -> None:
 
 def _v1_verdicts(db: sqlite_utils.Database) -> None:
     # the checks' results and the verdicts
-    db["check_results"].create(
+    db.table("check_results").create(
         {
             "id": int,
             "report_id": int,
@@ -288,9 +288,9 @@ def _v1_verdicts(db: sqlite_utils.Database) -> None:
         pk="id",
         if_not_exists=True,
     )
-    db["check_results"].create_index(["report_id"], if_not_exists=True)
-    db["check_results"].create_index(["agency", "year"], if_not_exists=True)
-    db["compliance"].create(
+    db.table("check_results").create_index(["report_id"], if_not_exists=True)
+    db.table("check_results").create_index(["agency", "year"], if_not_exists=True)
+    db.table("compliance").create(
         {
             "agency": str,
             "year": int,
@@ -312,23 +312,23 @@ def _v1_verdicts(db: sqlite_utils.Database) -> None:
         pk=("agency", "year"),
         if_not_exists=True,
     )
-    db["compliance"].create_index(["status"], if_not_exists=True)
+    db.table("compliance").create_index(["status"], if_not_exists=True)
 
 
 def _v2(db: sqlite_utils.Database) -> None:
     # reports.current: the report of each document by the newest extractor that read it (older
     # extractors' reports are kept, never dropped)
     if "current" not in db["reports"].columns_dict:
-        db["reports"].add_column("current", int)
+        db.table("reports").add_column("current", int)
         db.execute("UPDATE reports SET current = 1 WHERE id IN (SELECT max(id) FROM reports GROUP BY sha256)")
-    db["reports"].create_index(["current", "agency", "year"], if_not_exists=True)
+    db.table("reports").create_index(["current", "agency", "year"], if_not_exists=True)
 
 
 def _v3(db: sqlite_utils.Database) -> None:
     # covering indexes for the dashboard's group-bys over compliance (100,000s of rows)
-    db["compliance"].create_index(["year", "kind", "status"], if_not_exists=True)
-    db["compliance"].create_index(["region", "status"], if_not_exists=True)
-    db["check_results"].create_index(["ok", "scope", "check"], if_not_exists=True)
+    db.table("compliance").create_index(["year", "kind", "status"], if_not_exists=True)
+    db.table("compliance").create_index(["region", "status"], if_not_exists=True)
+    db.table("check_results").create_index(["ok", "scope", "check"], if_not_exists=True)
 
 
 def _v4(db: sqlite_utils.Database) -> None:
@@ -336,42 +336,42 @@ def _v4(db: sqlite_utils.Database) -> None:
     cols = db["reports"].columns_dict
     for name, typ in (("numbers_sig", str), ("numbers_nonzero", int), ("text_sig", str), ("sig_done", int)):
         if name not in cols:
-            db["reports"].add_column(name, typ)
+            db.table("reports").add_column(name, typ)
 
 
 def _v5(db: sqlite_utils.Database) -> None:
     # aggregates written by `gongkai check` so the dashboard never scans 100,000s of rows
-    db["compliance_summary"].create(
+    db.table("compliance_summary").create(
         {"year": int, "kind": str, "region": str, "status": str, "n": int},
         pk=("year", "kind", "region", "status"),
         if_not_exists=True,
     )
-    db["report_summary"].create(
+    db.table("report_summary").create(
         {"year": int, "kind": str, "region": str, "reports": int, "requests_received": int},
         pk=("year", "kind", "region"),
         if_not_exists=True,
     )
-    db["check_summary"].create(
+    db.table("check_summary").create(
         {"check": str, "scope": str, "n": int}, pk=("check", "scope"), if_not_exists=True
     )
-    db["compliance"].create_index(["status", "year"], if_not_exists=True)
+    db.table("compliance").create_index(["status", "year"], if_not_exists=True)
 
 
 def _v6(db: sqlite_utils.Database) -> None:
     # small key/value state (e.g. what the last agency matching was done against)
-    db["_state"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    db.table("_state").create({"key": str, "value": str}, pk="key", if_not_exists=True)
 
 
 def _v7(db: sqlite_utils.Database) -> None:
     # the dashboard's and the 逾期公开 query's "worst first" lists read these indexes instead of sorting
-    db["compliance"].create_index(["status", "year", "days_late"], if_not_exists=True)
-    db["compliance"].create_index(["status", "days_late"], if_not_exists=True)
+    db.table("compliance").create_index(["status", "year", "days_late"], if_not_exists=True)
+    db.table("compliance").create_index(["status", "days_late"], if_not_exists=True)
 
 
 def _v8(db: sqlite_utils.Database) -> None:
     # the reports table's facets (year, parse status, level, region) group by these
     for col in ("year", "parse_status", "kind", "region"):
-        db["reports"].create_index([col], if_not_exists=True)
+        db.table("reports").create_index([col], if_not_exists=True)
 
 
 def _v9(db: sqlite_utils.Database) -> None:
@@ -388,8 +388,8 @@ def _v10(db: sqlite_utils.Database) -> None:
     for name, typ in (("column_root", str), ("declared_records", int), ("declared_pages", int),
                       ("items_seen", int), ("pages_seen", int), ("records", str)):
         if name not in cols:
-            db["column_captures"].add_column(name, typ)
-    db["column_captures"].create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)
+            db.table("column_captures").add_column(name, typ)
+    db.table("column_captures").create_index(["agency", "crawl_id", "column_root"], if_not_exists=True)
 
 
 def _v11(db: sqlite_utils.Database) -> None:
@@ -399,14 +399,14 @@ def _v11(db: sqlite_utils.Database) -> None:
         cols = db[table].columns_dict
         for name, typ in (("warc_file", str), ("warc_offset", int), ("warc_length", int)):
             if name not in cols:
-                db[table].add_column(name, typ)
+                db.table(table).add_column(name, typ)
     if "warc_type" not in db["fetches"].columns_dict:
-        db["fetches"].add_column("warc_type", str)
-    db["fetches"].create_index(["sha256"], if_not_exists=True)
+        db.table("fetches").add_column("warc_type", str)
+    db.table("fetches").create_index(["sha256"], if_not_exists=True)
     # /-/gongkai/warc/<file>?offset=N serves only records the archive names: found by these
     for table in ("fetches", "column_captures"):
-        db[table].create_index(["warc_file", "warc_offset"], if_not_exists=True)
-    db["warc_payloads"].create(
+        db.table(table).create_index(["warc_file", "warc_offset"], if_not_exists=True)
+    db.table("warc_payloads").create(
         {
             "sha256": str,
             "warc_file": str,
@@ -419,9 +419,9 @@ def _v11(db: sqlite_utils.Database) -> None:
         pk="sha256",
         if_not_exists=True,
     )
-    db["warc_payloads"].create_index(["warc_file", "warc_offset"], if_not_exists=True)
+    db.table("warc_payloads").create_index(["warc_file", "warc_offset"], if_not_exists=True)
     if "warc" not in db["compliance"].columns_dict:
-        db["compliance"].add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
+        db.table("compliance").add_column("warc", str)  # a `missing` verdict's capture: "<file>:<offset>"
 
 
 def _v12(db: sqlite_utils.Database) -> None:
@@ -432,13 +432,13 @@ def _v12(db: sqlite_utils.Database) -> None:
     for name, typ in (("parse_current", int), ("role", str), ("report_version", int), ("report_of", int),
                       ("attribution", str), ("registered", int)):
         if name not in cols:
-            db["reports"].add_column(name, typ)
+            db.table("reports").add_column(name, typ)
     db.execute("UPDATE reports SET parse_current = current WHERE parse_current IS NULL")
-    db["reports"].create_index(["parse_current"], if_not_exists=True)
-    db["reports"].create_index(["report_of"], if_not_exists=True)
+    db.table("reports").create_index(["parse_current"], if_not_exists=True)
+    db.table("reports").create_index(["report_of"], if_not_exists=True)
     if "aliases" not in db["agencies"].columns_dict:
-        db["agencies"].add_column("aliases", str)  # other names the body's reports print (JSON list)
-    db["unregistered_bodies"].create(
+        db.table("agencies").add_column("aliases", str)  # other names the body's reports print (JSON list)
+    db.table("unregistered_bodies").create(
         {
             "name": str,
             "kind": str,

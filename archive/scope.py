@@ -45,7 +45,8 @@ class Scope:
     def where(self, alias: str = "", skip: tuple[str, ...] = ()) -> tuple[str, list]:
         """` and …` conditions for a table with year, kind and region columns."""
         a = f"{alias}." if alias else ""
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[object] = []
         if self.year is not None and "year" not in skip:
             parts.append(f"{a}year = ?")
             params.append(self.year)

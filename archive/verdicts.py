@@ -62,6 +62,11 @@ def day(value: str | None) -> date | None:
         return None
 
 
+def captured(capture: dict) -> date:
+    """The day a capture was made (date.min for a malformed time, which then precedes everything)."""
+    return day(capture["time"]) or date.min
+
+
 # Dates CMSs write into article and attachment URLs: TRS t20260313_123.html and P020260313….pdf,
 # Hanweb /art/2026/3/13/art_….html.
 _URL_DATES = (re.compile(r"/t(20\d\d)(\d\d)(\d\d)_\d+"), re.compile(r"/P0(20\d\d)(\d\d)(\d\d)\d+\.\w+"),
@@ -136,7 +141,7 @@ def missed_by(rep: dict, caps: list[dict]) -> list[dict] | None:
     claimed = day(rep.get("portal_date")) or day(rep.get("list_date")) or day(rep.get("published"))
     if not (caps and claimed and first_seen):
         return None
-    return [c for c in caps if c["reached"] and claimed < day(c["time"]) and c["time"] < rep["first_seen"]
+    return [c for c in caps if c["reached"] and claimed < captured(c) and c["time"] < rep["first_seen"]
             and c["crawl_id"] != rep.get("crawl_id")]
 
 
@@ -159,7 +164,7 @@ def find_report(reports: list[dict], year: int, due: date, as_of: date, caps: li
         if missed:
             flags.append("backdated?")
             found.evidence["backdated_by"] = [capture_brief(c) for c in missed[-3:]]
-            if any(day(c["time"]) > due for c in missed):
+            if any(captured(c) > due for c in missed):
                 pub, source = day(rep["first_seen"]), "first_seen (backdated?)"
         if pub is not None and pub > as_of:
             continue  # published after the day we judge: not there yet
@@ -222,7 +227,7 @@ def absent_verdict(
     """No report by the as-of day, due date passed: what the captures of the column after the due
     date show (missing, unreachable or unverified)."""
     as_of_s = iso(as_of)
-    after = [c for c in caps if day(c["time"]) and day(c["time"]) > due and c["time"][:10] <= as_of_s]
+    after = [c for c in caps if captured(c) > due and c["time"][:10] <= as_of_s]
     reached = [c for c in after if c["reached"]]
     # crawl health (archive/health.py): a body whose column most recent crawls could not reach,
     # or whose column stopped listing reports (broken), is not judged missing
