@@ -13,8 +13,8 @@ from archive.store import Archive
 
 
 def load_registry_into(arc: Archive, path: str | Path | None) -> int:
-    """Load a registry file (YAML/CSV, crawler/registry.py's format; None = the bundled one)."""
-    from crawler.registry import load_registry
+    """Load a registry file (YAML/CSV, archive/registry.py's format; None = the bundled one)."""
+    from archive.registry import load_registry
 
     reg = load_registry(path)
     return arc.upsert_agencies(reg.agencies, regions=reg.regions)

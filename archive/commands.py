@@ -73,7 +73,7 @@ def _ensure_registry(arc: Archive, registry: str | None) -> None:
     if registry:
         try:
             n = load_registry_into(arc, registry)
-        except ValueError as e:  # crawler.registry.RegistryError names the file and row
+        except ValueError as e:  # archive.registry.RegistryError names the file and row
             raise click.ClickException(str(e)) from e
         click.echo(f"registry: {n} agencies from {registry}", err=True)
         return

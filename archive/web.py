@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from archive.columns import column_labels
+from archive.registry import KIND_WORDS
 from archive.search import SEARCH_SQL, TABLE_SORT_DESC
-from crawler.registry import KIND_WORDS
 
 TEMPLATES = Path(__file__).parent / "templates"
 DB_NAME = "archive"

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from archive.lock import wait_option, writer_lock
-from crawler.registry import RegistryError, load_registry
+from archive.registry import RegistryError, load_registry
 
 DEFAULT_DATA = "gongkai-data"
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from crawler.registry import Registry, load_registry, to_yaml
+from archive.registry import Registry, load_registry, to_yaml
 
 
 class CrawlError(RuntimeError):

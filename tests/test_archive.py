@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from servers import free_port, wait_listening
 
 from archive.cli import main
+from archive.registry import load_registry
 from archive.store import Archive
-from crawler.registry import load_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "tests" / "seeds").glob("*.txt"))

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archive.registry import Registry
 from crawler import settings as project
-from crawler.registry import Registry
 from crawler.runner import CrawlError, crawl_settings, prepare_crawl
 
 

@@ -23,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
+from archive.registry import Registry, load_registry
 from crawler.browser import render_list, script_drawn
 from crawler.families import DATE_LABELS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
@@ -30,7 +31,6 @@ from crawler.links import DOC_EXT, clean, fmt_date, is_document_url, login_wall,
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
 from crawler.middlewares import failure_kind, is_official
 from crawler.pipelines import headers_dict
-from crawler.registry import Registry, load_registry
 from crawler.titles import is_disclosure_section, is_report_column, report_year, title_body, year_column
 
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
