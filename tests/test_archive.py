@@ -19,9 +19,9 @@ import pytest
 from click.testing import CliRunner
 from servers import free_port, wait_listening
 
-from archive.cli import main
 from archive.registry import load_registry
 from archive.store import Archive
+from gongkai.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "tests" / "seeds").glob("*.txt"))

@@ -64,7 +64,7 @@ def test_loopback_relaxation_still_follows_the_sites(monkeypatch: pytest.MonkeyP
 
 
 def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
-    from archive.cli import main
+    from gongkai.cli import main
 
     r = CliRunner().invoke(main, ["crawl", "--concurrency", "0", "--data", str(tmp_path)])
     assert r.exit_code == 2

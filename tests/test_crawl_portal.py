@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 
 import crawler.portal.server as portal_server
-from crawler.commands import write_registry
 from crawler.runner import prepare_crawl, run_crawl, summary_path
+from gongkai.demo import write_registry
 
 
 def stored(data: Path) -> dict[str, tuple[str, str | None]]:

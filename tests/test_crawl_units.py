@@ -200,7 +200,7 @@ def test_registry_import_and_list(tmp_path: Path) -> None:
 
     from click.testing import CliRunner
 
-    from archive.cli import main
+    from gongkai.cli import main
 
     csv = tmp_path / "bodies.csv"
     csv.write_text("name,kind,region,parent,portal,cms,columns\n"

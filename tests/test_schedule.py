@@ -18,15 +18,15 @@ import pytest
 import yaml
 from test_alerts import Hook
 
-from archive.schedule import Options, RunLock, ScheduleLocked, default_trigger, serve
 from crawler.portal.server import Portal, make_server
+from gongkai.schedule import Options, RunLock, ScheduleLocked, default_trigger, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = "伊宁市财政局"  # its 2025 report is due 2026-01-31 and appears on 2026-02-14: late
 
 
 def gongkai(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from archive.cli import main; main()", *args],
+    return subprocess.Popen([sys.executable, "-c", "from gongkai.cli import main; main()", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -174,7 +174,7 @@ def test_default_policy_follows_the_legal_calendar():
 def test_config_file_and_bad_values_are_named(tmp_path):
     import click
 
-    from archive.schedule import cron_trigger, load_config
+    from gongkai.schedule import cron_trigger, load_config
 
     conf = tmp_path / "schedule.yaml"
     conf.write_text("notify: json://127.0.0.1:9/hook\ncron: ['0 3 * * *']\njitter: 60\n", "utf-8")
@@ -193,7 +193,7 @@ def test_config_file_and_bad_values_are_named(tmp_path):
 
 
 def test_cron_weekdays_count_from_sunday_as_in_crontab():
-    from archive.schedule import cron_trigger
+    from gongkai.schedule import cron_trigger
 
     now = datetime(2026, 2, 4, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
     assert cron_trigger("0 2 * * 1").get_next_fire_time(None, now).strftime("%a %d") == "Mon 09"

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 import crawler.portal.server as portal_server
-from archive.cli import main
 from archive.export import surt
+from gongkai.cli import main
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 

@@ -90,7 +90,7 @@ def test_demo_warcs_pass_warcio_and_hold_every_payload_once(demo_data: Path) -> 
 
 
 def test_second_demo_run_writes_only_revisits(demo_data: Path, tmp_path: Path) -> None:
-    from crawler.commands import run_demo
+    from gongkai.demo import run_demo
 
     data = tmp_path / "data"
     shutil.copytree(demo_data, data)
@@ -179,8 +179,8 @@ def test_a_torn_record_is_cut_and_the_file_sealed(tmp_path: Path) -> None:
 
 
 def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path: Path) -> None:
-    from crawler.commands import write_registry
     from crawler.runner import prepare_crawl, run_crawl
+    from gongkai.demo import write_registry
 
     with portal_server.start_portal() as portal:
         truth = portal.truth()
@@ -303,8 +303,8 @@ def test_merge_copies_the_warcs(demo_data: Path, tmp_path: Path) -> None:
 def test_documents_stored_before_warcs_are_captured_whole_once(tmp_path: Path) -> None:
     """An archive from before WARCs: the first crawl with them fetches each stored document whole
     (no validators) so a WARC holds a real capture; the next one revalidates (304 revisits)."""
-    from crawler.commands import write_registry
     from crawler.runner import run_crawl
+    from gongkai.demo import write_registry
 
     with portal_server.start_portal() as portal:
         truth = portal.truth()

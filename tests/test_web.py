@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from servers import wait_listening
 
 from archive import regions
-from archive.cli import main
+from gongkai.cli import main
 
 
 def client(data: Path):

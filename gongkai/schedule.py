@@ -231,7 +231,7 @@ def _run_once(opts: Options) -> dict[str, Any]:
         return out
 
     def crawl() -> dict[str, Any]:
-        from crawler.commands import do_crawl
+        from gongkai.crawl import do_crawl
 
         s = do_crawl(opts.data, opts.registry, list(opts.agencies), progress=opts.progress, today=day,
                      **opts.crawl_kw)
