@@ -53,6 +53,8 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
         GONGKAI_PROGRESS=config.get("progress", True),
         JOBDIR=str(data / "jobs" / job_key(config.get("registry"), config.get("agencies") or [])),
         LOG_LEVEL=config.get("log_level", "WARNING"),
+        # the sample portal's simulated day: the archive stamps its rows with it (archive.schema.clock_at)
+        GONGKAI_TODAY=config.get("today"),
     )
     hosts = registry.hosts()
     loopback = bool(hosts) and all(is_loopback(h) for h in hosts)
@@ -113,20 +115,6 @@ def explicit_concurrency(settings: dict[str, Any]) -> int | None:
     return n
 
 
-def simulate_clock(day: str) -> None:
-    """Make the archive's timestamps fall on `day` (the sample portal's simulated today), at one fixed
-    instant for the whole crawl. Used by the demo and the tests, where the portal lives on another
-    date than the wall clock: a capture stamped with the real date would lie after any `--as-of`.
-    The archive stamps rows with archive.schema.now(), imported by name into archive.store."""
-    from datetime import date
-
-    import archive.schema
-    import archive.store
-
-    stamp = f"{date.fromisoformat(day).isoformat()}T12:00:00Z"
-    archive.schema.now = archive.store.now = lambda: stamp  # type: ignore[assignment]
-
-
 def _child(config_path: str) -> int:
     """In the child: run the crawl, write the summary next to the config."""
     from scrapy.crawler import CrawlerProcess
@@ -134,8 +122,6 @@ def _child(config_path: str) -> int:
     from crawler.spiders.base import ReportSpider
 
     config = json.loads(Path(config_path).read_text("utf-8"))
-    if config.get("today"):
-        simulate_clock(config["today"])
     registry = load_registry(config.get("registry")).select(config.get("agencies") or [])
     settings = crawl_settings(config, registry)
     process = CrawlerProcess(settings)
