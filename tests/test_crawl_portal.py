@@ -82,6 +82,14 @@ def test_finds_every_report_and_nothing_else(crawled) -> None:
     fetched = {u for (u,) in db.execute("SELECT url FROM fetches")}
     assert not any(urlsplit(u).path.startswith(("/yining/search/", "/yining/member/")) for u in fetched)
     assert any(u.endswith("/robots.txt") for u in fetched)
+    # the crawl ran on the portal's day: rows and WARC records carry it, not the wall clock's
+    stamp = f"{truth['today']}T12:00:00Z"
+    assert {t for (t,) in db.execute("SELECT time FROM fetches")} == {stamp}
+    assert db.execute("SELECT started, finished FROM crawls").fetchone() == (stamp, stamp)
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(data / "warc" / s["warc"]["file"], "rb") as f:
+        assert {r.rec_headers.get_header("WARC-Date") for r in ArchiveIterator(f)} == {stamp}
 
 
 def test_second_crawl_only_revalidates(crawled) -> None:
