@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from archive.registry import Registry, load_registry, to_yaml
+from archive.registry import Registry, load_registry
 
 
 class CrawlError(RuntimeError):
@@ -185,38 +185,6 @@ def _run_child(cmd: list[str], timeout: float | None, lock_fd: int) -> dict[str,
         return json.loads(out.read_text("utf-8"))
     finally:
         shutil.rmtree(Path(cmd[-1]).parent, ignore_errors=True)
-
-
-def registry_from_archive(data: str | Path) -> str | None:
-    """The agencies imported into the archive (`gongkai registry import`), as a registry file, or
-    None when the archive has none."""
-    db_path = Path(data) / "archive.db"
-    if not db_path.exists():
-        return None
-    from archive.store import Archive
-
-    with Archive(data) as arc:
-        if "agencies" not in arc.db.table_names() or not arc.db["agencies"].count:
-            return None
-        rows = []
-        for r in arc.db["agencies"].rows:
-            r = dict(r)
-            r["columns"] = json.loads(r.get("columns") or "[]")
-            r["aliases"] = json.loads(r.get("aliases") or "[]")
-            rows.append({k: r.get(k) for k in ("name", "kind", "region", "parent", "portal", "cms",
-                                                 "columns", "deadline", "aliases")})
-        regions = {}
-        if "regions" in arc.db.table_names():
-            for g in arc.db["regions"].rows:
-                rule = {**json.loads(g.get("rules") or "{}"),
-                        **{k: g[k] for k in ("town_deadline", "first_year") if g.get(k)}}
-                if rule:
-                    regions[g["code"]] = rule
-    path = Path(data) / "registry.yaml"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")
-    os.replace(tmp, path)
-    return str(path)
 
 
 if __name__ == "__main__":

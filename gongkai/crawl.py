@@ -28,7 +28,8 @@ def do_crawl(data_dir: str, registry: str | None, agencies: list[str], progress:
              **kw: Any) -> dict[str, Any]:
     """One crawl (crawler.runner.run_crawl) on the given registry, else the archive's; a bad registry or
     a crawl that cannot start is a ClickException."""
-    from crawler.runner import CrawlError, registry_from_archive, run_crawl
+    from archive.agencies import registry_from_archive
+    from crawler.runner import CrawlError, run_crawl
 
     if registry is None:
         registry = registry_from_archive(data_dir)  # agencies added with `gongkai registry import`
@@ -67,8 +68,8 @@ def _crawl(registry: str | None, agencies: tuple[str, ...], log_level: str, redi
     kw: dict[str, Any] = {}
     extra: dict[str, Any] = {"GONGKAI_CONCURRENCY": concurrency} if concurrency else {}
     if redis_url:  # several processes, one queue: crawler/distributed.py
+        from archive.agencies import registry_from_archive
         from crawler.distributed import RedisUnavailable, check_redis, redis_settings, run_key
-        from crawler.runner import registry_from_archive
 
         try:
             check_redis(redis_url)

@@ -40,7 +40,7 @@ def registry_import(path: str, data_dir: str) -> None:
 @json_option
 def registry_list(data_dir: str, as_json: bool) -> None:
     """Show the bodies in the archive (or the bundled registry when the archive has none)."""
-    from crawler.runner import registry_from_archive
+    from archive.agencies import registry_from_archive
 
     reg = load_registry(registry_from_archive(data_dir))
     if as_json:
