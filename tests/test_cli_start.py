@@ -40,3 +40,8 @@ def test_parse_imports_no_archive_or_crawler() -> None:
     assert not {m for m in mods if m.split(".")[0] in ("scrapy", "sqlite_utils", "datasette", "crawler", "numpy",
                                                         "twisted")}
     assert "archive.store" not in mods
+
+
+def test_python_m_gongkai_is_the_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "gongkai", "--help"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Usage: gongkai ") and "  schedule " in out.stdout
