@@ -1,23 +1,53 @@
-"""Registry handling inside the archive: loading a registry file and the due dates of the
-compliance calendar. Matching names to bodies: archive/bodies.py."""
+"""Registry handling inside the archive: loading a registry file, writing the archive's bodies back
+as one, and the due dates of the compliance calendar. Matching names to bodies: archive/bodies.py."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from archive.registry import Registry, load_registry, to_yaml
 from archive.store import Archive
 
 
 def load_registry_into(arc: Archive, path: str | Path | None) -> int:
-    """Load a registry file (YAML/CSV, crawler/registry.py's format; None = the bundled one)."""
-    from crawler.registry import load_registry
-
+    """Load a registry file (YAML/CSV, archive/registry.py's format; None = the bundled one)."""
     reg = load_registry(path)
     return arc.upsert_agencies(reg.agencies, regions=reg.regions)
+
+
+def registry_from_archive(data: str | Path) -> str | None:
+    """The agencies imported into the archive (`gongkai registry import`), as a registry file, or
+    None when the archive has none."""
+    db_path = Path(data) / "archive.db"
+    if not db_path.exists():
+        return None
+    with Archive(data) as arc:
+        if "agencies" not in arc.db.table_names() or not arc.db["agencies"].count:
+            return None
+        rows = []
+        for r in arc.db["agencies"].rows:
+            r = dict(r)
+            r["columns"] = json.loads(r.get("columns") or "[]")
+            r["aliases"] = json.loads(r.get("aliases") or "[]")
+            rows.append({k: r.get(k) for k in ("name", "kind", "region", "parent", "portal", "cms",
+                                                 "columns", "deadline", "aliases")})
+        regions = {}
+        if "regions" in arc.db.table_names():
+            for g in arc.db["regions"].rows:
+                rule = {**json.loads(g.get("rules") or "{}"),
+                        **{k: g[k] for k in ("town_deadline", "first_year") if g.get(k)}}
+                if rule:
+                    regions[g["code"]] = rule
+    path = Path(data) / "registry.yaml"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")
+    os.replace(tmp, path)
+    return str(path)
 
 
 # -- the compliance calendar's due dates ---------------------------------------------------------

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from archive.limits import DOWNLOAD_MAXSIZE
 from archive.store import Archive
-from crawler.settings import DOWNLOAD_MAXSIZE
 
 
 class IngestError(Exception):

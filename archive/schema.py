@@ -27,7 +27,7 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import sqlite_utils
 
@@ -41,6 +41,14 @@ from archive.columns import (
 
 def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clock_at(day: str) -> Callable[[], str]:
+    """A clock stopped at noon UTC of `day` (YYYY-MM-DD): the archive's stamps for a crawl of the sample
+    portal, which lives on another date than the wall clock (a capture stamped with the real date would
+    lie after any `--as-of`)."""
+    stamp = f"{date.fromisoformat(day).isoformat()}T12:00:00Z"
+    return lambda: stamp
 
 
 def _v1(db: sqlite_utils.Database) -> None:

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from archive import regions
 from archive.labels import KIND_LABELS
-from crawler.registry import KIND_WORDS
+from archive.registry import KIND_WORDS
 
 # a kind as a Chinese registry or a reader writes it (政府/部门/乡镇/事业单位, or its label)
 KIND_VALUES = {**KIND_WORDS, **{label: kind for kind, label in KIND_LABELS.items()}}

@@ -34,6 +34,7 @@ import json
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -90,8 +91,9 @@ def _sniff(data: bytes) -> str:
 class Archive:
     """One archive: `data_dir/archive.db` (SQLite) and `data_dir/blobs/` (content-addressed files)."""
 
-    def __init__(self, data_dir: str | os.PathLike = DEFAULT_DATA) -> None:
+    def __init__(self, data_dir: str | os.PathLike = DEFAULT_DATA, now: Callable[[], str] = now) -> None:
         self.data_dir = Path(data_dir)
+        self.now = now  # stamps the rows; a crawl of the sample portal passes its day (schema.clock_at)
         self.blobs = self.data_dir / "blobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
         self.path = self.data_dir / "archive.db"
@@ -148,7 +150,7 @@ class Archive:
 
     def upsert_agencies(self, rows: list[dict], regions: dict[str, dict] | None = None) -> int:
         """Registry rows (see archive/registry.py); `columns` is stored as a JSON list."""
-        stamp = now()
+        stamp = self.now()
         out = []
         for row in rows:
             if not row.get("name"):
@@ -191,14 +193,14 @@ class Archive:
     def start_crawl(self, kind: str = "crawl", options: dict | None = None) -> int:
         with self.db.conn:
             cur = self.db.execute(
-                "INSERT INTO crawls (kind, started, options) VALUES (?, ?, ?)", [kind, now(), _json(options)]
+                "INSERT INTO crawls (kind, started, options) VALUES (?, ?, ?)", [kind, self.now(), _json(options)]
             )
         return int(cur.lastrowid)
 
     def finish_crawl(self, crawl_id: int, summary: dict) -> None:
         with self.db.conn:
             self.db.execute(
-                "UPDATE crawls SET finished = ?, summary = ? WHERE id = ?", [now(), _json(summary), crawl_id]
+                "UPDATE crawls SET finished = ?, summary = ? WHERE id = ?", [self.now(), _json(summary), crawl_id]
             )
 
     def record_fetch(
@@ -221,7 +223,7 @@ class Archive:
                 "INSERT INTO fetches (crawl_id, url, final_url, status, time, size, elapsed, error, sha256,"
                 " agency, warc_file, warc_offset, warc_length, warc_type)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [crawl_id, url, final_url, status, now(), size, elapsed, error, sha256 or w.get("sha256"), agency,
+                [crawl_id, url, final_url, status, self.now(), size, elapsed, error, sha256 or w.get("sha256"), agency,
                  w.get("file"), w.get("offset"), w.get("length"), w.get("type")],
             )
 
@@ -272,7 +274,7 @@ class Archive:
         Returns (sha256, "new" | "changed" | "unchanged"): "changed" when this URL had other bytes
         before; both versions are kept (document_urls has one row per (url, sha256))."""
         sha = self.put_blob(data)
-        seen = fetched_at or now()
+        seen = fetched_at or self.now()
         etag = _header(headers, "etag")
         last_modified = _header(headers, "last-modified")
         lm_iso = _http_date_iso(last_modified)
@@ -369,7 +371,7 @@ class Archive:
 
     def mark_unchanged(self, url: str, crawl_id: int | None) -> None:
         """A 304 revalidation: the URL's latest version was seen again."""
-        stamp = now()
+        stamp = self.now()
         with self.db.conn:
             row = self.db.execute(
                 "SELECT id, sha256 FROM document_urls WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
@@ -434,7 +436,7 @@ class Archive:
                     crawl_id,
                     agency,
                     column_url,
-                    captured_at or now(),
+                    captured_at or self.now(),
                     status,
                     sha,
                     len(data or b""),

@@ -31,7 +31,7 @@ import os
 import re
 import socket
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -42,19 +42,14 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
+from archive.schema import now
+
 WARC_DIR = "warc"
 OPEN_SUFFIX = ".open"
 FILE_RE = re.compile(r"^[A-Za-z0-9._-]+\.warc\.gz$")
 NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 IDENTICAL_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 SOFTWARE = "gongkai/0.1 (warcio)"
-
-
-def _now() -> str:
-    # the archive's clock (the demo and tests simulate the portal's day through it)
-    import archive.schema
-
-    return archive.schema.now()
 
 
 class _HexDigester(Digester):
@@ -251,8 +246,10 @@ class CrawlWarc:
     """The WARC file of one crawl run. `archive` (archive.store.Archive) answers and records which
     payloads are in a WARC already (`warc_payload`, `add_warc_payload`)."""
 
-    def __init__(self, archive: Any, crawl_id: int | None, info: dict[str, str] | None = None) -> None:
+    def __init__(self, archive: Any, crawl_id: int | None, info: dict[str, str] | None = None,
+                 now: Callable[[], str] = now) -> None:
         self.archive = archive
+        self.now = now  # the archive's clock: a crawl of the sample portal stamps its day (schema.clock_at)
         self.crawl_id = crawl_id
         self.dir = warc_dir(archive.data_dir)
         self.info = info or {}
@@ -285,7 +282,7 @@ class CrawlWarc:
             **self.info,
         }
         rec = w.create_warcinfo_record(self.name, fields)
-        rec.rec_headers.replace_header("WARC-Date", _now())
+        rec.rec_headers.replace_header("WARC-Date", self.now())
         self._append(self._gzip(w, rec))
         self.counts["warcinfo"] = 1
 
@@ -345,7 +342,7 @@ class CrawlWarc:
         the response/revisit record lies: {file, offset, length, type, sha256, record_id}."""
         if self.f is None:
             self._open()
-        date = _now()
+        date = self.now()
         w = self._writer()
         http = StatusAndHeaders(_status_line(status, reason), [], protocol=protocol or "HTTP/1.1")
         if status == 304 and not_modified_sha:

@@ -33,10 +33,10 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.commands import write_registry  # noqa: E402
 from crawler.runner import run_crawl  # noqa: E402
+from gongkai.demo import write_registry  # noqa: E402
 
-GONGKAI = [sys.executable, "-c", "from archive.cli import main; main()"]
+GONGKAI = [sys.executable, "-c", "from gongkai.cli import main; main()"]
 
 
 def free_port() -> int:

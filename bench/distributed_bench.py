@@ -63,7 +63,7 @@ def start_redis() -> tuple[subprocess.Popen, str]:
 
 def start_portal(scale: int, today: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    args = [sys.executable, "-c", "from archive.cli import main; main()", "portal", "--scale", str(scale),
+    args = [sys.executable, "-c", "from gongkai.cli import main; main()", "portal", "--scale", str(scale),
             "--port", str(port)] + (["--today", today] if today else [])
     proc = subprocess.Popen(args, cwd=ROOT, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -80,7 +80,7 @@ def start_portal(scale: int, today: str | None) -> tuple[subprocess.Popen, str]:
 def write_registry(base: str, scale: int, today: str | None, path: Path) -> Path:
     import yaml
 
-    args = [sys.executable, "-c", "from archive.cli import main; main()", "portal", "--truth", "--scale", str(scale),
+    args = [sys.executable, "-c", "from gongkai.cli import main; main()", "portal", "--truth", "--scale", str(scale),
             "--base-url", base] + (["--today", today] if today else [])
     truth = json.loads(subprocess.run(args, cwd=ROOT, capture_output=True, check=True).stdout)
     path.write_text(yaml.safe_dump({"agencies": truth["agencies"], "regions": truth.get("regions") or {}},

@@ -27,7 +27,7 @@ import aiohttp
 def start(scale: int) -> tuple[subprocess.Popen, str, float]:
     t0 = time.monotonic()
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from archive.cli import main; main()", "portal", "--port", "0", "--scale", str(scale)],
+        [sys.executable, "-c", "from gongkai.cli import main; main()", "portal", "--port", "0", "--scale", str(scale)],
         stderr=subprocess.PIPE, text=True,
     )
     line = proc.stderr.readline()

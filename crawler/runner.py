@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from crawler.registry import Registry, load_registry, to_yaml
+from archive.registry import Registry, load_registry
 
 
 class CrawlError(RuntimeError):
@@ -53,6 +53,8 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
         GONGKAI_PROGRESS=config.get("progress", True),
         JOBDIR=str(data / "jobs" / job_key(config.get("registry"), config.get("agencies") or [])),
         LOG_LEVEL=config.get("log_level", "WARNING"),
+        # the sample portal's simulated day: the archive stamps its rows with it (archive.schema.clock_at)
+        GONGKAI_TODAY=config.get("today"),
     )
     hosts = registry.hosts()
     loopback = bool(hosts) and all(is_loopback(h) for h in hosts)
@@ -113,20 +115,6 @@ def explicit_concurrency(settings: dict[str, Any]) -> int | None:
     return n
 
 
-def simulate_clock(day: str) -> None:
-    """Make the archive's timestamps fall on `day` (the sample portal's simulated today), at one fixed
-    instant for the whole crawl. Used by the demo and the tests, where the portal lives on another
-    date than the wall clock: a capture stamped with the real date would lie after any `--as-of`.
-    The archive stamps rows with archive.schema.now(), imported by name into archive.store."""
-    from datetime import date
-
-    import archive.schema
-    import archive.store
-
-    stamp = f"{date.fromisoformat(day).isoformat()}T12:00:00Z"
-    archive.schema.now = archive.store.now = lambda: stamp  # type: ignore[assignment]
-
-
 def _child(config_path: str) -> int:
     """In the child: run the crawl, write the summary next to the config."""
     from scrapy.crawler import CrawlerProcess
@@ -134,8 +122,6 @@ def _child(config_path: str) -> int:
     from crawler.spiders.base import ReportSpider
 
     config = json.loads(Path(config_path).read_text("utf-8"))
-    if config.get("today"):
-        simulate_clock(config["today"])
     registry = load_registry(config.get("registry")).select(config.get("agencies") or [])
     settings = crawl_settings(config, registry)
     process = CrawlerProcess(settings)
@@ -199,38 +185,6 @@ def _run_child(cmd: list[str], timeout: float | None, lock_fd: int) -> dict[str,
         return json.loads(out.read_text("utf-8"))
     finally:
         shutil.rmtree(Path(cmd[-1]).parent, ignore_errors=True)
-
-
-def registry_from_archive(data: str | Path) -> str | None:
-    """The agencies imported into the archive (`gongkai registry import`), as a registry file, or
-    None when the archive has none."""
-    db_path = Path(data) / "archive.db"
-    if not db_path.exists():
-        return None
-    from archive.store import Archive
-
-    with Archive(data) as arc:
-        if "agencies" not in arc.db.table_names() or not arc.db["agencies"].count:
-            return None
-        rows = []
-        for r in arc.db["agencies"].rows:
-            r = dict(r)
-            r["columns"] = json.loads(r.get("columns") or "[]")
-            r["aliases"] = json.loads(r.get("aliases") or "[]")
-            rows.append({k: r.get(k) for k in ("name", "kind", "region", "parent", "portal", "cms",
-                                                 "columns", "deadline", "aliases")})
-        regions = {}
-        if "regions" in arc.db.table_names():
-            for g in arc.db["regions"].rows:
-                rule = {**json.loads(g.get("rules") or "{}"),
-                        **{k: g[k] for k in ("town_deadline", "first_year") if g.get(k)}}
-                if rule:
-                    regions[g["code"]] = rule
-    path = Path(data) / "registry.yaml"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(to_yaml(Registry(rows, regions)), "utf-8")
-    os.replace(tmp, path)
-    return str(path)
 
 
 if __name__ == "__main__":

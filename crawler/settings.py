@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from archive.limits import DOWNLOAD_MAXSIZE as DOWNLOAD_MAXSIZE  # the archive's limit, as a Scrapy setting
+
 BOT_NAME = "gongkai"
 PROJECT_URL = "https://github.com/gongkai-project/gongkai"
 
@@ -32,8 +34,7 @@ AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Limits per download: reports are at most a few tens of MB (scans); pages answer in seconds.
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+# Limits per download: DOWNLOAD_MAXSIZE (above) is the archive's; pages answer in seconds.
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 DOWNLOAD_TIMEOUT = 60
 

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One `gongkai demo --no-serve` archive (sample portal → crawl → extract → check), shared by the
     tests that only read it (search, WARC, WACZ). Tests that change it work on a copy."""
-    from crawler.commands import run_demo
+    from gongkai.demo import run_demo
 
     data = tmp_path_factory.mktemp("demo") / "data"
     s = run_demo(str(data), progress=False)

@@ -1,10 +1,16 @@
-"""Servers the tests start on loopback: a free port, and waiting until one listens."""
+"""Servers the tests start on loopback: a free port, waiting until one listens, and holding the
+sample portal's answers at a chosen point."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
 
 def free_port() -> int:
@@ -26,3 +32,35 @@ def wait_listening(port: int, proc: subprocess.Popen, seconds: float = 30) -> No
                 err = proc.stderr.read().decode()[-2000:] if proc.stderr else ""
                 raise AssertionError(f"nothing listens on port {port}: {err}") from None
             time.sleep(0.2)
+
+
+@contextmanager
+def held_after(handle: Any, n: int, counts: Callable[[str], bool] = lambda path: True,
+               seconds: float = 300) -> Iterator[threading.Event]:
+    """The sample portal (a running `start_portal` handle) answers until `n` answers that `counts`
+    have gone out, then holds every later GET until the block exits (or `seconds` pass): a crawl of
+    it cannot finish while the test kills it. Yields an Event set when the first request is held."""
+    portal = handle.portal
+    answer = portal.respond
+    lock = threading.Lock()
+    done = [0]
+    held, release = threading.Event(), threading.Event()
+
+    def respond(target: str) -> Any:
+        with lock:
+            hold = done[0] >= n
+        if hold:
+            held.set()
+            release.wait(seconds)
+        resp = answer(target)
+        if counts(urlsplit(target).path):
+            with lock:
+                done[0] += 1
+        return resp
+
+    portal.respond = respond
+    try:
+        yield held
+    finally:
+        release.set()
+        del portal.respond  # the class's method again

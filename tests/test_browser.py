@@ -23,9 +23,9 @@ from warcio.archiveiterator import ArchiveIterator
 import crawler.portal.server as portal_server
 from archive.store import Archive
 from crawler.browser import browser_settings, chromium_path, missing_message, render_list, script_drawn
-from crawler.commands import write_registry
 from crawler.portal import gated
 from crawler.runner import run_crawl
+from gongkai.demo import write_registry
 
 needs_chromium = pytest.mark.skipif(chromium_path({}) is None, reason="no Chromium on this machine")
 

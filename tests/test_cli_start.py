@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from archive.cli import COMMANDS, main
+from gongkai.cli import COMMANDS, main
 
 
 def test_listed_help_is_each_commands_own() -> None:
@@ -19,7 +19,7 @@ def test_listed_help_is_each_commands_own() -> None:
 
 
 def imported_by(*args: str) -> set[str]:
-    code = (f"import sys\nfrom archive.cli import main\ntry:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
+    code = (f"import sys\nfrom gongkai.cli import main\ntry:\n    main({list(args)!r})\nexcept SystemExit:\n    pass\n"
             "sys.stdout.write('\\n'.join(sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return set(out.split("\n"))
@@ -29,7 +29,7 @@ def test_help_imports_no_command() -> None:
     mods = imported_by("--help")
     heavy = {"scrapy", "sqlite_utils", "datasette", "numpy", "extract", "archive.store", "crawler.portal.server"}
     assert not heavy & mods, heavy & mods
-    listing = subprocess.run([sys.executable, "-c", "from archive.cli import main; main(['--help'])"],
+    listing = subprocess.run([sys.executable, "-c", "from gongkai.cli import main; main(['--help'])"],
                              capture_output=True, text=True).stdout
     for name in COMMANDS:
         assert f"  {name} " in listing
@@ -40,3 +40,8 @@ def test_parse_imports_no_archive_or_crawler() -> None:
     assert not {m for m in mods if m.split(".")[0] in ("scrapy", "sqlite_utils", "datasette", "crawler", "numpy",
                                                         "twisted")}
     assert "archive.store" not in mods
+
+
+def test_python_m_gongkai_is_the_command() -> None:
+    out = subprocess.run([sys.executable, "-m", "gongkai", "--help"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Usage: gongkai ") and "  schedule " in out.stdout

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from archive.registry import Registry
 from crawler import settings as project
-from crawler.registry import Registry
 from crawler.runner import CrawlError, crawl_settings, prepare_crawl
 
 
@@ -64,7 +64,7 @@ def test_loopback_relaxation_still_follows_the_sites(monkeypatch: pytest.MonkeyP
 
 
 def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
-    from archive.cli import main
+    from gongkai.cli import main
 
     r = CliRunner().invoke(main, ["crawl", "--concurrency", "0", "--data", str(tmp_path)])
     assert r.exit_code == 2

@@ -14,10 +14,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from servers import held_after
 
 import crawler.portal.server as portal_server
-from crawler.commands import write_registry
 from crawler.runner import prepare_crawl, run_crawl, summary_path
+from gongkai.demo import write_registry
 
 
 def stored(data: Path) -> dict[str, tuple[str, str | None]]:
@@ -81,6 +82,14 @@ def test_finds_every_report_and_nothing_else(crawled) -> None:
     fetched = {u for (u,) in db.execute("SELECT url FROM fetches")}
     assert not any(urlsplit(u).path.startswith(("/yining/search/", "/yining/member/")) for u in fetched)
     assert any(u.endswith("/robots.txt") for u in fetched)
+    # the crawl ran on the portal's day: rows and WARC records carry it, not the wall clock's
+    stamp = f"{truth['today']}T12:00:00Z"
+    assert {t for (t,) in db.execute("SELECT time FROM fetches")} == {stamp}
+    assert db.execute("SELECT started, finished FROM crawls").fetchone() == (stamp, stamp)
+    from warcio.archiveiterator import ArchiveIterator
+
+    with open(data / "warc" / s["warc"]["file"], "rb") as f:
+        assert {r.rec_headers.get_header("WARC-Date") for r in ArchiveIterator(f)} == {stamp}
 
 
 def test_second_crawl_only_revalidates(crawled) -> None:
@@ -140,25 +149,24 @@ def test_edit_becomes_a_version_and_backdating_is_flagged(tmp_path: Path) -> Non
 
 def test_killed_crawl_resumes_to_the_same_archive(crawled, portal, tmp_path: Path) -> None:
     truth, reg, ref_data, _ = crawled
-    # slow the crawl down so the kill lands midway
-    cmd = prepare_crawl(tmp_path, reg, progress=False, today=truth["today"],
-                        settings={"CONCURRENT_REQUESTS": 2, "DOWNLOAD_DELAY": 0.02})
-    proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
+    docs = {urlsplit(u).path for r in truth["reports"] for u in r["urls"]}
+    # the portal holds every request after 40 documents: the crawl cannot finish before the kill
+    # (its download timeout outlasts the hold)
+    cmd = prepare_crawl(tmp_path, reg, progress=False, today=truth["today"], settings={"DOWNLOAD_TIMEOUT": 600})
     db_path = tmp_path / "archive.db"
-    deadline = time.monotonic() + 60
-    n = 0
-    while time.monotonic() < deadline and proc.poll() is None:
-        if db_path.exists():
+    with held_after(portal, 40, counts=docs.__contains__) as held:
+        proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
+        assert held.wait(120), "the crawl never reached its 41st document"
+        n, deadline = 0, time.monotonic() + 60
+        while n < 20 and time.monotonic() < deadline:  # what was answered reaches the archive
+            time.sleep(0.1)
             try:
                 n = sqlite3.connect(db_path).execute("SELECT count(*) FROM document_urls").fetchone()[0]
             except sqlite3.OperationalError:
                 n = 0
-            if n >= 40:
-                break
-        time.sleep(0.1)
-    assert proc.poll() is None, "the crawl finished before it could be killed"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+        assert n >= 20 and proc.poll() is None, (n, proc.poll())
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
     assert not summary_path(cmd).exists()
     s = run_crawl(tmp_path, reg, progress=False, today=truth["today"])
     assert s["reason"] == "finished" and s["resumed"]

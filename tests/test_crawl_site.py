@@ -141,7 +141,7 @@ def test_crawl_site_end_to_end(site: Site, tmp_path: Path) -> None:
 
     from click.testing import CliRunner
 
-    from archive.cli import main
+    from gongkai.cli import main
 
     data = tmp_path / "data"
     r = CliRunner().invoke(main, ["crawl", "--registry", str(site.registry), "--data", str(data), "--json"])

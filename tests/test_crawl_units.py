@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse, Request, Response
 
+from archive.registry import RegistryError, load_registry, parse_registry
 from crawler.links import fmt_date, viewer_target
 from crawler.middlewares import is_official, looks_like_challenge
-from crawler.registry import RegistryError, load_registry, parse_registry
 from crawler.spiders.base import ReportSpider
 from crawler.titles import is_report_column, report_year, year_column
 
@@ -200,7 +200,7 @@ def test_registry_import_and_list(tmp_path: Path) -> None:
 
     from click.testing import CliRunner
 
-    from archive.cli import main
+    from gongkai.cli import main
 
     csv = tmp_path / "bodies.csv"
     csv.write_text("name,kind,region,parent,portal,cms,columns\n"

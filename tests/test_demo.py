@@ -12,7 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 import crawler.portal.server as portal_server
-from archive.cli import main
+from gongkai.cli import main
 
 
 def test_demo_no_serve_twice(tmp_path: Path) -> None:

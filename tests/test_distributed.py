@@ -84,7 +84,7 @@ def test_two_processes_share_the_work_and_merge_to_one_crawl(tmp_path, redis_url
     with start_portal(scale=SCALE, slow_delay=0.05) as portal:  # fresh portal: its faults start over
         reg = registry_of(portal, tmp_path / "shared.yaml")
         # two `gongkai crawl --redis` processes, started together, each with its own archive
-        procs = {n: subprocess.Popen([sys.executable, "-c", "from archive.cli import main; main()", "crawl",
+        procs = {n: subprocess.Popen([sys.executable, "-c", "from gongkai.cli import main; main()", "crawl",
                                       "--redis", redis_url, "--registry", str(reg), "--data", str(tmp_path / n),
                                       "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                  for n in ("a", "b")}
@@ -103,7 +103,7 @@ def test_two_processes_share_the_work_and_merge_to_one_crawl(tmp_path, redis_url
     r = redis.Redis.from_url(redis_url, decode_responses=True)
     assert set(r.keys(key + ":*")) == {key + ":done", key + ":seen"}
     assert 0 < r.pttl(key + ":seen") <= 60_000
-    late = subprocess.run([sys.executable, "-c", "from archive.cli import main; main()", "crawl", "--redis", redis_url,
+    late = subprocess.run([sys.executable, "-c", "from gongkai.cli import main; main()", "crawl", "--redis", redis_url,
                            "--registry", str(reg), "--data", str(tmp_path / "late"), "--json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert late.returncode == 0, late.stderr[-3000:]

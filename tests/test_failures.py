@@ -18,7 +18,7 @@ import pytest
 from archive.lock import writer_lock
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "from archive.cli import main; main()"]
+CLI = [sys.executable, "-c", "from gongkai.cli import main; main()"]
 FIXTURES = ROOT / "tests" / "fixtures"
 
 

@@ -78,7 +78,7 @@ def test_parse_and_extract_go_on_after_hostile_documents(tmp_path: Path) -> None
     good = FIXTURES / "001.docx"
     paths = [str(tmp_path / n) for n in files] + [str(good)]
     t = time.monotonic()
-    p = subprocess.run([sys.executable, "-c", "from archive.cli import main; main()", "parse", *paths], cwd=ROOT,
+    p = subprocess.run([sys.executable, "-c", "from gongkai.cli import main; main()", "parse", *paths], cwd=ROOT,
                        capture_output=True, text=True, timeout=100)
     assert time.monotonic() - t < 60
     assert p.returncode == 1

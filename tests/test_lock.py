@@ -17,7 +17,7 @@ from archive.store import Archive
 from crawler.portal.server import start_portal
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-c", "from archive.cli import main; main()"]
+CLI = [sys.executable, "-c", "from gongkai.cli import main; main()"]
 
 
 def test_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> None:

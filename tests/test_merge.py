@@ -118,6 +118,6 @@ def test_bad_inputs_are_named(tmp_path, machines):
     with pytest.raises(MergeError, match="cannot be the output"):
         merge_archives(a, [a], progress=False)
     # the command line: a clear message and a non-zero exit
-    r = subprocess.run([sys.executable, "-c", "from archive.cli import main; main()", "merge",
+    r = subprocess.run([sys.executable, "-c", "from gongkai.cli import main; main()", "merge",
                         str(tmp_path / "o"), str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode != 0 and "not a gongkai archive" in r.stderr

@@ -583,7 +583,7 @@ def test_scale_adds_agencies_quickly() -> None:
 
 
 def test_cli_truth_and_errors() -> None:
-    from archive.cli import main
+    from gongkai.cli import main
 
     res = CliRunner().invoke(main, ["portal", "--truth", "--today", "2025-06-01", "--port", "9999"])
     assert res.exit_code == 0, res.output
@@ -596,7 +596,7 @@ def test_cli_truth_and_errors() -> None:
 
 
 def test_cli_serves_on_loopback() -> None:
-    proc = subprocess.Popen([sys.executable, "-c", "from archive.cli import main; main()", "portal", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-c", "from gongkai.cli import main; main()", "portal", "--port", "0"],
                             stderr=subprocess.PIPE, text=True)
     try:
         t0 = time.monotonic()

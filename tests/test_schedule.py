@@ -1,5 +1,5 @@
 """`gongkai schedule` for real: a seconds-level cron schedule crawls the sample portal while its day
-advances; the report that turns late produces exactly one alert at a loopback webhook. Also: the
+advances after each run (the test moves it between runs, never racing the next one); the report that turns late produces exactly one alert at a loopback webhook. Also: the
 lock refuses a second scheduler, a failing run does not stop the scheduler, the default policy."""
 
 from __future__ import annotations
@@ -16,18 +16,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from test_alerts import Hook
 
-from archive.schedule import Options, RunLock, ScheduleLocked, default_trigger, serve
+import gongkai.schedule as schedule_module
 from crawler.portal.portal import Portal
 from crawler.portal.server import make_server
+from gongkai.schedule import Options, RunLock, ScheduleLocked, default_trigger, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = "伊宁市财政局"  # its 2025 report is due 2026-01-31 and appears on 2026-02-14: late
 
 
 def gongkai(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from archive.cli import main; main()", *args],
+    return subprocess.Popen([sys.executable, "-c", "from gongkai.cli import main; main()", *args],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
 
 
@@ -62,20 +64,7 @@ class DayPortal:
         self.server.server_close()
 
 
-def wait_for(pred, timeout: float, what: str, proc: subprocess.Popen | None = None):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        if proc is not None and proc.poll() is not None:
-            break
-        time.sleep(0.1)
-    err = proc.stderr.read() if proc is not None and proc.poll() is not None else ""
-    raise AssertionError(f"timed out waiting for {what}\n{err[-3000:]}")
-
-
-def test_schedule_alerts_once_when_a_report_turns_late(tmp_path):
+def test_schedule_alerts_once_when_a_report_turns_late(tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()
     state = data / "schedule-state.json"
@@ -88,24 +77,28 @@ def test_schedule_alerts_once_when_a_report_turns_late(tmp_path):
         registry = tmp_path / "registry.yaml"
         registry.write_text(yaml.safe_dump({"agencies": truth["agencies"], "regions": truth.get("regions") or {}},
                                            allow_unicode=True), "utf-8")
-        proc = gongkai("schedule", "--cron", "*/2 * * * * *", "--jitter", "0", "--runs", "3",
-                       "--today-file", str(day_file), "--notify", hook.url, "--registry", str(registry),
-                       "--agency", BODY, "--data", str(data))
+        seen: list[str] = []
+        real_run = schedule_module.run_once
 
-        def last_run() -> int:
-            try:
-                return (json.loads(state.read_text("utf-8")).get("last_run") or {}).get("run") or 0
-            except (OSError, ValueError):
-                return 0
+        def run_then_advance(opts: Options) -> dict:
+            """The real run; the day moves on after the first, before the scheduler fires the next."""
+            if len(seen) == 1:
+                # a second scheduler on the same data refuses, naming the holder (this process)
+                second = gongkai("schedule", "--once", "--data", str(data))
+                _, err = second.communicate(timeout=60)
+                assert second.returncode != 0 and "already running" in err and f"pid {os.getpid()} " in err, err
+            out = real_run(opts)
+            seen.append(out["today"])
+            day_file.write_text("2026-02-20")  # the portal follows the day of the running crawl
+            return out
 
-        wait_for(lambda: last_run() >= 1, 90, "the first run", proc)
-        day_file.write_text("2026-02-20")  # the portal follows the day of the running crawl
-        # a second scheduler on the same data refuses, naming the holder
-        second = gongkai("schedule", "--once", "--data", str(data))
-        _, err = second.communicate(timeout=60)
-        assert second.returncode != 0 and "already running" in err and f"pid {proc.pid} " in err
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err[-3000:]
+        monkeypatch.setattr(schedule_module, "run_once", run_then_advance)
+        # every second: a run starts as soon as the one before has finished
+        result = CliRunner().invoke(schedule_module.schedule, [
+            "--cron", "* * * * * *", "--jitter", "0", "--runs", "3", "--today-file", str(day_file),
+            "--notify", hook.url, "--registry", str(registry), "--agency", BODY, "--data", str(data)])
+        assert result.exit_code == 0, (result.output, result.exception)
+        assert seen == ["2026-01-20", "2026-02-20", "2026-02-20"], result.output[-3000:]
     finally:
         portal.close()
         hook.close()
@@ -175,7 +168,7 @@ def test_default_policy_follows_the_legal_calendar():
 def test_config_file_and_bad_values_are_named(tmp_path):
     import click
 
-    from archive.schedule import cron_trigger, load_config
+    from gongkai.schedule import cron_trigger, load_config
 
     conf = tmp_path / "schedule.yaml"
     conf.write_text("notify: json://127.0.0.1:9/hook\ncron: ['0 3 * * *']\njitter: 60\n", "utf-8")
@@ -194,7 +187,7 @@ def test_config_file_and_bad_values_are_named(tmp_path):
 
 
 def test_cron_weekdays_count_from_sunday_as_in_crontab():
-    from archive.schedule import cron_trigger
+    from gongkai.schedule import cron_trigger
 
     now = datetime(2026, 2, 4, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Wednesday
     assert cron_trigger("0 2 * * 1").get_next_fire_time(None, now).strftime("%a %d") == "Mon 09"

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 
 import crawler.portal.server as portal_server
-from crawler.commands import write_registry
 from crawler.listapi import declared, read_answer, script_calls
 from crawler.runner import run_crawl
+from gongkai.demo import write_registry
 
 SITES = ("/kfq/", "/xianju/", "/altay/", "/tacheng/")
 

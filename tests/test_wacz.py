@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from surt import surt
 
 import crawler.portal.server as portal_server
-from archive.cli import main
+from gongkai.cli import main
 
 WARCIO = str(Path(sys.executable).parent / "warcio")
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from servers import held_after
 
 import crawler.portal.server as portal_server
 from archive.store import Archive
@@ -90,7 +91,7 @@ def test_demo_warcs_pass_warcio_and_hold_every_payload_once(demo_data: Path) -> 
 
 
 def test_second_demo_run_writes_only_revisits(demo_data: Path, tmp_path: Path) -> None:
-    from crawler.commands import run_demo
+    from gongkai.demo import run_demo
 
     data = tmp_path / "data"
     shutil.copytree(demo_data, data)
@@ -179,29 +180,29 @@ def test_a_torn_record_is_cut_and_the_file_sealed(tmp_path: Path) -> None:
 
 
 def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path: Path) -> None:
-    from crawler.commands import write_registry
     from crawler.runner import prepare_crawl, run_crawl
+    from gongkai.demo import write_registry
 
     with portal_server.start_portal() as portal:
         truth = portal.truth()
         reg = write_registry(truth, tmp_path / "registry.yaml")
         data = tmp_path / "data"
-        cmd = prepare_crawl(data, reg, progress=False, today=truth["today"],
-                            settings={"CONCURRENT_REQUESTS": 2, "DOWNLOAD_DELAY": 0.02})
-        proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and proc.poll() is None:
-            try:
-                n = sqlite3.connect(data / "archive.db").execute(
-                    "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL").fetchone()[0]
-            except sqlite3.OperationalError:
-                n = 0
-            if n >= 40:
-                break
-            time.sleep(0.05)
-        assert proc.poll() is None, "the crawl finished before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        # every request after the 60th answer is held: the crawl cannot finish before the kill
+        cmd = prepare_crawl(data, reg, progress=False, today=truth["today"], settings={"DOWNLOAD_TIMEOUT": 600})
+        with held_after(portal, 60) as held:
+            proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
+            assert held.wait(120), "the crawl never made its 61st request"
+            n, deadline = 0, time.monotonic() + 60
+            while n < 20 and time.monotonic() < deadline:  # what was answered reaches the WARC
+                time.sleep(0.05)
+                try:
+                    n = sqlite3.connect(data / "archive.db").execute(
+                        "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL").fetchone()[0]
+                except sqlite3.OperationalError:
+                    n = 0
+            assert n >= 20 and proc.poll() is None, (n, proc.poll())
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         (killed,) = list((data / "warc").glob("*.warc.gz.open"))
         db = sqlite3.connect(data / "archive.db")
         rows = db.execute("SELECT warc_offset FROM fetches WHERE warc_file IS NOT NULL").fetchall()
@@ -303,8 +304,8 @@ def test_merge_copies_the_warcs(demo_data: Path, tmp_path: Path) -> None:
 def test_documents_stored_before_warcs_are_captured_whole_once(tmp_path: Path) -> None:
     """An archive from before WARCs: the first crawl with them fetches each stored document whole
     (no validators) so a WARC holds a real capture; the next one revalidates (304 revisits)."""
-    from crawler.commands import write_registry
     from crawler.runner import run_crawl
+    from gongkai.demo import write_registry
 
     with portal_server.start_portal() as portal:
         truth = portal.truth()

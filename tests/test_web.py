@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from servers import wait_listening
 
 from archive import regions
-from archive.cli import main
+from gongkai.cli import main
 
 
 def client(data: Path):
@@ -341,7 +341,7 @@ def test_ingest_fails_when_a_file_failed(tmp_path: Path) -> None:
 
 
 def test_registry_accepts_chinese_kinds(tmp_path: Path) -> None:
-    from crawler.registry import RegistryError, load_registry
+    from archive.registry import RegistryError, load_registry
 
     reg = tmp_path / "r.yaml"
     reg.write_text("agencies:\n" + "".join(

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not instal
 def server(demo_data: Path):
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "archive.cli", "serve", "--data", str(demo_data), "--port", str(port)],
+        [sys.executable, "-m", "gongkai.cli", "serve", "--data", str(demo_data), "--port", str(port)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
     )
     wait_listening(port, proc)

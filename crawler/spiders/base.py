@@ -23,6 +23,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
+from archive.registry import Registry, load_registry
 from crawler.browser import render_list, script_drawn
 from crawler.families import DATE_LABELS, META_LABELS, family
 from crawler.items import ColumnCaptureItem, DocumentItem
@@ -30,7 +31,6 @@ from crawler.links import DOC_EXT, clean, fmt_date, is_document_url, login_wall,
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
 from crawler.middlewares import failure_kind, is_official
 from crawler.pipelines import headers_dict
-from crawler.registry import Registry, load_registry
 from crawler.titles import is_disclosure_section, is_report_column, report_year, title_body, year_column
 
 _QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
@@ -75,6 +75,7 @@ class ReportSpider(scrapy.Spider):
     # -- setup and teardown -------------------------------------------------------------------
 
     def _setup(self, crawler: Crawler) -> None:
+        from archive.schema import clock_at
         from archive.store import Archive
         from crawler.state import CrawlState
 
@@ -90,7 +91,9 @@ class ReportSpider(scrapy.Spider):
         self.registry = reg
         self.official_hosts = reg.hosts() | set(s.getlist("GONGKAI_EXTRA_DOMAINS"))
         data = Path(s.get("GONGKAI_DATA") or "gongkai-data")
-        archive = Archive(data)
+        # the sample portal's day (demo, tests) stamps the archive's rows, not the wall clock
+        today = s.get("GONGKAI_TODAY")
+        archive = Archive(data, now=clock_at(today)) if today else Archive(data)
         archive.upsert_agencies(reg.agencies, reg.regions)
         jobdir = Path(s.get("JOBDIR") or data / "jobs" / "adhoc")
         options = {"registry": reg.source, "agencies": self.agency_names, "family": self.only_family}
@@ -100,7 +103,7 @@ class ReportSpider(scrapy.Spider):
 
             # one WARC file per crawl run; a resumed run (same crawl id) writes a new one
             self.gk.warc = CrawlWarc(archive, self.gk.crawl_id, {
-                "operator": s.get("USER_AGENT"), "http-header-user-agent": s.get("USER_AGENT")})
+                "operator": s.get("USER_AGENT"), "http-header-user-agent": s.get("USER_AGENT")}, now=archive.now)
         self.logger.info("crawl %s%s: %d agencies from %s", self.gk.crawl_id,
                          " (resumed)" if self.gk.resumed else "", len(reg.agencies), reg.source)
 

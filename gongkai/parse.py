@@ -1,4 +1,6 @@
-"""`gongkai parse FILE...`: the parse contract as JSON Lines, one line per input, in input order."""
+"""`gongkai parse FILE...`: the parse contract as JSON Lines, one line per input, in input order.
+
+Imports only click and extract: `gongkai parse` starts without the archive or the crawler."""
 
 from __future__ import annotations
 
@@ -46,7 +48,7 @@ def parse(files: tuple[str, ...], indent: int | None, time_limit: float | None, 
         click.echo(json.dumps(result, ensure_ascii=False, indent=indent))
 
     # one worker: results come back in input order
-    run_limited("extract.commands:parse_one", files, 1, Limits.resolve(time_limit, memory_limit), show)
+    run_limited("gongkai.parse:parse_one", files, 1, Limits.resolve(time_limit, memory_limit), show)
     click.echo(f"parsed {len(files) - failed} of {len(files)} files", err=True)
     if failed:
         sys.exit(1)

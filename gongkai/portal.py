@@ -1,4 +1,4 @@
-"""`gongkai portal`: serve the sample portal on 127.0.0.1, or print its truth."""
+"""`gongkai portal`: serve the sample portal (crawler/portal/) on 127.0.0.1, or print its truth."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import click
 
-from .model import DEFAULT_TODAY
+from crawler.portal.model import DEFAULT_TODAY
 
 
 @click.command("portal")
@@ -24,7 +24,7 @@ from .model import DEFAULT_TODAY
 def portal(port: int, today: str, scale: int, faults: float, truth: bool, base_url: str | None, verbose: bool,
            fail_api: bool) -> None:
     """Serve the sample government portal on loopback (no network needed)."""
-    from .server import Portal, make_server
+    from crawler.portal.server import Portal, make_server
 
     t0 = time.monotonic()
     try:

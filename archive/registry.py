@@ -171,8 +171,8 @@ def parse_registry(text: str, source: str, fmt: str | None = None) -> Registry:
 def load_registry(path: str | Path | None = None) -> Registry:
     """Load a registry file; None = the bundled default (伊宁市 and the bodies of the seed reports)."""
     if path is None:
-        text = resources.files("crawler").joinpath("registries/yining.yaml").read_text("utf-8")
-        return parse_registry(text, "crawler/registries/yining.yaml")
+        text = resources.files("archive").joinpath("registries/yining.yaml").read_text("utf-8")
+        return parse_registry(text, "archive/registries/yining.yaml")
     p = Path(path)
     try:
         text = p.read_text("utf-8-sig")

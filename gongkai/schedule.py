@@ -231,7 +231,7 @@ def _run_once(opts: Options) -> dict[str, Any]:
         return out
 
     def crawl() -> dict[str, Any]:
-        from crawler.commands import do_crawl
+        from gongkai.crawl import do_crawl
 
         s = do_crawl(opts.data, opts.registry, list(opts.agencies), progress=opts.progress, today=day,
                      **opts.crawl_kw)
@@ -428,7 +428,7 @@ def schedule(once: bool, crons: tuple[str, ...], jitter: int | None, tz: str | N
                 sys.exit(1)
             return
         _say(f"schedule on {data_dir}: {trigger}" + (f", {len(opts.notify)} notify targets" if opts.notify else ""))
-        n = serve(opts, trigger, runs)
+        n = serve(opts, trigger, runs, run_once)  # looked up at each call: a test may wrap it
         _say(f"schedule stopped after {n} runs")
     finally:
         lock.release()

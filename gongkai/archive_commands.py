@@ -1,4 +1,4 @@
-"""The archive's subcommands: ingest, extract, check, serve, export.
+"""The archive's commands: ingest, extract, check, serve, export (the work is in archive/).
 
 Every one takes `--data DIR` (default ./gongkai-data), prints progress on stderr and, with
 `--json`, a machine-readable summary on stdout.
@@ -7,62 +7,22 @@ Every one takes `--data DIR` (default ./gongkai-data), prints progress on stderr
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from datetime import date
-from pathlib import Path
 
 import click
 
 from archive.lock import wait_option, writer_lock
-from archive.store import DEFAULT_DATA, Archive
+from archive.store import Archive
 from extract.limits import limit_options
+from gongkai.options import check_port, data_option, emit, json_option, require_archive
 
-data_option = click.option(
-    "--data",
-    "data_dir",
-    default=DEFAULT_DATA,
-    show_default=True,
-    type=click.Path(file_okay=False),
-    help="Archive directory (archive.db and blobs/).",
-)
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout."
-)
 registry_option = click.option(
     "--registry",
     type=click.Path(exists=True, dir_okay=False),
     default=None,
     help="Registry file (YAML/CSV) to load into the archive first.",
 )
-
-
-def _emit(summary: dict, as_json: bool, text: str) -> None:
-    if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
-    click.echo(text, err=True)
-
-
-def require_archive(data_dir: str) -> None:
-    """Commands that read an archive stop on a folder without one (a typo in --data must not
-    create and serve an empty archive); only crawl, ingest and demo create one."""
-    db = Path(data_dir) / "archive.db"
-    if not db.is_file():
-        raise click.ClickException(
-            f"{db}: no archive here. Check --data, or create one with gongkai crawl, gongkai ingest or gongkai demo"
-        )
-
-
-def check_port(host: str, port: int) -> None:
-    """Fail before any work when the port cannot be served on."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            raise click.ClickException(
-                f"cannot serve on {host}:{port}: {e.strerror or e} (choose another with --port)"
-            ) from e
 
 
 def _ensure_registry(arc: Archive, registry: str | None) -> None:
@@ -73,7 +33,7 @@ def _ensure_registry(arc: Archive, registry: str | None) -> None:
     if registry:
         try:
             n = load_registry_into(arc, registry)
-        except ValueError as e:  # crawler.registry.RegistryError names the file and row
+        except ValueError as e:  # archive.registry.RegistryError names the file and row
             raise click.ClickException(str(e)) from e
         click.echo(f"registry: {n} agencies from {registry}", err=True)
         return
@@ -110,7 +70,7 @@ def ingest(
             raise click.ClickException(str(e)) from e
     for err in s["errors"]:
         click.echo(f"error: {err['error']}", err=True)
-    _emit(
+    emit(
         s,
         as_json,
         f"ingest: {s['files']} files: {s['new']} new, {s['changed']} changed, "
@@ -142,7 +102,7 @@ def extract(workers: int, limit: int | None, time_limit: float | None, memory_li
     for err in s["errors"][:20]:
         click.echo(f"error: {err['error']}", err=True)
     st = ", ".join(f"{v} {k}" for k, v in s["statuses"].items() if v)
-    _emit(
+    emit(
         s,
         as_json,
         f"extract (extractor {s['extractor_version']}): {s['documents']} documents"
@@ -261,7 +221,7 @@ def export(
                 s = export_wacz(arc, output, crawl_id=crawl_id)
             except ValueError as e:
                 raise click.ClickException(str(e)) from e
-        _emit(
+        emit(
             s,
             as_json,
             f"export: {len(s['warc_files'])} WARC files, {s['records']} records, {s['pages']} pages"
@@ -287,4 +247,4 @@ def export(
     s = {"rows": n, "what": what, "format": fmt, "output": None if output == "-" else output,
          "labels": labels, "year": year, "region": region,
          "regions": [full_name(p.ljust(6, "0")) for p in prefixes or []], "bom": fmt == "csv" and not no_bom}
-    _emit(s, as_json, f"export: {n} {what} as {fmt}" + ("" if output == "-" else f" to {output}"))
+    emit(s, as_json, f"export: {n} {what} as {fmt}" + ("" if output == "-" else f" to {output}"))

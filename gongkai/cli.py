@@ -1,4 +1,5 @@
-"""The `gongkai` command: one click group whose subcommands live with the package that does the work.
+"""The `gongkai` command: one click group; each subcommand is a module of this package, and the work
+is done by crawler/, extract/ and archive/.
 
 Subcommands are imported only when called, so `gongkai parse` does not pay for Scrapy or Datasette.
 """
@@ -14,22 +15,22 @@ import click
 # so that `gongkai --help` lists the commands without importing them (tests/test_cli_start.py keeps
 # the two in step).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "portal": ("crawler.portal.cli:portal", "Serve the sample government portal on loopback (no network needed)."),
-    "parse": ("extract.commands:parse", "Parse report documents and print one JSON object per file."),
-    "ingest": ("archive.commands:ingest", "Put local files or folders of reports into the archive."),
-    "extract": ("archive.commands:extract",
+    "portal": ("gongkai.portal:portal", "Serve the sample government portal on loopback (no network needed)."),
+    "parse": ("gongkai.parse:parse", "Parse report documents and print one JSON object per file."),
+    "ingest": ("gongkai.archive_commands:ingest", "Put local files or folders of reports into the archive."),
+    "extract": ("gongkai.archive_commands:extract",
                 "Turn stored documents into reports (only those the current extractor has not seen)."),
-    "check": ("archive.commands:check", "Run the compliance calendar and the checks across reports."),
-    "serve": ("archive.commands:serve", "Browse the archive in Datasette (read-only)."),
-    "export": ("archive.commands:export",
+    "check": ("gongkai.archive_commands:check", "Run the compliance calendar and the checks across reports."),
+    "serve": ("gongkai.archive_commands:serve", "Browse the archive in Datasette (read-only)."),
+    "export": ("gongkai.archive_commands:export",
                "Export the reports' numbers (one row per report) or the verdicts as CSV or JSON, or the "
                "captures as WACZ."),
-    "crawl": ("crawler.commands:crawl", "Crawl the registry's portals into the archive (incremental, resumable, polite)."),
-    "demo": ("crawler.commands:demo", "Sample portal on loopback → crawl → extract → check → Datasette."),
-    "registry": ("crawler.commands:registry", "The bodies gongkai watches: import, list, suggest."),
-    "schedule": ("archive.schedule:schedule",
+    "crawl": ("gongkai.crawl:crawl", "Crawl the registry's portals into the archive (incremental, resumable, polite)."),
+    "demo": ("gongkai.demo:demo", "Sample portal on loopback → crawl → extract → check → Datasette."),
+    "registry": ("gongkai.registry:registry", "The bodies gongkai watches: import, list, suggest."),
+    "schedule": ("gongkai.schedule:schedule",
                  "Run crawl → extract → check (+ crawl health and alerts) on a schedule."),
-    "merge": ("archive.merge:merge", "Combine archives IN... into OUT without duplicates (idempotent)."),
+    "merge": ("gongkai.merge:merge", "Combine archives IN... into OUT without duplicates (idempotent)."),
 }
 
 
