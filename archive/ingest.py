@@ -39,8 +39,11 @@ def collect(paths: list[str]) -> list[Path]:
             out.append(p)
         else:
             raise IngestError(f"{raw}: no such file or folder")
-    seen: set[Path] = set()
-    return [f for f in out if not (f.resolve() in seen or seen.add(f.resolve()))]
+    # each file once, in the order given, however it was named
+    first: dict[Path, Path] = {}
+    for f in out:
+        first.setdefault(f.resolve(), f)
+    return list(first.values())
 
 
 def read_limited(f: Path, limit: int) -> bytes:

@@ -42,7 +42,7 @@ def portal(port: int, today: str, scale: int, faults: float, truth: bool, base_u
     host, real_port = server.server_address[:2]
     w = site.world
     click.echo(
-        f"gongkai portal ready in {time.monotonic() - t0:.2f}s: http://{host}:{real_port}/ "
+        f"gongkai portal ready in {time.monotonic() - t0:.2f}s: http://{host!s}:{real_port}/ "
         f"(today {site.today}, {len(w.agencies)} agencies, {len(w.reports)} reports, {len(site.routes)} pages, "
         f"faults {faults:g}); Ctrl-C stops",
         err=True,

@@ -271,9 +271,9 @@ def _run_once(opts: Options) -> dict[str, Any]:
                "status": "failed" if errors else "ok", "error": "; ".join(errors) or None,
                "summary": json.dumps(summary, ensure_ascii=False, default=str)}
         with arc.db.conn:
-            arc.db[RUNS_TABLE].create({"id": int, "started": str, "finished": str, "today": str, "status": str,
-                                       "error": str, "summary": str}, pk="id", if_not_exists=True)
-            rid = arc.db[RUNS_TABLE].insert(row).last_pk
+            arc.db.table(RUNS_TABLE).create({"id": int, "started": str, "finished": str, "today": str, "status": str,
+                                          "error": str, "summary": str}, pk="id", if_not_exists=True)
+            rid = arc.db.table(RUNS_TABLE).insert(row).last_pk
     out = {"run": rid, **row, "summary": summary}
     write_state(opts.data, state="idle", last_run=out)
     al = summary.get("alerts") or {}
