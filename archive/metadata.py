@@ -1,7 +1,7 @@
 """The Datasette metadata of the archive, as data: the title and licence, each table's Chinese title,
 description, facets and column labels, the canned queries, and the settings `gongkai serve` runs
 with. `metadata()` puts them together (the labels of the report tables' many columns come from
-archive/columns.py); archive/web.py writes them to the archive folder as metadata.json."""
+archive/columns.py); archive/web/app.py writes them to the archive folder as metadata.json."""
 
 from __future__ import annotations
 

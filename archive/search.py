@@ -14,7 +14,7 @@ FTS5 indexes cover every length:
 
 A query is one substring (trimmed), like the trigram index's phrase query. The same SQL fragment
 (`MATCH_SQL`, parameter :q) serves the canned query `search`, the page /-/gongkai/search and the
-`_search=` of Datasette's table page and JSON API on report_text (archive/plugin.py rewrites it),
+`_search=` of Datasette's table page and JSON API on report_text (archive/web/plugin.py rewrites it),
 so all of them return the same reports: the table page newest report first (report_id desc), the
 search page and the canned query newest year first.
 Only current reports (reports.current = 1) are found; older extractors' texts are kept, not searched.

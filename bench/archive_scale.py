@@ -223,7 +223,7 @@ def time_check(data: Path) -> float:
 
 def time_paths(data: Path, paths: dict) -> dict:
     """Best of three wall times of each Datasette path (after one warming request), through the real app."""
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(data)
     out = {}

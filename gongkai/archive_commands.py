@@ -161,7 +161,7 @@ def serve(port: int, host: str, allow_sql: bool, sql_time_limit_ms: int, data_di
     """Browse the archive in Datasette (read-only)."""
     import uvicorn
 
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     require_archive(data_dir)
     check_port(host, port)

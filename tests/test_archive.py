@@ -226,7 +226,7 @@ def get(ds, path: str):
 
 
 def test_datasette(archive_dir: Path, checked: dict) -> None:
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(archive_dir)
     r = get(ds, "/archive/compliance.json?agency=伊宁市公安局&year=2024&_shape=array")
@@ -266,7 +266,7 @@ def test_datasette(archive_dir: Path, checked: dict) -> None:
 
 
 def test_search(archive_dir: Path) -> None:
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(archive_dir)
     for q in ("依申请", "伊宁"):

@@ -92,7 +92,7 @@ def _one_report_per_body_year(db: sqlite3.Connection, truth: dict, runner: CliRu
     # the dashboard (Datasette's real app) points to them
     import asyncio
 
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     async def home() -> str:
         return (await make_datasette(data).client.get("/")).text

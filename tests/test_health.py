@@ -128,7 +128,7 @@ def test_health_in_datasette(arc, tmp_path):
     import asyncio
 
     from archive.calendar import run_check
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     start = date(2026, 3, 1)
     for i in range(3):

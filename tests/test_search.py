@@ -44,7 +44,7 @@ def newest_year_first(data: Path, ids: list[int]) -> list[int]:
 
 @pytest.mark.parametrize("q", QUERIES)
 def test_four_forms_return_the_same_reports(demo_data: Path, q: str) -> None:
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(demo_data)
     want = brute_force(demo_data, q)

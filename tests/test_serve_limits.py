@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 from archive.store import Archive
-from archive.web import make_datasette
+from archive.web.app import make_datasette
 
 HUGE = "9" * 30
 

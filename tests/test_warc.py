@@ -237,7 +237,7 @@ def test_datasette_links_every_report_and_missing_verdict_to_its_warc_record(dem
     import asyncio
     import re
 
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(demo_data)
 

@@ -24,7 +24,7 @@ from gongkai.cli import main
 
 
 def client(data: Path):
-    from archive.web import make_datasette
+    from archive.web.app import make_datasette
 
     ds = make_datasette(data)
 
@@ -53,7 +53,7 @@ def test_regions_from_the_division_tables() -> None:
 
 
 def test_region_buttons_group_many_regions() -> None:
-    from archive.page_data import PILLS, pill_regions
+    from archive.web.page_data import PILLS, pill_regions
 
     few = ["654002", "654003", "410823"]
     assert pill_regions(few, []) == sorted(few)  # a county office's own county: one click
@@ -379,7 +379,7 @@ def test_plain_datasette_gives_the_same_app(demo_data: Path, tmp_path: Path) -> 
 
     root = Path(__file__).resolve().parent.parent
     eps = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["entry-points"]["datasette"]
-    assert eps == {"gongkai": "archive.plugin"}
+    assert eps == {"gongkai": "archive.web.plugin"}
     site = tmp_path / "site"
     dist = site / "gongkai_entrypoint-0.dist-info"  # what `pip install` writes from pyproject.toml
     dist.mkdir(parents=True)

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from archive import regions
-from archive.charts import STATUS_COLORS
 from archive.labels import (
     CHECK_LABELS,
     HEALTH_LABELS,
@@ -21,9 +20,10 @@ from archive.labels import (
     check_label,
     zh_text,
 )
-from archive.links import verdict_href, warc_href
 from archive.metadata import DB_NAME
-from archive.page_data import original_record
+from archive.web.charts import STATUS_COLORS
+from archive.web.links import verdict_href, warc_href
+from archive.web.page_data import original_record
 
 EXCERPT = 200  # characters of a report's text shown in a table cell (the report page has it all)
 

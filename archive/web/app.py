@@ -2,7 +2,7 @@
 configuration directory (metadata.json, settings.json).
 
 `make_datasette(data_dir)` builds the Datasette instance used by `gongkai serve` and by the tests
-(`await ds.client.get("/")`). The gongkai plugin (archive/plugin.py) adds the dashboard (the home
+(`await ds.client.get("/")`). The gongkai plugin (archive/web/plugin.py) adds the dashboard (the home
 page), the verdict, list and compare pages, a page per report, the stored copies and the search; the
 metadata (Chinese titles, labels, facets, canned queries) is archive/metadata.py.
 """
@@ -13,8 +13,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from archive import plugin
 from archive.metadata import SETTINGS, metadata
+from archive.web import plugin
 
 
 def make_datasette(data_dir: str | Path, allow_sql: bool = False, sql_time_limit_ms: int = 2000) -> Any:

@@ -1,6 +1,6 @@
 """The gongkai pages: the dashboard (the home page), a status's list of verdicts, one verdict and
 its evidence, two scopes compared, one report, and the full-text search. The queries they share are
-in archive/page_data.py, the charts in archive/charts.py."""
+in archive/web/page_data.py, the charts in archive/web/charts.py."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from archive import regions
-from archive.charts import STATUS_COLORS, STATUS_ORDER, bar_pairs, legend, line_chart, stacked_bars
 from archive.columns import REQUEST_ROW_KEYS, column_labels
 from archive.labels import (
     APPEAL_LABELS,
@@ -26,9 +25,12 @@ from archive.labels import (
     STATUS_LABELS,
     zh_text,
 )
-from archive.links import verdict_href, warc_href, warc_ref_href
 from archive.metadata import DB_NAME
-from archive.page_data import (
+from archive.scope import Scope
+from archive.search import search_sql
+from archive.web.charts import STATUS_COLORS, STATUS_ORDER, bar_pairs, legend, line_chart, stacked_bars
+from archive.web.links import verdict_href, warc_href, warc_ref_href
+from archive.web.page_data import (
     PROBLEM_STATUSES,
     archive_counts,
     as_of,
@@ -47,8 +49,6 @@ from archive.page_data import (
     url_records,
     verdict_years,
 )
-from archive.scope import Scope
-from archive.search import search_sql
 from extract import form
 
 REQUEST_MEASURES = ["received", "carried_in", "granted", "partial", "withheld", "unavailable", "rejected",

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 from archive import regions
 from archive.columns import REQUEST_ROW_KEYS
 from archive.labels import check_label
-from archive.links import verdict_href, warc_href, warc_ref_href
 from archive.scope import Scope, report_scope
+from archive.web.links import verdict_href, warc_href, warc_ref_href
 
 WITHHELD_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("withheld_")]
 UNAVAILABLE_KEYS = [k for k in REQUEST_ROW_KEYS if k.startswith("unavailable_")]

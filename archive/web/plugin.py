@@ -1,6 +1,6 @@
-"""The gongkai Datasette plugin: its hooks. The pages are in archive/pages.py, the stored copies,
-WARC records, CSV and feed in archive/downloads.py, the Chinese cells of the table pages in
-archive/cells.py.
+"""The gongkai Datasette plugin: its hooks. The pages are in archive/web/pages.py, the stored copies,
+WARC records, CSV and feed in archive/web/downloads.py, the Chinese cells of the table pages in
+archive/web/cells.py.
 
 Routes (every page but the report and the stored copies takes ?year= ?kind= ?region=; a region is a
 name or a code, and a parent region includes its children):
@@ -24,12 +24,12 @@ from typing import Any
 
 from datasette import hookimpl
 
-from archive import cells
-from archive.cells import value_label
-from archive.downloads import blob, export_csv, feed, warc_record
 from archive.metadata import DB_NAME, metadata
-from archive.pages import compare_page, dashboard, list_page, report_page, search_page, verdict_page
 from archive.search import table_filter
+from archive.web import cells
+from archive.web.cells import value_label
+from archive.web.downloads import blob, export_csv, feed, warc_record
+from archive.web.pages import compare_page, dashboard, list_page, report_page, search_page, verdict_page
 
 TEMPLATES = Path(__file__).parent / "templates"
 

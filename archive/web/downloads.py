@@ -14,9 +14,9 @@ from markupsafe import escape
 from archive import regions
 from archive.export import csv_chunks
 from archive.labels import STATUS_LABELS
-from archive.links import verdict_href
 from archive.metadata import DB_NAME
 from archive.scope import Scope
+from archive.web.links import verdict_href
 
 CONTENT_TYPES = {
     "html": "text/html",
