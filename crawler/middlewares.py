@@ -64,11 +64,15 @@ def looks_like_challenge(response: Response) -> bool:
     """A small script page that sets a cookie and reloads itself, with next to no visible text."""
     if response.status in CHALLENGE_STATUSES:
         return True
-    ctype = response.headers.get(b"Content-Type", b"").lower()
-    if b"html" not in ctype and not response.body.lstrip()[:1] == b"<":
-        return False
     body = response.body
-    if len(body) > 20000 or not _CHALLENGE_SCRIPT.search(body):
+    # runs twice on every response: the cheap tests first (size, then a plain substring: both
+    # patterns set document.cookie), the regular expression only on the few that pass
+    if len(body) > 20000:
+        return False
+    ctype = response.headers.get(b"Content-Type", b"").lower()
+    if b"html" not in ctype and not body.lstrip()[:1] == b"<":
+        return False
+    if b"cookie" not in body.lower() or not _CHALLENGE_SCRIPT.search(body):
         return False
     text = re.sub(rb"<script.*?</script>|<[^>]+>", b" ", body, flags=re.S | re.I)
     return not _VISIBLE_TEXT.search(text)

@@ -45,6 +45,7 @@ _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 
 _LABEL_NOISE = re.compile(r"[\s:：]+")
 _META_SET = frozenset(META_LABELS)
+_PUB_DATES = ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime")
 _INLINE_META = re.compile(
     r"(?<!\w)({})\s*[:：]\s*([^\s:：]{{1,60}})".format("|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))))
 
@@ -495,9 +496,11 @@ class ReportSpider(scrapy.Spider):
         # runs on every article, and a Selector per cell is ten times slower)
         root = response.selector.root
         for cell in root.iter("td", "th", "dt", "span", "label", "b", "strong"):
-            if len(cell) > 2 or len(cell.text or "") > 16:
+            children = len(cell)
+            if children > 2 or len(cell.text or "") > 16:
                 continue  # a label cell holds a few characters, not a table or a paragraph
-            label = _LABEL_NOISE.sub("", "".join(cell.itertext()))
+            # most cells are leaves (a report's tables of figures): their text is all there is
+            label = _LABEL_NOISE.sub("", "".join(cell.itertext()) if children else cell.text or "")
             if label in _META_SET and label not in out:
                 nxt = cell.getnext()
                 value = clean("".join(nxt.itertext())) if nxt is not None else ""
@@ -511,13 +514,19 @@ class ReportSpider(scrapy.Spider):
             label, value = m.group(1), m.group(2)
             if label not in out and value not in _META_SET:
                 out[label] = value
-        title = (response.xpath("//meta[@name='ArticleTitle']/@content").get()
-                 or " ".join(response.xpath("//h1//text()").getall()) or response.xpath("//title/text()").get())
+        # the <meta> tags read in one pass (the first of each name, as an XPath per name would)
+        metas: dict[str, str] = {}
+        for m in root.iter("meta"):
+            name, content = m.get("name"), m.get("content")
+            if name is not None and content is not None:
+                metas.setdefault(name, content)
+        title = (metas.get("ArticleTitle") or " ".join(root.xpath("//h1//text()"))
+                 or next(iter(root.xpath("//title/text()")), None))
         if clean(title):
             out["title"] = clean(title)
         date = None
-        for name in ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime"):
-            date = fmt_date(response.xpath(f"//meta[@name='{name}']/@content").get())
+        for name in _PUB_DATES:
+            date = fmt_date(metas.get(name))
             if date:
                 break
         for label in DATE_LABELS:
