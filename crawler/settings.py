@@ -57,12 +57,18 @@ CONCURRENT_ITEMS = 4
 # generator: a lint for spider authors, half a millisecond a response for us.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Scrapy's remote control (an HTTP server on loopback that runs code in the crawl, and a job file in
+# the user's state folder) is for interactive debugging: not for a crawl run by gongkai, and its
+# aiohttp start-up is CPU every crawl pays
+REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional requests)
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter, in the subclass that knows official domains (and in its place)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.OfficialDomainMiddleware": 50,
     "crawler.middlewares.ListBoundsMiddleware": 55,
     "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out

@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 
 from crawler.links import fmt_date, viewer_target
-from crawler.middlewares import is_official, looks_like_challenge
+from crawler.middlewares import OfficialDomainMiddleware, OffsiteDocument, is_official, looks_like_challenge
 from crawler.registry import RegistryError, load_registry, parse_registry
 from crawler.spiders.base import ReportSpider
 from crawler.titles import is_report_column, report_year, year_column
@@ -81,6 +82,47 @@ def test_helpers() -> None:
     assert viewer_target("http://a.gov.cn/pdfjs/web/viewer.html?file=%2Ff%2Fr.pdf") == "/f/r.pdf"
     assert is_official("www.yining.gov.cn", set()) and is_official("127.0.0.1", {"127.0.0.1"})
     assert not is_official("evil.com", {"127.0.0.1"}) and not is_official("gov.cn.evil.com", set())
+
+
+def test_offsite_is_scrapys_filter_with_official_domains() -> None:
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+
+    # Scrapy's own filter, extended: the stock one is switched off so that requests meet one filter
+    assert issubclass(OfficialDomainMiddleware, OffsiteMiddleware)
+    assert settings.DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
+    crawler = get_crawler(Spider)
+    mw = OfficialDomainMiddleware.from_crawler(crawler)
+    registry = SimpleNamespace(agencies=[{"portal": "http://127.0.0.1:8080/", "columns": []}])
+    crawler.spider = SimpleNamespace(official_hosts={"127.0.0.1"}, registry=registry)
+    allowed = ["http://www.yining.gov.cn/a.pdf", "https://x.gov.cn:8443/b", "http://127.0.0.1:8080/c"]
+    for url in allowed:
+        assert mw.process_request(Request(url)) is None, url
+    # Scrapy would let dont_filter through; an official-domain crawl does not
+    for url in ["http://evil.com/a.pdf", "ftp://www.yining.gov.cn/a.pdf", "http://gov.cn.evil.com/"]:
+        with pytest.raises(OffsiteDocument):
+            mw.process_request(Request(url, dont_filter=True))
+    # a redirect lands on the default port, where it came from, or a registry origin; not another port
+    hop = {"redirect_urls": ["http://www.yining.gov.cn/a"]}
+    assert mw.process_request(Request("http://www.yining.gov.cn/b", meta=hop)) is None
+    assert mw.process_request(Request("http://127.0.0.1:8080/d", meta=hop)) is None
+    with pytest.raises(OffsiteDocument, match="port 8081"):
+        mw.process_request(Request("http://www.yining.gov.cn:8081/b", meta=hop))
+    assert mw.process_request(Request("http://evil.com/", meta={"official_ok": True})) is None
+    assert crawler.stats.get_value("offsite/filtered") == 4
+    # scheduling drops nothing: the errback of a filtered request learns why when it is downloaded
+    assert mw.request_scheduled(Request("http://evil.com/"), crawler.spider) is None
+    # a spider without a registry: Scrapy's allowed_domains policy
+    crawler.spider = SimpleNamespace(allowed_domains=["example.org"])
+    mw.spider_opened(crawler.spider)
+    assert mw.process_request(Request("http://www.example.org/")) is None
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(Request("http://evil.com/"))
 
 
 def _spider() -> ReportSpider:
