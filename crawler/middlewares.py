@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from tldextract import TLDExtract
 
 # Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
@@ -178,6 +179,32 @@ class OfficialDomainMiddleware(OffsiteMiddleware):
             where = f" (redirected from {hops[-1]})" if hops else ""
             raise OffsiteDocument(f"offsite: {request.url}{where}: {why}")
         return None
+
+
+class SeenRequestsMiddleware(BaseSpiderMiddleware):
+    """A spider middleware next to the spider: a request it already yielded in this process (same
+    method, URL and body; not `dont_filter`) is dropped here rather than at the scheduler, whose
+    duplicate filter would drop it anyway after the other spider middlewares and a fingerprint.
+    Every list page of a column links the same reports and pages: nearly half of what the spider
+    yields is such a repeat. Up to MAX requests are remembered; then the memory starts afresh
+    (the scheduler's filter still catches what this one forgets)."""
+
+    MAX = 200_000
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.seen: set[tuple[str, str, bytes]] = set()
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if request.dont_filter:
+            return request
+        key = (request.method, request.url, request.body)
+        if key in self.seen:
+            return None
+        if len(self.seen) >= self.MAX:
+            self.seen.clear()
+        self.seen.add(key)
+        return request
 
 
 class ListBoundsMiddleware(_Base):

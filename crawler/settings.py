@@ -82,6 +82,10 @@ DOWNLOADER_MIDDLEWARES = {
     # a rendered page's final status and cookies, before the fetch log records it
     "crawler.browser.RenderedPageMiddleware": 960,
 }
+SPIDER_MIDDLEWARES = {
+    # next to the spider (after Scrapy's 1000): repeats dropped before the rest of the chain
+    "crawler.middlewares.SeenRequestsMiddleware": 1010,
+}
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,
 }

@@ -10,7 +10,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 
 from crawler.links import fmt_date, viewer_target
-from crawler.middlewares import OfficialDomainMiddleware, OffsiteDocument, is_official, looks_like_challenge
+from crawler.middlewares import (
+    OfficialDomainMiddleware,
+    OffsiteDocument,
+    SeenRequestsMiddleware,
+    is_official,
+    looks_like_challenge,
+)
 from crawler.registry import RegistryError, load_registry, parse_registry
 from crawler.spiders.base import ReportSpider
 from crawler.titles import is_report_column, report_year, year_column
@@ -123,6 +129,30 @@ def test_offsite_is_scrapys_filter_with_official_domains() -> None:
     assert mw.process_request(Request("http://www.example.org/")) is None
     with pytest.raises(IgnoreRequest):
         mw.process_request(Request("http://evil.com/"))
+
+
+def test_repeated_requests_are_dropped_next_to_the_spider() -> None:
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+
+    assert settings.SPIDER_MIDDLEWARES["crawler.middlewares.SeenRequestsMiddleware"] > 1000
+    mw = SeenRequestsMiddleware.from_crawler(get_crawler(Spider))
+    page = _html("http://a.gov.cn/list.html", "<p>list</p>")
+    out = [Request("http://a.gov.cn/r1.html"), {"item": 1}, Request("http://a.gov.cn/r1.html"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=2"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=3"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=2"),
+           Request("http://a.gov.cn/r1.html", dont_filter=True), {"item": 1}]
+    kept = list(mw.process_spider_output(page, out))
+    assert [(getattr(o, "method", None), getattr(o, "body", None)) for o in kept] == [
+        ("GET", b""), (None, None), ("POST", b"page=2"), ("POST", b"page=3"), ("GET", b""), (None, None)]
+    assert kept[4].dont_filter
+    # a bounded memory: past MAX it starts afresh rather than grow with the crawl
+    mw.MAX = 2
+    assert len(list(mw.process_spider_output(page, [Request(f"http://a.gov.cn/{i}") for i in range(5)]))) == 5
+    assert len(mw.seen) <= 2
 
 
 def _spider() -> ReportSpider:
