@@ -48,6 +48,7 @@ GONGKAI_BACKOFF_MAX = 60.0
 # Breadth-first order: list pages before deep pagination, memory-light on big portals.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # Scrapy's pickle FIFO, cheaper per request
+SCHEDULER_START_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # the start requests' queues too
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # Items and requests a callback yields are handled by this many asyncio tasks per response, made
