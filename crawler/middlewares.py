@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy.downloadermiddlewares.cookies as _cookies
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
@@ -147,6 +147,12 @@ class OfficialDomainMiddleware(OffsiteMiddleware):
                             continue
             self._origins = out
         return self._origins
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OfficialDomainMiddleware:
+        o = super().from_crawler(crawler)
+        crawler.signals.disconnect(o.request_scheduled, signal=signals.request_scheduled)
+        return o
 
     def request_scheduled(self, request: Request, spider: Any) -> None:
         # checked when it is downloaded instead: a request dropped while being scheduled never reaches

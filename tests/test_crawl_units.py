@@ -123,6 +123,11 @@ def test_offsite_is_scrapys_filter_with_official_domains() -> None:
     assert crawler.stats.get_value("offsite/filtered") == 4
     # scheduling drops nothing: the errback of a filtered request learns why when it is downloaded
     assert mw.request_scheduled(Request("http://evil.com/"), crawler.spider) is None
+    from pydispatch.dispatcher import getAllReceivers, liveReceivers
+    from scrapy import signals
+
+    receivers = list(liveReceivers(getAllReceivers(crawler.signals.sender, signals.request_scheduled)))
+    assert mw.request_scheduled not in receivers
     # a spider without a registry: Scrapy's allowed_domains policy
     crawler.spider = SimpleNamespace(allowed_domains=["example.org"])
     mw.spider_opened(crawler.spider)
