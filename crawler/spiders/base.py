@@ -45,7 +45,6 @@ _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 
 _LABEL_NOISE = re.compile(r"[\s:：]+")
 _META_SET = frozenset(META_LABELS)
-_PUB_DATES = ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime")
 _INLINE_META = re.compile(
     r"(?<!\w)({})\s*[:：]\s*([^\s:：]{{1,60}})".format("|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))))
 
@@ -493,13 +492,12 @@ class ReportSpider(scrapy.Spider):
         """The article's own metadata block (发布机构 / 索引号 / 公开目录 / 日期 …) and title."""
         out: dict[str, Any] = {}
         # table/definition-list layout: a label cell followed by its value cell (lxml directly: this
-        # runs on every article, and a Selector per cell is ten times slower)
+        # runs on every article, a Selector per cell is ten times slower, and most cells are leaves
+        # of a report's tables of figures, whose text is all there is)
         root = response.selector.root
         for cell in root.iter("td", "th", "dt", "span", "label", "b", "strong"):
-            children = len(cell)
-            if children > 2 or len(cell.text or "") > 16:
+            if (children := len(cell)) > 2 or len(cell.text or "") > 16:
                 continue  # a label cell holds a few characters, not a table or a paragraph
-            # most cells are leaves (a report's tables of figures): their text is all there is
             label = _LABEL_NOISE.sub("", "".join(cell.itertext()) if children else cell.text or "")
             if label in _META_SET and label not in out:
                 nxt = cell.getnext()
@@ -514,18 +512,16 @@ class ReportSpider(scrapy.Spider):
             label, value = m.group(1), m.group(2)
             if label not in out and value not in _META_SET:
                 out[label] = value
-        # the <meta> tags read in one pass (the first of each name, as an XPath per name would)
-        metas: dict[str, str] = {}
+        metas: dict[str, str] = {}  # the <meta> tags in one pass: the first of each name, as XPath's
         for m in root.iter("meta"):
-            name, content = m.get("name"), m.get("content")
-            if name is not None and content is not None:
-                metas.setdefault(name, content)
+            if m.get("name") is not None and m.get("content") is not None:
+                metas.setdefault(m.get("name"), m.get("content"))
         title = (metas.get("ArticleTitle") or " ".join(root.xpath("//h1//text()"))
                  or next(iter(root.xpath("//title/text()")), None))
         if clean(title):
             out["title"] = clean(title)
         date = None
-        for name in _PUB_DATES:
+        for name in ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime"):
             date = fmt_date(metas.get(name))
             if date:
                 break
