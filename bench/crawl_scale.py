@@ -12,7 +12,7 @@ process's CPU per request, and the machine's load. Targets: wall ≤ 2 × floor 
 0.5 s latency; ≤ 4 ms CPU per request (judged on CPU time, which the load does not inflate much).
 
     .venv/bin/python bench/crawl_scale.py [--portals 100] [--latency 0.5] [--bodies 1] [--json]
-    .venv/bin/python bench/crawl_scale.py --profile crawl.prof   # cProfile of the crawl process
+    .venv/bin/python bench/crawl_scale.py --profile crawl.prof   # cProfile (CPU time) of the crawl process
 """
 
 from __future__ import annotations
