@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -45,6 +46,7 @@ import sqlite_utils
 from archive.schema import migrate, now
 
 DEFAULT_DATA = "gongkai-data"
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _json(value: Any) -> str | None:
@@ -120,15 +122,18 @@ class Archive:
     # -- blobs ---------------------------------------------------------------------------------
 
     def blob_path(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not _SHA256_HEX.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
         return self.blobs / sha256[:2] / sha256[2:4] / sha256
 
     def put_blob(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
         path = self.blob_path(sha)
-        if path.exists() and path.stat().st_size == len(data):
-            return sha
+        try:
+            if os.stat(path).st_size == len(data):  # one stat: stored already
+                return sha
+        except OSError:  # not there (or unreadable: writing it says why)
+            pass
         path.parent.mkdir(parents=True, exist_ok=True)
         # write beside the target then rename: a reader never sees half a file
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")

@@ -1,5 +1,5 @@
-"""Downloader middlewares: official domains only, retry backoff, conditional requests, WAF and
-challenge pages, and a log line in the archive for every fetch.
+"""Downloader middlewares: official domains only (Scrapy's offsite filter with our policy), retry
+backoff, conditional requests, WAF and challenge pages, and a log line in the archive for every fetch.
 
 All of them reach the crawl's shared state through `crawler.spider.gk` (a CrawlState); spiders
 without it (e.g. `scrapy fetch`) pass through untouched.
@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy.downloadermiddlewares.cookies as _cookies
-from scrapy import Request
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from tldextract import TLDExtract
 
 # Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
@@ -64,11 +66,15 @@ def looks_like_challenge(response: Response) -> bool:
     """A small script page that sets a cookie and reloads itself, with next to no visible text."""
     if response.status in CHALLENGE_STATUSES:
         return True
-    ctype = response.headers.get(b"Content-Type", b"").lower()
-    if b"html" not in ctype and not response.body.lstrip()[:1] == b"<":
-        return False
     body = response.body
-    if len(body) > 20000 or not _CHALLENGE_SCRIPT.search(body):
+    # runs twice on every response: the cheap tests first (size, then a plain substring: both
+    # patterns set document.cookie), the regular expression only on the few that pass
+    if len(body) > 20000:
+        return False
+    ctype = response.headers.get(b"Content-Type", b"").lower()
+    if b"html" not in ctype and not body.lstrip()[:1] == b"<":
+        return False
+    if b"cookie" not in body.lower() or not _CHALLENGE_SCRIPT.search(body):
         return False
     text = re.sub(rb"<script.*?</script>|<[^>]+>", b" ", body, flags=re.S | re.I)
     return not _VISIBLE_TEXT.search(text)
@@ -115,12 +121,18 @@ def official_url(url: str, official: set[str], origins: set[tuple[str, str, int]
     return f"port {port} of {host}, not the registry's"
 
 
-class OfficialDomainMiddleware(_Base):
-    """Reports are only fetched from official domains (the registry's hosts and *.gov.cn).
-    robots.txt requests and the spider's own start URLs carry `official_ok`; a redirect is checked
-    again whatever it carries (scheme, host and port of where it lands)."""
+class OfficialDomainMiddleware(OffsiteMiddleware):
+    """Scrapy's offsite filter with the official-domain policy: reports are only fetched from the
+    registry's hosts and *.gov.cn (any port for a link; for a redirect see `official_url`), in place
+    of `allowed_domains`. robots.txt requests and the spider's own start URLs carry `official_ok`; a
+    redirect is checked again whatever it carries (scheme, host and port of where it lands), and so
+    is a request with `dont_filter` (a retry). A spider without a registry gets Scrapy's own policy."""
 
     _origins: set[tuple[str, str, int]] | None = None
+
+    @property
+    def gk(self) -> Any:
+        return getattr(self.crawler.spider, "gk", None)
 
     def origins(self, spider: Any) -> set[tuple[str, str, int]]:
         if self._origins is None:
@@ -136,21 +148,69 @@ class OfficialDomainMiddleware(_Base):
             self._origins = out
         return self._origins
 
-    def process_request(self, request: Request, spider: Any = None) -> None:
-        spider = self.crawler.spider
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> OfficialDomainMiddleware:
+        o = super().from_crawler(crawler)
+        crawler.signals.disconnect(o.request_scheduled, signal=signals.request_scheduled)
+        return o
+
+    def request_scheduled(self, request: Request, spider: Any) -> None:
+        # checked when it is downloaded instead: a request dropped while being scheduled never reaches
+        # its errback, and the spider records a list page that was not fetched, and why
+        return None
+
+    def offsite_reason(self, request: Request, spider: Any) -> str | None:
+        """Why `request` may not be fetched, or None when it may."""
         official = getattr(spider, "official_hosts", None)
         if official is None:
-            return None
+            return None if super().should_follow(request, spider) else "not in the spider's allowed_domains"
         hops = request.meta.get("redirect_urls") or []
         if not hops and request.meta.get("official_ok"):
             return None
-        why = official_url(request.url, official, self.origins(spider), hops[-1] if hops else None)
+        return official_url(request.url, official, self.origins(spider), hops[-1] if hops else None)
+
+    def should_follow(self, request: Request, spider: Any) -> bool:
+        return self.offsite_reason(request, spider) is None
+
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        spider = self.crawler.spider
+        if getattr(spider, "official_hosts", None) is None:
+            return super().process_request(request)
+        why = self.offsite_reason(request, spider)
         if why:
+            self.stats.inc_value("offsite/filtered")
             if self.gk:
                 self.gk.fail("offsite")
+            hops = request.meta.get("redirect_urls") or []
             where = f" (redirected from {hops[-1]})" if hops else ""
             raise OffsiteDocument(f"offsite: {request.url}{where}: {why}")
         return None
+
+
+class SeenRequestsMiddleware(BaseSpiderMiddleware):
+    """A spider middleware next to the spider: a request it already yielded in this process (same
+    method, URL and body; not `dont_filter`) is dropped here rather than at the scheduler, whose
+    duplicate filter would drop it anyway after the other spider middlewares and a fingerprint.
+    Every list page of a column links the same reports and pages: nearly half of what the spider
+    yields is such a repeat. Up to MAX requests are remembered; then the memory starts afresh
+    (the scheduler's filter still catches what this one forgets)."""
+
+    MAX = 200_000
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.seen: set[tuple[str, str, bytes]] = set()
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if request.dont_filter:
+            return request
+        key = (request.method, request.url, request.body)
+        if key in self.seen:
+            return None
+        if len(self.seen) >= self.MAX:
+            self.seen.clear()
+        self.seen.add(key)
+        return request
 
 
 class ListBoundsMiddleware(_Base):

@@ -100,8 +100,6 @@ class ProgressExtension:
         self.bar: Any = None
         self.next_tick = 0.0
         crawler.signals.connect(self.opened, signal=signals.spider_opened)
-        crawler.signals.connect(self.tick, signal=signals.response_received)
-        crawler.signals.connect(self.tick, signal=signals.item_scraped)
         crawler.signals.connect(self.closed, signal=signals.spider_closed)
 
     @classmethod
@@ -114,6 +112,9 @@ class ProgressExtension:
 
             # in a log (not a terminal) a line every 10 s, not every refresh
             self.bar = tqdm(desc="crawl", unit=" req", leave=True, mininterval=0.5 if sys.stderr.isatty() else 10)
+            # only with a bar to draw: a signal with no receiver costs the crawl nothing per response
+            self.crawler.signals.connect(self.tick, signal=signals.response_received)
+            self.crawler.signals.connect(self.tick, signal=signals.item_scraped)
 
     def tick(self, *args: Any, force: bool = False, **kwargs: Any) -> None:
         gk = getattr(self.crawler.spider, "gk", None)

@@ -49,6 +49,7 @@ GONGKAI_BACKOFF_MAX = 60.0
 # Breadth-first order: list pages before deep pagination, memory-light on big portals.
 DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # Scrapy's pickle FIFO, cheaper per request
+SCHEDULER_START_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # the start requests' queues too
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
 
 # Items and requests a callback yields are handled by this many asyncio tasks per response, made
@@ -58,12 +59,18 @@ CONCURRENT_ITEMS = 4
 # generator: a lint for spider authors, half a millisecond a response for us.
 WARN_ON_GENERATOR_RETURN_VALUE = False
 
+# Scrapy's remote control (an HTTP server on loopback that runs code in the crawl, and a job file in
+# the user's state folder) is for interactive debugging: not for a crawl run by gongkai, and its
+# aiohttp start-up is CPU every crawl pays
+REMOTE_CONTROL_ENABLED = False
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional requests)
 
 DOWNLOADER_MIDDLEWARES = {
+    # Scrapy's offsite filter, in the subclass that knows official domains (and in its place)
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.middlewares.OfficialDomainMiddleware": 50,
     "crawler.middlewares.ListBoundsMiddleware": 55,
     "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out
@@ -76,6 +83,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.FetchLogMiddleware": 950,
     # a rendered page's final status and cookies, before the fetch log records it
     "crawler.browser.RenderedPageMiddleware": 960,
+}
+SPIDER_MIDDLEWARES = {
+    # next to the spider (after Scrapy's 1000): repeats dropped before the rest of the chain
+    "crawler.middlewares.SeenRequestsMiddleware": 1010,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ArchivePipeline": 300,

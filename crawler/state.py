@@ -69,8 +69,9 @@ class CrawlState:
             return None
 
     def save(self, force: bool = False) -> None:
-        """Atomic write (tmp + rename), at most once a second unless forced, and at most a twentieth of
-        the time: the file grows with the crawl (every document's status), so a big crawl saves less often."""
+        """Atomic write (tmp + rename), at most once a second unless forced, and at most a fiftieth of
+        the time: the file grows with the crawl (every document's status), so a big crawl saves less often
+        (what a killed crawl's state lacks, its restart revalidates: conditional requests, no new bytes)."""
         now = time.monotonic()
         if not force and now - self._last_save < self._save_every:
             return
@@ -93,7 +94,7 @@ class CrawlState:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
         os.replace(tmp, self.path)
-        self._save_every = max(1.0, 20 * (time.process_time() - started))
+        self._save_every = max(1.0, 50 * (time.process_time() - started))
 
     def document(self, url: str, status: str) -> str:
         """Record a stored document's status once per URL and crawl (a resumed crawl sees its own

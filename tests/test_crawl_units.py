@@ -6,11 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 
 from archive.registry import RegistryError, load_registry, parse_registry
 from crawler.links import fmt_date, viewer_target
-from crawler.middlewares import is_official, looks_like_challenge
+from crawler.middlewares import (
+    OfficialDomainMiddleware,
+    OffsiteDocument,
+    SeenRequestsMiddleware,
+    is_official,
+    looks_like_challenge,
+)
 from crawler.spiders.base import ReportSpider
 from crawler.titles import is_report_column, report_year, year_column
 
@@ -81,6 +88,76 @@ def test_helpers() -> None:
     assert viewer_target("http://a.gov.cn/pdfjs/web/viewer.html?file=%2Ff%2Fr.pdf") == "/f/r.pdf"
     assert is_official("www.yining.gov.cn", set()) and is_official("127.0.0.1", {"127.0.0.1"})
     assert not is_official("evil.com", {"127.0.0.1"}) and not is_official("gov.cn.evil.com", set())
+
+
+def test_offsite_is_scrapys_filter_with_official_domains() -> None:
+    from types import SimpleNamespace
+
+    from scrapy import Spider
+    from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+
+    # Scrapy's own filter, extended: the stock one is switched off so that requests meet one filter
+    assert issubclass(OfficialDomainMiddleware, OffsiteMiddleware)
+    assert settings.DOWNLOADER_MIDDLEWARES["scrapy.downloadermiddlewares.offsite.OffsiteMiddleware"] is None
+    crawler = get_crawler(Spider)
+    mw = OfficialDomainMiddleware.from_crawler(crawler)
+    registry = SimpleNamespace(agencies=[{"portal": "http://127.0.0.1:8080/", "columns": []}])
+    crawler.spider = SimpleNamespace(official_hosts={"127.0.0.1"}, registry=registry)
+    allowed = ["http://www.yining.gov.cn/a.pdf", "https://x.gov.cn:8443/b", "http://127.0.0.1:8080/c"]
+    for url in allowed:
+        assert mw.process_request(Request(url)) is None, url
+    # Scrapy would let dont_filter through; an official-domain crawl does not
+    for url in ["http://evil.com/a.pdf", "ftp://www.yining.gov.cn/a.pdf", "http://gov.cn.evil.com/"]:
+        with pytest.raises(OffsiteDocument):
+            mw.process_request(Request(url, dont_filter=True))
+    # a redirect lands on the default port, where it came from, or a registry origin; not another port
+    hop = {"redirect_urls": ["http://www.yining.gov.cn/a"]}
+    assert mw.process_request(Request("http://www.yining.gov.cn/b", meta=hop)) is None
+    assert mw.process_request(Request("http://127.0.0.1:8080/d", meta=hop)) is None
+    with pytest.raises(OffsiteDocument, match="port 8081"):
+        mw.process_request(Request("http://www.yining.gov.cn:8081/b", meta=hop))
+    assert mw.process_request(Request("http://evil.com/", meta={"official_ok": True})) is None
+    assert crawler.stats.get_value("offsite/filtered") == 4
+    # scheduling drops nothing: the errback of a filtered request learns why when it is downloaded
+    assert mw.request_scheduled(Request("http://evil.com/"), crawler.spider) is None
+    from pydispatch.dispatcher import getAllReceivers, liveReceivers
+    from scrapy import signals
+
+    receivers = list(liveReceivers(getAllReceivers(crawler.signals.sender, signals.request_scheduled)))
+    assert mw.request_scheduled not in receivers
+    # a spider without a registry: Scrapy's allowed_domains policy
+    crawler.spider = SimpleNamespace(allowed_domains=["example.org"])
+    mw.spider_opened(crawler.spider)
+    assert mw.process_request(Request("http://www.example.org/")) is None
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(Request("http://evil.com/"))
+
+
+def test_repeated_requests_are_dropped_next_to_the_spider() -> None:
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+
+    assert settings.SPIDER_MIDDLEWARES["crawler.middlewares.SeenRequestsMiddleware"] > 1000
+    mw = SeenRequestsMiddleware.from_crawler(get_crawler(Spider))
+    page = _html("http://a.gov.cn/list.html", "<p>list</p>")
+    out = [Request("http://a.gov.cn/r1.html"), {"item": 1}, Request("http://a.gov.cn/r1.html"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=2"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=3"),
+           Request("http://a.gov.cn/r1.html", method="POST", body=b"page=2"),
+           Request("http://a.gov.cn/r1.html", dont_filter=True), {"item": 1}]
+    kept = list(mw.process_spider_output(page, out))
+    assert [(getattr(o, "method", None), getattr(o, "body", None)) for o in kept] == [
+        ("GET", b""), (None, None), ("POST", b"page=2"), ("POST", b"page=3"), ("GET", b""), (None, None)]
+    assert kept[4].dont_filter
+    # a bounded memory: past MAX it starts afresh rather than grow with the crawl
+    mw.MAX = 2
+    assert len(list(mw.process_spider_output(page, [Request(f"http://a.gov.cn/{i}") for i in range(5)]))) == 5
+    assert len(mw.seen) <= 2
 
 
 def _spider() -> ReportSpider:

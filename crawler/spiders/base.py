@@ -495,12 +495,13 @@ class ReportSpider(scrapy.Spider):
         """The article's own metadata block (发布机构 / 索引号 / 公开目录 / 日期 …) and title."""
         out: dict[str, Any] = {}
         # table/definition-list layout: a label cell followed by its value cell (lxml directly: this
-        # runs on every article, and a Selector per cell is ten times slower)
+        # runs on every article, a Selector per cell is ten times slower, and most cells are leaves
+        # of a report's tables of figures, whose text is all there is)
         root = response.selector.root
         for cell in root.iter("td", "th", "dt", "span", "label", "b", "strong"):
-            if len(cell) > 2 or len(cell.text or "") > 16:
+            if (children := len(cell)) > 2 or len(cell.text or "") > 16:
                 continue  # a label cell holds a few characters, not a table or a paragraph
-            label = _LABEL_NOISE.sub("", "".join(cell.itertext()))
+            label = _LABEL_NOISE.sub("", "".join(cell.itertext()) if children else cell.text or "")
             if label in _META_SET and label not in out:
                 nxt = cell.getnext()
                 value = clean("".join(nxt.itertext())) if nxt is not None else ""
@@ -514,13 +515,17 @@ class ReportSpider(scrapy.Spider):
             label, value = m.group(1), m.group(2)
             if label not in out and value not in _META_SET:
                 out[label] = value
-        title = (response.xpath("//meta[@name='ArticleTitle']/@content").get()
-                 or " ".join(response.xpath("//h1//text()").getall()) or response.xpath("//title/text()").get())
+        metas: dict[str, str] = {}  # the <meta> tags in one pass: the first of each name, as XPath's
+        for m in root.iter("meta"):
+            if m.get("name") is not None and m.get("content") is not None:
+                metas.setdefault(m.get("name"), m.get("content"))
+        title = (metas.get("ArticleTitle") or " ".join(root.xpath("//h1//text()"))
+                 or next(iter(root.xpath("//title/text()")), None))
         if clean(title):
             out["title"] = clean(title)
         date = None
         for name in ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime"):
-            date = fmt_date(response.xpath(f"//meta[@name='{name}']/@content").get())
+            date = fmt_date(metas.get(name))
             if date:
                 break
         for label in DATE_LABELS:
