@@ -26,6 +26,10 @@ def fmt_date(text: str | None) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+def same_host(url: str, base: str) -> bool:
+    return (urlsplit(url).hostname or "") == (urlsplit(base).hostname or "")
+
+
 def record_keys(urls: set[str]) -> list[str]:
     """Short keys of a list page's record URLs: crawl health unions them over the pages of a column
     (and over the processes of a shared crawl) to count the distinct records reached."""

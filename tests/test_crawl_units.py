@@ -10,6 +10,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Request, Response
 
 from archive.registry import RegistryError, load_registry, parse_registry
+from crawler.articles import article_meta, attachments
 from crawler.links import fmt_date, viewer_target
 from crawler.middlewares import (
     OfficialDomainMiddleware,
@@ -245,7 +246,7 @@ def test_attachments_wherever_they_hide() -> None:
       <object data="/f/e.wps"></object>
       <a href="/static/viewer.html?file=/f/g.pdf">在线预览</a>
       <a href="/other/page.shtml">相关链接</a>"""
-    got = set(_spider().attachments(_html("http://www.a.gov.cn/a/c1/202501/x.shtml", body)))
+    got = set(attachments(_html("http://www.a.gov.cn/a/c1/202501/x.shtml", body)))
     base = "http://www.a.gov.cn"
     assert got == {f"{base}/a/c1/202501/files/a.pdf", f"{base}/f/b.docx", f"{base}/f/c.pdf", f"{base}/f/d.pdf",
                    f"{base}/f/e.wps", f"{base}/f/g.pdf"}
@@ -255,7 +256,7 @@ def test_article_metadata() -> None:
     body = """<meta name="ArticleTitle" content="伊宁市人民政府2020年政府信息公开工作年度报告">
       <table><tr><td>发布机构：</td><td>伊宁市人民政府</td><td>索引号：</td><td>zfb/2021-00012</td></tr>
       <tr><td>公开目录：</td><td>2020</td><td>日期：</td><td>2021年01月20日</td></tr></table>"""
-    info = _spider().article_meta(_html("http://www.a.gov.cn/a/c1/202101/x.shtml", body))
+    info = article_meta(_html("http://www.a.gov.cn/a/c1/202101/x.shtml", body))
     assert info["发布机构"] == "伊宁市人民政府" and info["索引号"] == "zfb/2021-00012"
     assert info["公开目录"] == "2020" and info["_date"] == "2021-01-20"
     assert info["title"].endswith("年度报告")

@@ -24,16 +24,16 @@ from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
 from archive.registry import Registry, load_registry
+from crawler.articles import QUOTED, article_meta, attachments
 from crawler.browser import render_list, script_drawn
-from crawler.families import DATE_LABELS, META_LABELS, family
+from crawler.families import family
 from crawler.items import ColumnCaptureItem, DocumentItem
-from crawler.links import DOC_EXT, clean, fmt_date, is_document_url, login_wall, record_keys, viewer_target
+from crawler.links import clean, fmt_date, is_document_url, login_wall, record_keys, same_host, viewer_target
 from crawler.listapi import ApiCall, declared, follow_ups, read_answer, script_calls
 from crawler.middlewares import failure_kind, is_official
 from crawler.pipelines import headers_dict
 from crawler.titles import is_disclosure_section, is_report_column, report_year, title_body, year_column
 
-_QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")
 _CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^)]*)\)", re.I)
 _TOTAL_PAGES = re.compile(
     r"(?:\b|_)(?:total|totalpage|totalpages|pagecount|countpage|page_count|pages|pagenum)['\"]?\s*[=:]\s*['\"]?(\d+)"
@@ -43,10 +43,6 @@ _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 
 
-_LABEL_NOISE = re.compile(r"[\s:：]+")
-_META_SET = frozenset(META_LABELS)
-_INLINE_META = re.compile(
-    r"(?<!\w)({})\s*[:：]\s*([^\s:：]{{1,60}})".format("|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))))
 
 
 class ReportSpider(scrapy.Spider):
@@ -180,7 +176,7 @@ class ReportSpider(scrapy.Spider):
         found = 0
         sections: list[str] = []
         for url, text, _ in self.links(response):
-            if not self.same_site(url, response.url):
+            if not same_host(url, response.url):
                 continue
             if is_report_column(text):
                 found += 1
@@ -219,7 +215,7 @@ class ReportSpider(scrapy.Spider):
         undated: set[str] = set()  # article-shaped links, the records of a list that prints no dates
         article_re = re.compile(conf["article"], re.I)
         for url, text, date in self.list_entries(response):
-            if self.same_site(url, response.url) or (report_year(text) and self.official(url)):
+            if same_host(url, response.url) or (report_year(text) and self.official(url)):
                 # a record on a sibling official host (zwgk.<city>.gov.cn, a registry host) is one
                 # of the list's records too: it is fetched and counted like the others
                 if date:
@@ -233,7 +229,7 @@ class ReportSpider(scrapy.Spider):
                 if req is not None:
                     requests.append(req)
             elif (year_column(text) or is_report_column(text)) and meta.get("col_depth", 0) < 3 \
-                    and self.same_site(url, response.url) and not is_document_url(url):
+                    and same_host(url, response.url) and not is_document_url(url):
                 # year or unit sub-columns inside a report column
                 requests.append(self.list_request(url, names, column=url, depth=meta.get("col_depth", 0) + 1))
         other_pages = self.pagination(response, conf)
@@ -373,7 +369,7 @@ class ReportSpider(scrapy.Spider):
 
     def script_url(self, script: str, base: str) -> str | None:
         """A URL hidden in an onclick / javascript: handler (window.open('…'), location.href='…')."""
-        for cand in _QUOTED.findall(script or ""):
+        for cand in QUOTED.findall(script or ""):
             if "/" in cand or "." in cand:
                 if re.match(r"^(https?:)?//|^/|^\.{0,2}/?[\w\-]+[/.]", cand) and not cand.startswith("_"):
                     return urljoin(base, cand)
@@ -413,7 +409,7 @@ class ReportSpider(scrapy.Spider):
         total = max((int(a or b) for a, b in _TOTAL_PAGES.findall(response.text)), default=0)
         on_endpoint = bool(re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d+", response.url, re.I))
         templates = set()
-        for q in _QUOTED.findall(response.text):
+        for q in QUOTED.findall(response.text):
             if re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d*", q, re.I) or _PLACEHOLDER.search(q):
                 templates.add(q)
         if on_endpoint:
@@ -440,7 +436,7 @@ class ReportSpider(scrapy.Spider):
         # iframes that embed the actual list (column page → zfxxgk_list.shtml)
         for src in response.xpath("//iframe/@src | //frame/@src").getall():
             url = response.urljoin(src.strip())
-            if list_re.search(urlsplit(url).path) and self.same_site(url, response.url):
+            if list_re.search(urlsplit(url).path) and same_host(url, response.url):
                 out.append(url)
         me = urlunsplit(here._replace(fragment=""))
         return [u for u in dict.fromkeys(out) if u != me]
@@ -453,11 +449,11 @@ class ReportSpider(scrapy.Spider):
             # the "article" link was a file after all (a download endpoint without an extension)
             yield from self.parse_document(response)
             return
-        info = self.article_meta(response)
+        info = article_meta(response)
         portal_date = info.pop("_date", None)
         yield self.document_item(response, "page", portal_date=portal_date, info=info)
         report_url = meta["report_url"]
-        for url in self.attachments(response):
+        for url in attachments(response):
             yield Request(url, callback=self.parse_document, errback=self.failed, priority=20,
                           headers={"Referer": response.url},
                           meta={"agency": meta.get("agency"), "agencies": meta.get("agencies"),
@@ -491,98 +487,10 @@ class ReportSpider(scrapy.Spider):
             meta={k: v for k, v in info.items() if v}, unchanged=bool(meta.get("unchanged")),
         )
 
-    def article_meta(self, response: TextResponse) -> dict[str, Any]:
-        """The article's own metadata block (发布机构 / 索引号 / 公开目录 / 日期 …) and title."""
-        out: dict[str, Any] = {}
-        # table/definition-list layout: a label cell followed by its value cell (lxml directly: this
-        # runs on every article, a Selector per cell is ten times slower, and most cells are leaves
-        # of a report's tables of figures, whose text is all there is)
-        root = response.selector.root
-        for cell in root.iter("td", "th", "dt", "span", "label", "b", "strong"):
-            if (children := len(cell)) > 2 or len(cell.text or "") > 16:
-                continue  # a label cell holds a few characters, not a table or a paragraph
-            label = _LABEL_NOISE.sub("", "".join(cell.itertext()) if children else cell.text or "")
-            if label in _META_SET and label not in out:
-                nxt = cell.getnext()
-                value = clean("".join(nxt.itertext())) if nxt is not None else ""
-                if value and _LABEL_NOISE.sub("", value) not in _META_SET:
-                    out[label] = value
-        # inline layout: "发布机构：伊宁市人民政府  日期：2021-01-20" (only when the block had no date:
-        # the page text holds the whole report, and scanning it is the costliest step here)
-        text = "" if any(k in out for k in DATE_LABELS) else clean(
-            " ".join(root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")))
-        for m in _INLINE_META.finditer(text):
-            label, value = m.group(1), m.group(2)
-            if label not in out and value not in _META_SET:
-                out[label] = value
-        metas: dict[str, str] = {}  # the <meta> tags in one pass: the first of each name, as XPath's
-        for m in root.iter("meta"):
-            if m.get("name") is not None and m.get("content") is not None:
-                metas.setdefault(m.get("name"), m.get("content"))
-        title = (metas.get("ArticleTitle") or " ".join(root.xpath("//h1//text()"))
-                 or next(iter(root.xpath("//title/text()")), None))
-        if clean(title):
-            out["title"] = clean(title)
-        date = None
-        for name in ("PubDate", "pubdate", "publishdate", "firstpublishedtime", "Maketime"):
-            date = fmt_date(metas.get(name))
-            if date:
-                break
-        for label in DATE_LABELS:
-            if date:
-                break
-            date = fmt_date(out.get(label))
-        out["_date"] = date
-        return out
-
-    def attachments(self, response: TextResponse) -> list[str]:
-        """Report files linked from an article: href, onclick, iframe/embed/object, pdf.js viewer
-        (?file=), and file URLs written into scripts."""
-        found: list[str] = []
-
-        def add(raw: str | None) -> None:
-            if not raw:
-                return
-            raw = raw.strip()
-            if raw.lower().startswith("javascript") or raw.startswith("#"):
-                return
-            url = response.urljoin(raw)
-            target = viewer_target(url)
-            if target:
-                url = response.urljoin(target)
-            if is_document_url(url) or re.search(r"download|attach|getfile|fileid=", url, re.I):
-                found.append(url)
-
-        root = response.selector.root
-        for a in root.iter("a"):
-            href = a.get("href")
-            text = clean(" ".join(a.itertext()))
-            if href and not href.strip().lower().startswith("javascript"):
-                url = response.urljoin(href.strip())
-                if viewer_target(url) or is_document_url(url) or (
-                        DOC_EXT.search(text) and self.same_site(url, response.url)):
-                    found.append(response.urljoin(viewer_target(url) or href.strip()))
-                elif re.search(r"download|attach|getfile|fileid=", url, re.I):
-                    add(href)
-            hidden = (a.get("onclick") or "") + " " + (href or "")
-            for cand in _QUOTED.findall(hidden):
-                if DOC_EXT.search(cand) or viewer_target(response.urljoin(cand)):
-                    add(cand)
-        for src in root.xpath("//iframe/@src | //embed/@src | //object/@data | //frame/@src"):
-            add(str(src))
-        for script in root.xpath("//script/text()"):
-            for cand in _QUOTED.findall(script):
-                if DOC_EXT.search(cand) and ("/" in cand):
-                    add(cand)
-        return [u for u in dict.fromkeys(found) if u != response.url]
-
     # -- helpers ------------------------------------------------------------------------------
 
     def official(self, url: str) -> bool:
         return is_official(urlsplit(url).hostname or "", self.official_hosts or set())
-
-    def same_site(self, url: str, base: str) -> bool:
-        return (urlsplit(url).hostname or "") == (urlsplit(base).hostname or "")
 
     def failed(self, failure: Failure) -> Iterable[Any]:
         request = failure.request  # type: ignore[attr-defined]
