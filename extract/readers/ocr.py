@@ -72,6 +72,7 @@ def engine(source: str):
 
 def read_image(data: bytes, source: str) -> Document:
     """A photographed or scanned page (PNG, JPEG, TIFF…)."""
+    engine(source)  # before numpy: without the ocr extra, the install hint, not "No module named numpy"
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
@@ -118,12 +119,12 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
     """Render the given PDF pages and OCR them; yields (page index, items in PDF points), a
     Sheet when the page held two pages or has notes, or (page index, None) for a page that
     cannot be rendered."""
+    engine(source)  # fail early with the install hint (numpy and OpenCV come with the ocr extra)
     import numpy as np
     import pypdfium2 as pdfium
 
     from extract.readers.scanprep import prepare
 
-    engine(source)  # fail early with the install hint
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:  # damaged beyond what pdfium opens: no page can be rendered
