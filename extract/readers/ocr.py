@@ -18,6 +18,7 @@ import io
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -230,7 +231,8 @@ def deskew(gray):
 
 def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
     """A text box may run over a ruling line (OCR joins "0 0" in neighbouring cells): cut
-    it at the column edges it crosses, sharing its characters out by width."""
+    it at the column edges it crosses, a word to a cell; when its words do not match the
+    cells, nothing (the cells are read one by one, _reread_empty_cells)."""
     from bisect import bisect_right
 
     x0, y0, x1, y1, text = b
@@ -248,11 +250,9 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
         if cuts:
             edges = [x0, *cuts, x1]
             tokens = text.split()
-            if len(tokens) == len(edges) - 1:
-                parts = tokens
-            else:
-                per = len(text) / (x1 - x0)
-                parts = [text[round((a - x0) * per): round((bb - x0) * per)] for a, bb in zip(edges, edges[1:], strict=False)]
+            if len(tokens) != len(edges) - 1:
+                return []  # shared out by width would be a guess: each cell is read on its own
+            parts = tokens
             for a, bb, part in zip(edges, edges[1:], parts, strict=False):
                 c = min(max(bisect_right(t.xs, (a + bb) / 2) - 1, 0), len(t.xs) - 2)
                 cid = t.owners[r][c]
@@ -302,12 +302,12 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         pad = 4
         crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
         crop = np.pad(crop, 6, constant_values=255)
-        text, score = recognise(engine(source), np.stack([crop] * 3, axis=-1))
+        crop3 = np.stack([crop] * 3, axis=-1)
+        text, score = recognise(engine(source), crop3)
         text = text.strip()
-        if score >= MIN_SCORE and text:
-            crop3 = np.stack([crop] * 3, axis=-1)
-            if score < SURE and _lone_number(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
-                text = _unsure(text)
+        if text and score < SURE and _lone_number(text):
+            found[cid] = _fix_digits(_vote(engine(source), crop3, text))  # a lone glyph scores low even when right
+        elif score >= MIN_SCORE and text:
             found[cid] = _fix_digits(text)
         elif ys.max() - ys.min() >= 8:  # ink the size of a digit, not read: a value unknown, not a blank
             found[cid] = UNSURE
@@ -349,13 +349,28 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
                 doubtful.append((len(boxes), crop))
             boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
                           float(quad[:, 0].max()), float(quad[:, 1].max()), text))
-    if doubtful:
-        again = recognise_batch(ocr, [c for _, c in doubtful])
-        for (k, _), (text, _score) in zip(doubtful, again, strict=True):
-            b = boxes[k]
-            if not _same_number(b[4], text):
-                boxes[k] = (*b[:4], _unsure(b[4]))
+    for k, crop in doubtful:
+        boxes[k] = (*boxes[k][:4], _vote(ocr, crop, boxes[k][4]))
     return boxes
+
+
+def _vote(ocr, crop, text: str) -> str:
+    """A lone number recognised with doubt (its score says little: a right "0" alone in a
+    cell scores 0.5–0.8, a "0" read as "6" 0.92): read again at its own width (not squeezed)
+    and as a run of three (the crop thrice side by side, which the recogniser reads far better
+    than one glyph alone). The number is what two of the three readings agree on; else
+    UNSURE, never a guess."""
+    import numpy as np
+
+    plain = recognise_batch(ocr, [crop])[0][0]
+    if _same_number(text, plain):
+        return text
+    run = "".join(unicodedata.normalize("NFKC", recognise(ocr, np.concatenate([crop] * 3, axis=1))[0]).split())
+    n = len(run) // 3
+    third = run[:n] if n and run == run[:n] * 3 else ""
+    if third and (_same_number(text, third) or _same_number(plain, third)):
+        return third
+    return _unsure(text)
 
 
 _NUMBERS = re.compile(r"[\d.,oOlI]+(?:\s+[\d.,oOlI]+)*")
@@ -373,7 +388,10 @@ def _lone_number(text: str) -> bool:
 def _same_number(a: str, b: str) -> bool:
     """Two readings of a box agree on its digits (the spaces between numbers in a row of cells
     are the grid's to settle, not the recogniser's)."""
-    return "".join(_fix_digits(t) for t in a.split()) == "".join(_fix_digits(t) for t in b.split())
+    def digits(text: str) -> str:
+        return "".join(_fix_digits(t) for t in unicodedata.normalize("NFKC", text).split())
+
+    return digits(a) == digits(b)
 
 
 def _unsure(text: str) -> str:
@@ -497,6 +515,7 @@ def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
 
     h, w = gray.shape
     binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
+    raw = binary.copy()
     for x0, y0, x1, y1, _ in boxes:
         # the detector's boxes are padded and may reach over a ruling line: erase their core
         dy = max(3, int((y1 - y0) * 0.3))
@@ -513,18 +532,35 @@ def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
         x, y, bw, bh, _area = stats[k]
         if bw < w * 0.2 or bh < 20:
             continue
-        t = _grid(horiz[y:y + bh, x:x + bw], vert[y:y + bh, x:x + bw], x, y)
+        t = _grid(horiz[y:y + bh, x:x + bw], vert[y:y + bh, x:x + bw], x, y, raw[y:y + bh, x:x + bw])
         if t is not None:
             tables.append(t)
     return tables
 
 
-def _grid(horiz, vert, ox: int, oy: int) -> TableItem | None:
+def _band_rules(vert, raw, ys: list[float]):
+    """vert with the column rules that erasing text cut: a row of values read as one text box
+    crosses its rules, and a lone row is too low for them to be long lines. Ink from one row
+    rule to the next, all the way, is a rule (a glyph stays inside its cell's padding)."""
+    vert = vert.copy()
+    for a, b in zip(ys, ys[1:], strict=False):
+        lo, hi = int(a) + 2, int(b) - 1
+        if hi - lo < 8:
+            continue
+        band = raw[lo:hi] > 0
+        band[:, 1:-1] |= band[:, :-2] | band[:, 2:]  # a rule left a little slanted by deskew
+        vert[lo - 2:hi + 2, band.all(axis=0)] = 255
+    return vert
+
+
+def _grid(horiz, vert, ox: int, oy: int, raw=None) -> TableItem | None:
     """The grid of one table region; cells are merged where the line between them is absent."""
     hh, ww = horiz.shape
     row_profile = (horiz > 0).sum(axis=1)
-    col_profile = (vert > 0).sum(axis=0)
     ys = [(a + b) / 2 for a, b in _positions(row_profile, int(ww * 0.05))]
+    if raw is not None:
+        vert = _band_rules(vert, raw, ys)
+    col_profile = (vert > 0).sum(axis=0)
     xs = [(a + b) / 2 for a, b in _positions(col_profile, int(hh * 0.05) if hh > 60 else 10)]
     if len(ys) < 2 or len(xs) < 2:
         return None
