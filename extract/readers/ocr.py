@@ -182,6 +182,9 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
             free.append((*b[:4], _fix_digits(b[4])))
     for k, t in enumerate(tables):
         texts = {cid: _fix_digits(_cell_text(bs)) for cid, bs in cell_boxes[k].items()}
+        # a "?" is a doubtful number, or a ruling line in the box read as one: the cell is read
+        # again inside its rules
+        texts = {cid: text for cid, text in texts.items() if text.strip("?？ ")}
         texts.update(_reread_empty_cells(gray, t, texts, source))
         t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
         if any(any(row) for row in t.rows):
