@@ -132,6 +132,11 @@ def test_a_lone_row_of_values_read_as_one_box_keeps_its_columns() -> None:
     tables = find_tables(page, [(103.0, 398.0, 1099.0, 430.0, "0 0 0 0")])
     assert len(tables) == 1 and len(tables[0].xs) == 21 and len(tables[0].owners[0]) == 20
     assert len(set(tables[0].owners[0])) == 20  # no cells merged
+    # a heading across the table whose 十 fills the row's height stays one cell
+    page[402:423, 102:1100] = 255
+    page[405:408, 500:520] = page[400:425, 509:511] = 0
+    tables = find_tables(page, [(103.0, 398.0, 1099.0, 430.0, "第二十条")])
+    assert len(tables) == 1 and tables[0].owners == [[0]]
 
 
 def test_the_generator_is_deterministic() -> None:

@@ -66,16 +66,24 @@ def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
 
 def _band_rules(vert, raw, ys: list[float]):
     """vert with the column rules that erasing text cut: a row of values read as one text box
-    crosses its rules, and a lone row is too low for them to be long lines. Ink from one row
-    rule to the next, all the way, is a rule (a glyph stays inside its cell's padding)."""
+    crosses its rules, and a lone row is too low for them to be long lines. Only in a row
+    without an inner rule: ink from one row rule to the next, all the way, at three places or
+    more, each cell wider than the row is high, is rules (a 十 in a heading fills its row's
+    height too, but once, or in a word's narrow step)."""
+    import numpy as np
+
     vert = vert.copy()
     for a, b in zip(ys, ys[1:], strict=False):
         lo, hi = int(a) + 2, int(b) - 1
-        if hi - lo < 8:
+        if hi - lo < 8 or (vert[lo:hi, 6:-6] > 0).all(axis=0).any():
             continue
         band = raw[lo:hi] > 0
         band[:, 1:-1] |= band[:, :-2] | band[:, 2:]  # a rule left a little slanted by deskew
-        vert[lo - 2:hi + 2, band.all(axis=0)] = 255
+        full = band.all(axis=0)
+        xs = [(p + q) / 2 for p, q in _positions(full.astype(np.uint8), 1)]
+        inner = xs[1:-1] if len(xs) > 2 else []
+        if len(inner) >= 3 and min(np.diff(xs)) >= 1.5 * (b - a):
+            vert[lo - 2:hi + 2, full] = 255
     return vert
 
 
