@@ -265,3 +265,26 @@ def test_a_number_ocr_slipped_on_is_left_to_the_totals() -> None:
     appeals = AppealTable({"review": [3, 7, 0, 0, 20], "suit_direct": [0] * 5, "suit_after_review": [1, 0, 0, 0, 1]})
     infer_appeals(appeals, read_by_ocr=True)
     assert appeals.groups["review"] == [None] * 5 and appeals.groups["suit_after_review"] == [1, 0, 0, 0, 1]
+
+
+def test_a_doubtful_number_is_what_two_of_three_readings_agree_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read alone, squeezed (as first read), unsqueezed, and as a run of three of itself: a
+    number two readings agree on is read, any other is unsure ("?"), never the first guess."""
+    from extract.readers import ocr
+
+    crop = np.full((28, 30, 3), 255, np.uint8)
+
+    def readings(plain: str, run: str) -> None:
+        monkeypatch.setattr(ocr, "recognise_batch", lambda _e, crops: [(plain, 0.6)] * len(crops))
+        monkeypatch.setattr(ocr, "recognise", lambda _e, c: (run, 0.9) if c.shape[1] == 90 else ("", 0.0))
+
+    readings("0", "")
+    assert ocr._vote(None, crop, "0") == "0"
+    readings("", "０００")  # the run read in full-width digits
+    assert ocr._vote(None, crop, "0") == "0"
+    readings("0", "000")
+    assert ocr._vote(None, crop, "6") == "0"  # two readings against the first
+    readings("8", "000")
+    assert ocr._vote(None, crop, "6") == "?"
+    readings("", "0060")  # not a run of one number
+    assert ocr._vote(None, crop, "0") == "?"
