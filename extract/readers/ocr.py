@@ -358,19 +358,20 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
 
 def _vote(ocr, crop, text: str) -> str:
     """A lone number recognised with doubt (its score says little: a right "0" alone in a
-    cell scores 0.5–0.8, a "0" read as "6" 0.92): read again at its own width (not squeezed)
-    and as a run of three (the crop thrice side by side, which the recogniser reads far better
-    than one glyph alone). The number is what two of the three readings agree on; else
-    UNSURE, never a guess."""
+    cell scores 0.5–0.8, a "0" read as "6" 0.92): read again at its own width (not squeezed,
+    as it was first), alone and as a run of three (the crop thrice side by side, which the
+    recogniser reads far better than one glyph alone). The number is what two of the three
+    readings agree on; else UNSURE, never a guess. (The run is read unsqueezed too: read
+    squeezed, it repeats the first reading's slips.)"""
     import numpy as np
 
-    plain = recognise_batch(ocr, [crop])[0][0]
-    if _same_number(text, plain):
-        return text
-    run = "".join(unicodedata.normalize("NFKC", recognise(ocr, np.concatenate([crop] * 3, axis=1))[0]).split())
+    (plain, _), (run, _) = recognise_batch(ocr, [crop, np.concatenate([crop] * 3, axis=1)])
+    run = "".join(unicodedata.normalize("NFKC", run).split())
     n = len(run) // 3
     third = run[:n] if n and run == run[:n] * 3 else ""
-    if third and (_same_number(text, third) or _same_number(plain, third)):
+    if _same_number(text, plain) or (third and _same_number(text, third)):
+        return text
+    if third and _same_number(plain, third):
         return third
     return _unsure(text)
 
