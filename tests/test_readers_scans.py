@@ -219,7 +219,7 @@ def test_a_two_up_pdf_becomes_pages_in_reading_order(monkeypatch: pytest.MonkeyP
 def test_digits_read_as_letters_and_doubtful_numbers() -> None:
     from extract.readers.ocr import _fix_digits, _lone_number, _same_number, _unsure
 
-    assert _fix_digits("o") == "0" and _fix_digits("l0") == "10"
+    assert _fix_digits("o") == "0" and _fix_digits("l0") == "10" and _fix_digits("°") == "0"
     assert _fix_digits("o00000000000000") == "0" * 15  # a row of zero cells read as one run
     assert _fix_digits("Iol") == "Iol" and _fix_digits("ooooooooooooo") == "ooooooooooooo"
     assert _lone_number("141399") and not _lone_number("0 0") and not _lone_number("0" * 15)
@@ -289,3 +289,5 @@ def test_a_doubtful_number_is_what_two_of_three_readings_agree_on(monkeypatch: p
     assert ocr._vote(None, crop, "6") == "?"
     readings("", "0060")  # not a run of one number
     assert ocr._vote(None, crop, "0") == "?"
+    readings("。", "。。。")  # a 0 read as ° and the rule under it: agreed, but on no number
+    assert ocr._vote(None, crop, "°") == "?"

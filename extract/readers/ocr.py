@@ -267,7 +267,9 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
 
 
 def _fix_digits(text: str) -> str:
-    """A numeric cell read with a letter for a digit (o for 0, l for 1)."""
+    """A numeric cell read with a letter for a digit (o for 0, l for 1, a small 0 as °)."""
+    if text == "°":
+        return "0"
     if text and len(text) <= 12 and re.fullmatch(r"[\d.,oOlI]+", text) and re.search(r"\d|^[oO]$", text):
         return text.translate(str.maketrans("oOlI", "0011"))
     if len(text) > 12 and re.fullmatch(r"[0oO]+", text) and text.count("0") * 2 > len(text):
@@ -307,7 +309,7 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         crop3 = np.stack([crop] * 3, axis=-1)
         text, score = recognise(engine(source), crop3)
         text = text.strip()
-        if text and score < SURE and _lone_number(text):
+        if text and score < SURE and _lone_number(_fix_digits(text)):
             found[cid] = _fix_digits(_vote(engine(source), crop3, text))  # a lone glyph scores low even when right
         elif score >= MIN_SCORE and text:
             found[cid] = _fix_digits(text)
@@ -345,7 +347,7 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
         text, score = recognise(ocr, crop)
         if score >= MIN_SCORE and text.strip():
             text = text.strip()
-            if score < SURE and _lone_number(text):
+            if score < SURE and _lone_number(_fix_digits(text)):
                 # a lone number (a row of them, read across the rules between cells, would
                 # read worse unsqueezed: the rules become 1s)
                 doubtful.append((len(boxes), crop))
@@ -371,7 +373,7 @@ def _vote(ocr, crop, text: str) -> str:
     third = run[:n] if n and run == run[:n] * 3 else ""
     if _same_number(text, plain) or (third and _same_number(text, third)):
         return text
-    if third and _same_number(plain, third):
+    if third and _same_number(plain, third) and _lone_number(_fix_digits(third)):
         return third
     return _unsure(text)
 
