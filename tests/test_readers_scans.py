@@ -275,7 +275,7 @@ def test_a_doubtful_number_is_what_two_of_three_readings_agree_on(monkeypatch: p
     crop = np.full((28, 30, 3), 255, np.uint8)
 
     def readings(plain: str, run: str) -> None:
-        monkeypatch.setattr(ocr, "recognise_batch", lambda _e, crops: [(plain, 0.6), (run, 0.6)][:len(crops)])
+        monkeypatch.setattr(ocr, "recognise_batch", lambda _e, crops: [(run if crops[0].shape[1] == 90 else plain, 0.6)])
 
     readings("0", "")
     assert ocr._vote(None, crop, "0") == "0"
