@@ -91,6 +91,35 @@ def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: list[Equation]
     return values, filled
 
 
+def _one_slip(read: int, fit: int) -> bool:
+    """OCR's slips: a digit dropped, added or taken for another (17 read 7, 141399 read 14199)."""
+    a, b = str(read), str(fit)
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return len(long_) == len(short) + 1 and any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def distrust(values: dict[CellRef, Cell], eqs: list[Equation]) -> set[CellRef]:
+    """Numbers read by OCR that break the table's totals where a slip of one digit would fit
+    them: the cells to leave unread (the totals may then fill them, "inferred"). A suspect is
+    in every broken equation; it is distrusted when the totals, without it, fix it to a number
+    one slip away from what was read. Every such suspect goes: when two would fit, neither is
+    guessed."""
+    broken = [eq for eq in eqs if all(values.get(r) is not None for r, _ in eq)
+              and sum(k * values[r] for r, k in eq) != 0]  # type: ignore[misc]
+    if not broken:
+        return set()
+    suspects = set.intersection(*({r for r, _ in eq} for eq in broken))
+    out: set[CellRef] = set()
+    for ref in suspects:
+        solved = solve({**values, ref: None}, eqs)
+        fit = solved[0].get(ref) if solved else None
+        if fit is not None and _one_slip(values[ref], fit):  # type: ignore[arg-type]
+            out.add(ref)
+    return out
+
+
 def _flatten(rows: dict[str, list[Cell]]) -> dict[CellRef, Cell]:
     return {(key, c): v for key, vec in rows.items() for c, v in enumerate(vec)}
 
@@ -243,10 +272,15 @@ def _agreed(readings: list[Reading]) -> tuple[list[Cell], set[int]]:
     return vec, split
 
 
-def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
+def infer_requests(table: RequestTable, keys: list[str], read_by_ocr: bool = False) -> dict[CellRef, str]:
     """Fill table.rows in place; returns how each cell not read as printed got its value
-    ("inferred", "blank", "split")."""
+    ("inferred", "blank", "split"). A table read by OCR first loses the numbers its totals
+    distrust (a printed table that does not add up is the report's own fault: it stays)."""
     eqs, balance = request_equations(keys, set(table.rows))
+    if read_by_ocr:
+        for key, c in distrust(_flatten(table.rows), eqs):
+            table.rows[key][c] = None
+            table.unknown.add((key, c))
     narrowed = narrow_readings(table, keys)
     if narrowed is not None:
         table.candidates = narrowed
@@ -300,8 +334,12 @@ def infer_requests(table: RequestTable, keys: list[str]) -> dict[CellRef, str]:
     return {ref: h for ref, h in how.items() if ref[0] in table.rows}
 
 
-def infer_appeals(table: AppealTable) -> dict[CellRef, str]:
+def infer_appeals(table: AppealTable, read_by_ocr: bool = False) -> dict[CellRef, str]:
     eqs = appeal_equations(set(table.groups))
+    if read_by_ocr:
+        for key, c in distrust(_flatten(table.groups), eqs):
+            table.groups[key][c] = None
+            table.unknown.add((key, c))
     solved = solve(_flatten(table.groups), eqs)
     values, filled = solved if solved is not None else (_flatten(table.groups), set())
     how: dict[CellRef, str] = {ref: "inferred" for ref in filled}

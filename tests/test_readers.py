@@ -356,6 +356,26 @@ def test_worn_scan_is_read(wear: str) -> None:
     assert share == 1.0, bad
 
 
+@pytest.mark.parametrize("name", ["page.png", "000.scan.pdf"])
+def test_without_the_ocr_extra_parse_names_what_to_install(tmp_path: Path, name: str) -> None:
+    """numpy, OpenCV and rapidocr come with the ocr extra: with none of them importable (in every
+    process, the parse worker too), a scan says what to install, not "No module named 'numpy'"."""
+    (tmp_path / "sitecustomize.py").write_text(
+        "import sys\nfor m in ('numpy', 'cv2', 'rapidocr_onnxruntime', 'onnxruntime'):\n    sys.modules[m] = None\n")
+    if name.endswith(".png"):
+        from PIL import Image
+
+        Image.new("L", (200, 100), 255).save(tmp_path / name)
+    else:
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": f"{tmp_path}:{ROOT}"}
+    out = subprocess.run([sys.executable, "-m", "archive.cli", "parse", str(tmp_path / name)],
+                         capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    error = json.loads(out.stdout.splitlines()[0])["error"]
+    assert "pip install 'gongkai[ocr]'" in error and "internal error" not in error, error
+
+
 # ----------------------------------------------------------------------------- the command
 
 

@@ -4,10 +4,8 @@ rapidocr-onnxruntime (the `ocr` extra: pip install 'gongkai[ocr]') ships its det
 recognition models in the wheel, so nothing is downloaded at run time.
 
 A page scanned at a slant is first turned level (deskew: the angle at which the rows of ink
-are sharpest). Tables are rebuilt from the page image: the ruling lines are found with
-OpenCV morphology (long thin horizontal and vertical strokes), the grid comes from their
-positions, two grid cells are one merged cell where the line between them is missing, and
-each recognised text box goes to the cell under its centre. Text outside tables becomes
+are sharpest). Tables are rebuilt from the page image, their grids from the ruling lines
+(extract/readers/rules.py), and each recognised text box goes to the cell under its centre. Text outside tables becomes
 lines for the same paragraph assembly the PDF reader uses. Coordinates are converted to PDF
 points so a table continued on the next scanned page is joined like a text-layer one.
 """
@@ -18,12 +16,14 @@ import io
 import math
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from extract.document import Document, ExtractError
 from extract.readers.grid import join_lines
 from extract.readers.layout import Line, Page, TableItem, assemble, drop_running_lines
+from extract.readers.rules import find_tables
 
 INSTALL_HINT = "OCR is not installed: pip install 'gongkai[ocr]' (rapidocr-onnxruntime, runs offline on the CPU)"
 MAX_PIXELS = 60_000_000  # a 600 dpi A3 page; bigger images are refused, not decoded
@@ -72,6 +72,7 @@ def engine(source: str):
 
 def read_image(data: bytes, source: str) -> Document:
     """A photographed or scanned page (PNG, JPEG, TIFF…)."""
+    engine(source)  # before numpy: without the ocr extra, the install hint, not "No module named numpy"
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
@@ -118,12 +119,12 @@ def ocr_pdf_pages(data: bytes, indices: list[int], source: str, dpi: int = 150) 
     """Render the given PDF pages and OCR them; yields (page index, items in PDF points), a
     Sheet when the page held two pages or has notes, or (page index, None) for a page that
     cannot be rendered."""
+    engine(source)  # fail early with the install hint (numpy and OpenCV come with the ocr extra)
     import numpy as np
     import pypdfium2 as pdfium
 
     from extract.readers.scanprep import prepare
 
-    engine(source)  # fail early with the install hint
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError:  # damaged beyond what pdfium opens: no page can be rendered
@@ -180,6 +181,9 @@ def ocr_page(img, to_pt: float, source: str) -> list[Line | TableItem]:
             free.append((*b[:4], _fix_digits(b[4])))
     for k, t in enumerate(tables):
         texts = {cid: _fix_digits(_cell_text(bs)) for cid, bs in cell_boxes[k].items()}
+        # a "?" is a doubtful number, or a ruling line in the box read as one: the cell is read
+        # again inside its rules
+        texts = {cid: text for cid, text in texts.items() if text.strip("?？ ")}
         texts.update(_reread_empty_cells(gray, t, texts, source))
         t.rows = [[texts.get(cid, "") if cid >= 0 else "" for cid in row] for row in t.owners]
         if any(any(row) for row in t.rows):
@@ -229,7 +233,8 @@ def deskew(gray):
 
 def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
     """A text box may run over a ruling line (OCR joins "0 0" in neighbouring cells): cut
-    it at the column edges it crosses, sharing its characters out by width."""
+    it at the column edges it crosses, a word to a cell; when its words do not match the
+    cells, nothing (the cells are read one by one, _reread_empty_cells)."""
     from bisect import bisect_right
 
     x0, y0, x1, y1, text = b
@@ -247,11 +252,9 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
         if cuts:
             edges = [x0, *cuts, x1]
             tokens = text.split()
-            if len(tokens) == len(edges) - 1:
-                parts = tokens
-            else:
-                per = len(text) / (x1 - x0)
-                parts = [text[round((a - x0) * per): round((bb - x0) * per)] for a, bb in zip(edges, edges[1:], strict=False)]
+            if len(tokens) != len(edges) - 1:
+                return []  # shared out by width would be a guess: each cell is read on its own
+            parts = tokens
             for a, bb, part in zip(edges, edges[1:], parts, strict=False):
                 c = min(max(bisect_right(t.xs, (a + bb) / 2) - 1, 0), len(t.xs) - 2)
                 cid = t.owners[r][c]
@@ -264,7 +267,9 @@ def _split_box(t: TableItem, b: tuple) -> list[tuple[int, tuple]]:
 
 
 def _fix_digits(text: str) -> str:
-    """A numeric cell read with a letter for a digit (o for 0, l for 1)."""
+    """A numeric cell read with a letter for a digit (o for 0, l for 1, a small 0 as °)."""
+    if text == "°":
+        return "0"
     if text and len(text) <= 12 and re.fullmatch(r"[\d.,oOlI]+", text) and re.search(r"\d|^[oO]$", text):
         return text.translate(str.maketrans("oOlI", "0011"))
     if len(text) > 12 and re.fullmatch(r"[0oO]+", text) and text.count("0") * 2 > len(text):
@@ -301,12 +306,12 @@ def _reread_empty_cells(gray, t: TableItem, texts: dict[int, str], source: str) 
         pad = 4
         crop = crop[max(ys.min() - pad, 0):ys.max() + pad + 1, max(xs.min() - pad, 0):xs.max() + pad + 1]
         crop = np.pad(crop, 6, constant_values=255)
-        text, score = recognise(engine(source), np.stack([crop] * 3, axis=-1))
+        crop3 = np.stack([crop] * 3, axis=-1)
+        text, score = recognise(engine(source), crop3)
         text = text.strip()
-        if score >= MIN_SCORE and text:
-            crop3 = np.stack([crop] * 3, axis=-1)
-            if score < SURE and _lone_number(text) and not _same_number(text, recognise_batch(engine(source), [crop3])[0][0]):
-                text = _unsure(text)
+        if text and score < SURE and _lone_number(_fix_digits(text)):
+            found[cid] = _fix_digits(_vote(engine(source), crop3, text))  # a lone glyph scores low even when right
+        elif score >= MIN_SCORE and text:
             found[cid] = _fix_digits(text)
         elif ys.max() - ys.min() >= 8:  # ink the size of a digit, not read: a value unknown, not a blank
             found[cid] = UNSURE
@@ -342,19 +347,37 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
         text, score = recognise(ocr, crop)
         if score >= MIN_SCORE and text.strip():
             text = text.strip()
-            if score < SURE and _lone_number(text):
+            if score < SURE and _lone_number(_fix_digits(text)):
                 # a lone number (a row of them, read across the rules between cells, would
                 # read worse unsqueezed: the rules become 1s)
                 doubtful.append((len(boxes), crop))
             boxes.append((float(quad[:, 0].min()), float(quad[:, 1].min()),
                           float(quad[:, 0].max()), float(quad[:, 1].max()), text))
-    if doubtful:
-        again = recognise_batch(ocr, [c for _, c in doubtful])
-        for (k, _), (text, _score) in zip(doubtful, again, strict=True):
-            b = boxes[k]
-            if not _same_number(b[4], text):
-                boxes[k] = (*b[:4], _unsure(b[4]))
+    for k, crop in doubtful:
+        boxes[k] = (*boxes[k][:4], _vote(ocr, crop, boxes[k][4]))
     return boxes
+
+
+def _vote(ocr, crop, text: str) -> str:
+    """A lone number recognised with doubt (its score says little: a right "0" alone in a
+    cell scores 0.5–0.8, a "0" read as "6" 0.92): read again at its own width (not squeezed,
+    as it was first), alone and as a run of three (the crop thrice side by side, which the
+    recogniser reads far better than one glyph alone). The number is what two of the three
+    readings agree on; else UNSURE, never a guess. (The run is read unsqueezed too: read
+    squeezed, it repeats the first reading's slips.)"""
+    import numpy as np
+
+    plain = recognise_batch(ocr, [crop])[0][0]
+    if _same_number(text, plain):
+        return text  # most are settled here: the run (thrice as wide) only when they differ
+    run = "".join(unicodedata.normalize("NFKC", recognise_batch(ocr, [np.concatenate([crop] * 3, axis=1)])[0][0]).split())
+    n = len(run) // 3
+    third = run[:n] if n and run == run[:n] * 3 else ""
+    if third and _same_number(text, third):
+        return text
+    if third and _same_number(plain, third) and _lone_number(_fix_digits(third)):
+        return third
+    return _unsure(text)
 
 
 _NUMBERS = re.compile(r"[\d.,oOlI]+(?:\s+[\d.,oOlI]+)*")
@@ -372,7 +395,10 @@ def _lone_number(text: str) -> bool:
 def _same_number(a: str, b: str) -> bool:
     """Two readings of a box agree on its digits (the spaces between numbers in a row of cells
     are the grid's to settle, not the recogniser's)."""
-    return "".join(_fix_digits(t) for t in a.split()) == "".join(_fix_digits(t) for t in b.split())
+    def digits(text: str) -> str:
+        return "".join(_fix_digits(t) for t in unicodedata.normalize("NFKC", text).split())
+
+    return digits(a) == digits(b)
 
 
 def _unsure(text: str) -> str:
@@ -460,102 +486,3 @@ def _lines(boxes: list[tuple], to_pt: float) -> list[Line]:
 def _scaled(t: TableItem, k: float) -> TableItem:
     return TableItem(t.top * k, t.bottom * k, t.x0 * k, t.x1 * k, t.rows, t.owners,
                      [x * k for x in t.xs], [y * k for y in t.ys])
-
-
-# ----------------------------------------------------------------------------- ruling lines
-
-
-def _positions(profile, min_len: int, gap: int = 3) -> list[tuple[int, int]]:
-    """Runs of indices where a projection is ≥ min_len: (start, end) of each ruling line."""
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, v in enumerate(profile):
-        if v >= min_len and start is None:
-            start = i
-        elif v < min_len and start is not None:
-            runs.append((start, i - 1))
-            start = None
-    if start is not None:
-        runs.append((start, len(profile) - 1))
-    merged: list[tuple[int, int]] = []
-    for r in runs:
-        if merged and r[0] - merged[-1][1] <= gap:
-            merged[-1] = (merged[-1][0], r[1])
-        else:
-            merged.append(r)
-    return merged
-
-
-def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
-    """Ruled tables in a page image, as grids of merged-cell ids (pixel coordinates).
-
-    The recognised text is erased first: strokes of characters in rows above each other,
-    joined by the ruling line between them, would otherwise look like short vertical lines."""
-    import cv2
-    import numpy as np
-
-    h, w = gray.shape
-    binary = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15)
-    for x0, y0, x1, y1, _ in boxes:
-        # the detector's boxes are padded and may reach over a ruling line: erase their core
-        dy = max(3, int((y1 - y0) * 0.3))
-        dx = 2  # a glyph stroke at the edge of a box (刂 in 制) must go too
-        binary[int(y0) + dy:int(y1) - dy + 1, int(x0) + dx:int(x1) - dx + 1] = 0
-    hk = cv2.getStructuringElement(cv2.MORPH_RECT, (max(20, w // 40), 1))
-    vk = cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(15, h // 80)))
-    horiz = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, hk), np.ones((3, 1), np.uint8))
-    vert = cv2.dilate(cv2.morphologyEx(binary, cv2.MORPH_OPEN, vk), np.ones((1, 3), np.uint8))
-    frame = cv2.dilate(cv2.bitwise_or(horiz, vert), np.ones((5, 5), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(frame, connectivity=8)
-    tables: list[TableItem] = []
-    for k in range(1, n):
-        x, y, bw, bh, _area = stats[k]
-        if bw < w * 0.2 or bh < 20:
-            continue
-        t = _grid(horiz[y:y + bh, x:x + bw], vert[y:y + bh, x:x + bw], x, y)
-        if t is not None:
-            tables.append(t)
-    return tables
-
-
-def _grid(horiz, vert, ox: int, oy: int) -> TableItem | None:
-    """The grid of one table region; cells are merged where the line between them is absent."""
-    hh, ww = horiz.shape
-    row_profile = (horiz > 0).sum(axis=1)
-    col_profile = (vert > 0).sum(axis=0)
-    ys = [(a + b) / 2 for a, b in _positions(row_profile, int(ww * 0.05))]
-    xs = [(a + b) / 2 for a, b in _positions(col_profile, int(hh * 0.05) if hh > 60 else 10)]
-    if len(ys) < 2 or len(xs) < 2:
-        return None
-    n_rows, n_cols = len(ys) - 1, len(xs) - 1
-    parent = list(range(n_rows * n_cols))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
-    def covered(mask, fixed: float, lo: float, hi: float, along_rows: bool) -> bool:
-        lo_i, hi_i = int(lo) + 3, int(hi) - 3
-        if hi_i <= lo_i:
-            return True
-        f = int(round(fixed))
-        band = mask[lo_i:hi_i, max(f - 2, 0):f + 3] if along_rows else mask[max(f - 2, 0):f + 3, lo_i:hi_i]
-        line = band.max(axis=1) if along_rows else band.max(axis=0)
-        return (line > 0).mean() >= 0.6
-
-    for r in range(n_rows):
-        for c in range(n_cols):
-            if c + 1 < n_cols and not covered(vert, xs[c + 1], ys[r], ys[r + 1], along_rows=True):
-                union(r * n_cols + c, r * n_cols + c + 1)
-            if r + 1 < n_rows and not covered(horiz, ys[r + 1], xs[c], xs[c + 1], along_rows=False):
-                union(r * n_cols + c, (r + 1) * n_cols + c)
-    ids: dict[int, int] = {}
-    owners = [[ids.setdefault(find(r * n_cols + c), len(ids)) for c in range(n_cols)] for r in range(n_rows)]
-    xs = [x + ox for x in xs]
-    ys = [y + oy for y in ys]
-    return TableItem(ys[0], ys[-1], xs[0], xs[-1], [], owners, xs, ys)
