@@ -128,7 +128,8 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     context = index.context_places(d.owners)
     named: list[tuple[str, Match]] = []
     # a parse that fell back on the page's 发布机构 (its title named no body) says no more than that
-    parsed = None if d.parsed and canonical(d.parsed) in {canonical(p) for p in d.publishers} else d.parsed
+    parsed = (None if d.parsed and d.publishers and canonical(d.parsed) in {canonical(p) for p in d.publishers}
+              else d.parsed)
     for source, names in zip(SOURCES, ([parsed], [title_names(t) for t in d.titles],
                                        [title_names(t) for t in d.page_titles], d.publishers), strict=True):
         for n in names:
