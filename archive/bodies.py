@@ -127,6 +127,7 @@ class BodyIndex:
         self.place_of: dict[str, str] = {}
         self.parent_of: dict[str, str | None] = {}
         self._context: dict[tuple[str, ...], list[str]] = {}
+        self._found: dict[tuple[str | None, tuple[str, ...]], Match | None] = {}
         places: set[str] = set()
         rows = list(agencies)
         for a in rows:
@@ -165,7 +166,18 @@ class BodyIndex:
         return out
 
     def lookup(self, name: str | None, context: Iterable[str] = ()) -> Match | None:
-        """The body `name` names. None when it names none (empty, generic, a place alone)."""
+        """The body `name` names. None when it names none (empty, generic, a place alone). The same
+        name on the same column comes back every year: remembered (the Match is not to be changed)."""
+        context = tuple(context)
+        key = (name, context)
+        if key in self._found:
+            return self._found[key]
+        if len(self._found) >= 1 << 17:  # bounded: a national archive has more names than that
+            self._found.clear()
+        found = self._found[key] = self._lookup(name, context)
+        return found
+
+    def _lookup(self, name: str | None, context: tuple[str, ...]) -> Match | None:
         key = canonical(name)
         if is_generic(key):
             return None
@@ -180,7 +192,6 @@ class BodyIndex:
             return None
         if not place:
             # a short name (水利局, 潘津镇, 市住建局): the column's places complete it, nearest first
-            context = list(context)
             # 县政府办, 市住建局: the level word stands for the column's own place
             short = key[1:] if key[0] in "县市区州旗" and len(key) > 2 else None
             for k in (key, short):

