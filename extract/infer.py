@@ -277,10 +277,12 @@ def infer_requests(table: RequestTable, keys: list[str], read_by_ocr: bool = Fal
     ("inferred", "blank", "split"). A table read by OCR first loses the numbers its totals
     distrust (a printed table that does not add up is the report's own fault: it stays)."""
     eqs, balance = request_equations(keys, set(table.rows))
-    if read_by_ocr:
-        for key, c in distrust(_flatten(table.rows), eqs):
-            table.rows[key][c] = None
-            table.unknown.add((key, c))
+    doubted = distrust(_flatten(table.rows), eqs) if read_by_ocr else set()
+    for key, c in doubted:
+        table.rows[key][c] = None
+        table.unknown.add((key, c))
+    # the balance, the rule real reports break most, never fills a doubted number: only the sums do
+    weak_never = table.blank | doubted
     narrowed = narrow_readings(table, keys)
     if narrowed is not None:
         table.candidates = narrowed
@@ -297,7 +299,7 @@ def infer_requests(table: RequestTable, keys: list[str], read_by_ocr: bool = Fal
             for key, (vec, cols) in zip(short, choice, strict=True):
                 trial.update({(key, c): v for c, v in enumerate(vec)})
                 split.update((key, c) for c in cols)
-            solved = solve(trial, eqs, balance, table.blank)
+            solved = solve(trial, eqs, balance, weak_never)
             if solved is None:
                 continue
             vals, filled = solved
@@ -323,7 +325,7 @@ def infer_requests(table: RequestTable, keys: list[str], read_by_ocr: bool = Fal
                 vec, cols = _agreed(table.candidates[key])
                 base.update({(key, c): v for c, v in enumerate(vec)})
                 split.update((key, c) for c in cols)
-        solved = solve(base, eqs, balance, table.blank)
+        solved = solve(base, eqs, balance, weak_never)
         values, filled = solved if solved is not None else (dict(base), set())
         how.update({ref: "inferred" for ref in filled})
         how.update({ref: "split" for ref in split - filled})

@@ -148,21 +148,21 @@ def _known(table: RequestTable | None) -> int:
 Requests = tuple[RequestTable | None, list[str], dict]
 
 
-def _read_requests(rows: list, fmt: str) -> Requests:
+def _read_requests(rows: list, fmt: str, read_by_ocr: bool = False) -> Requests:
     table = read_requests(rows, fmt)
     if table is None:
         return None, form.request_keys(fmt), {}
     keys = form.request_keys(fmt, split_other=table.split_other)
-    return table, keys, infer_requests(table, keys)
+    return table, keys, infer_requests(table, keys, read_by_ocr=read_by_ocr)
 
 
-def _requests(grid: list[Table], text: str, fmt: str) -> Requests:
+def _requests(grid: list[Table], text: str, fmt: str, read_by_ocr: bool = False) -> Requests:
     """Table 三 from its grids, or from the stream of its text where that reads more of it."""
-    best = _read_requests(grid_request_rows(grid), fmt) if grid else (None, form.request_keys(fmt), {})
+    best = _read_requests(grid_request_rows(grid), fmt, read_by_ocr) if grid else (None, form.request_keys(fmt), {})
     table, keys = best[0], best[1]
     if table is not None and len(table.rows) == len(keys) and _known(table) == 7 * len(keys):
         return best  # the grid read every cell
-    other = _read_requests(stream_request_rows(text), fmt)
+    other = _read_requests(stream_request_rows(text), fmt, read_by_ocr)
     if other[0] is not None and (table is None or _known(other[0]) > _known(table)):
         return other
     return best
@@ -219,9 +219,9 @@ def parse_document(doc: Document) -> dict[str, Any]:
         if active is not None:
             report["active"] = active.values
             cells.update(active.cells)
-        table, keys, how = _requests(request_tables, request_text, fmt)
+        table, keys, how = _requests(request_tables, request_text, fmt, doc.kind in ("scan", "image"))
         if table is None and sections and "3" not in sections:
-            table, keys, how = _requests(all_tables, full_text, fmt)
+            table, keys, how = _requests(all_tables, full_text, fmt, doc.kind in ("scan", "image"))
         if table is not None:
             for (key, c), h in sorted(how.items(), key=lambda r: (keys.index(r[0][0]), r[0][1])):
                 cells[f"requests.{key}.{c}"] = h
@@ -231,7 +231,7 @@ def parse_document(doc: Document) -> dict[str, Any]:
             appeals = read_appeals(stream_appeal_rows(appeal_text))
         if appeals is not None:
             groups = [g for g, _ in form.APPEAL_GROUPS]
-            for (g, c), h in sorted(infer_appeals(appeals).items(), key=lambda r: (groups.index(r[0][0]), r[0][1])):
+            for (g, c), h in sorted(infer_appeals(appeals, read_by_ocr=doc.kind in ("scan", "image")).items(), key=lambda r: (groups.index(r[0][0]), r[0][1])):
                 cells[f"appeals.{g}.{c}"] = h
             report["appeals"] = appeals.groups
     report["cells"] = cells

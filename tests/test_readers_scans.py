@@ -267,6 +267,29 @@ def test_a_number_ocr_slipped_on_is_left_to_the_totals() -> None:
     assert appeals.groups["review"] == [None] * 5 and appeals.groups["suit_after_review"] == [1, 0, 0, 0, 1]
 
 
+def test_a_scanned_report_never_prints_a_number_its_totals_doubt() -> None:
+    """The whole parse: seed 001 with 本年新收 自然人 15 read as 5. The report's own balance is off by
+    3 (18 ≠ 15), so the balance must not fill the doubted cells (it would print 18 and 24): as a scan
+    every cell of the row is the printed number or unread, and the 5 is unread; the same text as a
+    text document keeps the printed 5 for the checks to flag."""
+    from dataclasses import replace
+
+    from extract import read_document
+    from extract.parser import parse_document
+
+    text = next((HERE / "seeds").glob("001_*.txt")).read_text("utf-8")
+    row = "一、本年新收政府信息公开申请数量 15 0 0 0 6 0 21"
+    assert row in text
+    doc = read_document(text.replace(row, row.replace(" 15 ", " 5 ", 1)).encode("utf-8"), "001-slipped.txt")
+    assert parse_document(doc)["requests"]["new_received"] == [5, 0, 0, 0, 6, 0, 21]
+    as_scan = parse_document(replace(doc, kind="scan"))
+    got = as_scan["requests"]["new_received"]
+    assert got[0] is None
+    assert all(v is None or v == truth for v, truth in zip(got, [15, 0, 0, 0, 6, 0, 21], strict=True)), got
+    # the rest of the table, which adds up, is read as printed
+    assert as_scan["requests"]["granted"] == [13, 0, 0, 0, 6, 0, 19]
+
+
 def test_a_doubtful_number_is_what_two_of_three_readings_agree_on(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read squeezed (as first read), then unsqueezed alone and as a run of three of itself: a
     number two readings agree on is read, any other is unsure ("?"), never the first guess."""
