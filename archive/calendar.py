@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -130,26 +132,33 @@ def write_summaries(arc: Archive) -> None:
     _sync(arc, "check_summary", ("check", "scope"), checks)
 
 
+_JSON_KEYS = ("agency", "year", "status", "due", "published", "days_late", "flags", "published_source", "report_id")
+
+
+def verdict_json(v: dict) -> dict:
+    """A row of the compliance table as `gongkai check --json` prints it."""
+    evidence = json.loads(v["evidence"]) if v["evidence"] else {}
+    if v["report_id"] is not None and "reports" not in evidence:
+        evidence["reports"] = [{"report_id": v["report_id"], "sha256": v["sha256"], "url": v["url"]}]
+    return {k: v[k] for k in _JSON_KEYS} | {"evidence": evidence or None}
+
+
 def verdicts_json(verdicts: list[dict]) -> list[dict]:
-    """The verdicts as `gongkai check --json` prints them."""
-    keys = (
-        "agency",
-        "year",
-        "status",
-        "due",
-        "published",
-        "days_late",
-        "flags",
-        "published_source",
-        "report_id",
-    )
-    out = []
-    for v in verdicts:
-        evidence = json.loads(v["evidence"]) if v["evidence"] else {}
-        if v["report_id"] is not None and "reports" not in evidence:
-            evidence["reports"] = [{"report_id": v["report_id"], "sha256": v["sha256"], "url": v["url"]}]
-        out.append({k: v[k] for k in keys} | {"evidence": evidence or None})
-    return out
+    return [verdict_json(v) for v in verdicts]
+
+
+def write_check_json(arc: Archive, result: dict, out: TextIO) -> None:
+    """`gongkai check --json`, streamed from the archive after a check: every verdict (the compliance
+    table) and every failed check, one line each, so memory stays flat at any registry size."""
+    head = {"as_of": result["as_of"], "summary": result["summary"]}
+    out.write(json.dumps(head, ensure_ascii=False)[:-1] + ',\n"verdicts": [')
+    rows = arc.db.query("SELECT * FROM compliance ORDER BY agency, year")
+    for i, row in enumerate(rows):
+        out.write(("," if i else "") + "\n" + json.dumps(verdict_json(row), ensure_ascii=False))
+    out.write('\n],\n"failed_checks": [')
+    for i, check in enumerate(_failed_checks(arc, None)):
+        out.write(("," if i else "") + "\n" + json.dumps(check, ensure_ascii=False))
+    out.write("\n]}\n")
 
 
 CHUNK = 2000  # bodies judged at a time (whole families: a parent's bodies are compared with each other)
@@ -222,17 +231,20 @@ def _drop_unregistered(arc: Archive, comp: dict[str, int], chk: dict[str, int]) 
             "DELETE FROM check_results WHERE scope = 'cross' AND agency NOT IN (SELECT name FROM agencies)").rowcount
 
 
-def _failed_checks(arc: Archive, cross: list[dict]) -> list[dict]:
-    """Every failed check of the current reports, then the cross-report ones, for --json."""
-    failed = [
-        {"agency": agency, "year": year, "check": check, "detail": detail, "report_id": rid}
-        for rid, agency, year, check, detail in arc.db.execute(
-            "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
-            " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
-            " ORDER BY c.agency, c.year, c.[check], c.detail"
-        )
-    ]
-    return failed + [{k: c[k] for k in ("agency", "year", "check", "detail", "report_id")} for c in cross]
+def _failed_checks(arc: Archive, cross: list[dict] | None) -> Iterator[dict]:
+    """Every failed check of the current reports, then the cross-report ones (this run's, or when
+    None, those stored), for --json."""
+    keys = ("report_id", "agency", "year", "check", "detail")
+    yield from (dict(zip(keys, row, strict=True)) for row in arc.db.execute(
+        "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
+        " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
+        " ORDER BY c.agency, c.year, c.[check], c.detail"))
+    if cross is None:
+        yield from (dict(zip(keys, row, strict=True)) for row in arc.db.execute(
+            "SELECT report_id, agency, year, [check], detail FROM check_results WHERE scope = 'cross' AND ok = 0"
+            " ORDER BY agency, year, [check], detail"))
+    else:
+        yield from ({k: c[k] for k in keys} for c in cross)
 
 
 def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, keep: bool = True) -> dict:
@@ -275,7 +287,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
     return {
         "as_of": as_of.isoformat(),
         "verdicts": kept,  # rows of the compliance table (verdicts_json() for the CLI's shape)
-        "failed_checks": _failed_checks(arc, cross_kept) if keep else [],
+        "failed_checks": list(_failed_checks(arc, cross_kept)) if keep else [],
         "summary": {
             "agencies": len(agencies),
             "verdicts": sum(counts.values()),

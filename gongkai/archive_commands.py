@@ -6,7 +6,6 @@ Every one takes `--data DIR` (default ./gongkai-data), prints progress on stderr
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import date
 
@@ -118,7 +117,7 @@ def extract(workers: int, limit: int | None, time_limit: float | None, memory_li
 @wait_option
 def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool, wait: bool) -> None:
     """Run the compliance calendar and the checks across reports."""
-    from archive.calendar import run_check, verdicts_json
+    from archive.calendar import run_check, write_check_json
 
     try:
         day = date.fromisoformat(as_of) if as_of else date.today()
@@ -127,20 +126,9 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool,
     require_archive(data_dir)
     with writer_lock(data_dir, "gongkai check", wait), Archive(data_dir) as arc:
         _ensure_registry(arc, registry)
-        s = run_check(arc, day, keep=as_json)
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "verdicts": verdicts_json(s["verdicts"]),
-                    "failed_checks": s["failed_checks"],
-                    "as_of": s["as_of"],
-                    "summary": s["summary"],
-                },
-                ensure_ascii=False,
-                indent=1,
-            )
-        )
+        s = run_check(arc, day, keep=False)
+        if as_json:
+            write_check_json(arc, s, click.get_text_stream("stdout"))
     st = ", ".join(f"{v} {k}" for k, v in sorted(s["summary"]["statuses"].items()))
     click.echo(
         f"check as of {s['as_of']}: {s['summary']['verdicts']} verdicts ({st}); "
