@@ -14,6 +14,7 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -161,6 +162,44 @@ def write_check_json(arc: Archive, result: dict, out: TextIO) -> None:
     out.write("\n]}\n")
 
 
+_DEFERRED = "deferred_indexes"  # the _state key naming indexes dropped for a bulk load
+
+
+def _restore_indexes(arc: Archive) -> None:
+    """Indexes a bulk load dropped and did not get to rebuild (the process was killed): rebuilt."""
+    row = arc.db.execute("SELECT value FROM _state WHERE key = ?", [_DEFERRED]).fetchone()
+    if row is None:
+        return
+    with arc.db.conn:
+        for sql in json.loads(row[0]):
+            arc.db.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        arc.db.execute("DELETE FROM _state WHERE key = ?", [_DEFERRED])
+
+
+@contextmanager
+def _bulk_load(arc: Archive, table: str, bodies: int) -> Iterator[None]:
+    """A first check fills an empty table with a row per body and year: its secondary indexes are
+    built once at the end (one sort each) instead of updated row by row. Which indexes were dropped
+    is kept in _state first, so a killed run has them rebuilt by the next one."""
+    empty = not arc.db.execute(f"SELECT EXISTS (SELECT 1 FROM [{table}])").fetchone()[0]
+    indexes = arc.db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", [table]
+    ).fetchall()
+    if not (empty and indexes and bodies >= BULK_BODIES):
+        yield
+        return
+    with arc.db.conn:
+        arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES (?, ?)",
+                       [_DEFERRED, json.dumps([sql for _, sql in indexes])])
+        for name, _ in indexes:
+            arc.db.execute(f"DROP INDEX [{name}]")
+    try:
+        yield
+    finally:
+        _restore_indexes(arc)
+
+
+BULK_BODIES = 10_000  # below this, updating the indexes row by row costs less than rebuilding them
 CHUNK = 2000  # bodies judged at a time (whole families: a parent's bodies are compared with each other)
 
 
@@ -251,6 +290,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
     """The verdicts and cross-report checks, body by body in chunks (memory stays flat at any
     registry size). `keep`: also return every verdict and failed check (the CLI's --json)."""
     as_of = as_of or date.today()
+    _restore_indexes(arc)
     organise(arc)
     fill_signatures(arc, progress)
     agencies = agency_rows(arc)
@@ -262,20 +302,21 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
     kept: list[dict] = []
     cross_kept: list[dict] = []
     bar = tqdm(total=len(agencies), desc="calendar", unit="agency", file=sys.stderr, disable=not progress)
-    for chunk in _chunks(agencies):
-        names = [a["name"] for a in chunk]
-        verdicts, chosen = _judge(arc, chunk, as_of, health)
-        cross = cross_checks(arc, chosen, parents, progress=False)
-        within = f"agency IN ({','.join('?' * len(names))})"
-        _add(comp, _sync(arc, "compliance", ("agency", "year"), verdicts, "WHERE " + within, names))
-        _add(chk, _sync(arc, "check_results", ("report_id", "check", "detail"),
-                        [{**c, "scope": "cross"} for c in cross], f"WHERE scope = 'cross' AND {within}", names))
-        for v in verdicts:
-            counts[v["status"]] += 1
-        if keep:
-            kept += verdicts
-            cross_kept += cross
-        bar.update(len(chunk))
+    with _bulk_load(arc, "compliance", len(agencies)):
+        for chunk in _chunks(agencies):
+            names = [a["name"] for a in chunk]
+            verdicts, chosen = _judge(arc, chunk, as_of, health)
+            cross = cross_checks(arc, chosen, parents, progress=False)
+            within = f"agency IN ({','.join('?' * len(names))})"
+            _add(comp, _sync(arc, "compliance", ("agency", "year"), verdicts, "WHERE " + within, names))
+            _add(chk, _sync(arc, "check_results", ("report_id", "check", "detail"),
+                            [{**c, "scope": "cross"} for c in cross], f"WHERE scope = 'cross' AND {within}", names))
+            for v in verdicts:
+                counts[v["status"]] += 1
+            if keep:
+                kept += verdicts
+                cross_kept += cross
+            bar.update(len(chunk))
     bar.close()
     _drop_unregistered(arc, comp, chk)
     write_summaries(arc)
