@@ -195,7 +195,9 @@ class BodyIndex:
             # 县政府办, 市住建局: the level word stands for the column's own place
             short = key[1:] if key[0] in "县市区州旗" and len(key) > 2 else None
             for k in (key, short):
-                for p in context if k else ():
+                if not k:
+                    continue
+                for p in context:
                     hit = self.full.get(p + k) if k == key or p.endswith(key[0]) else None
                     if hit:
                         return self._one(hit, f"name without its place ({p})")

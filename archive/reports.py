@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -130,8 +130,9 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     # a parse that fell back on the page's 发布机构 (its title named no body) says no more than that
     parsed = (None if d.parsed and d.publishers and canonical(d.parsed) in {canonical(p) for p in d.publishers}
               else d.parsed)
-    for source, names in zip(SOURCES, ([parsed], [title_names(t) for t in d.titles],
-                                       [title_names(t) for t in d.page_titles], d.publishers), strict=True):
+    by_source: tuple[Sequence[str | None], ...] = (
+        [parsed], [title_names(t) for t in d.titles], [title_names(t) for t in d.page_titles], d.publishers)
+    for source, names in zip(SOURCES, by_source, strict=True):
         for n in names:
             m = index.lookup(n, context) if n else None
             if m is not None:
@@ -254,7 +255,7 @@ def organise(arc: Archive) -> dict[str, int]:
         if old != [tuple(r.values()) for r in unregistered]:
             arc.db.execute("DELETE FROM unregistered_bodies")
             if unregistered:
-                arc.db["unregistered_bodies"].insert_all(unregistered)
+                arc.db.table("unregistered_bodies").insert_all(unregistered)
     db.execute("DROP TABLE temp.org")
     return {**counts, "unregistered": len(unregistered)}
 
@@ -309,7 +310,7 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
         if len(rows_of) == 1:
             # a body's only document that year is its report (what _roles gives one document)
             r = rows_of[0]
-            outcome = [(r[0], r[2], bool(r[3]), r[4] or "", r[5], ("report", 1, r[0]), tuple(r[11:]))]
+            outcome: list[tuple[int, str | None, bool, str, int | None, tuple[str, int | None, int], tuple]] = [(r[0], r[2], bool(r[3]), r[4] or "", r[5], ("report", 1, r[0]), tuple(r[11:]))]
         else:
             members = [Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9] or "[]"), r[10], None,
                            False, body=r[2], registered=bool(r[3]), how=r[4] or "") for r in rows_of]
@@ -429,7 +430,7 @@ def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
         if owner is not None:
             parent = owner["name"] if owner["kind"] == "government" else owner.get("parent")
         columns: set[str] = set()
-        evidence = []
+        evidence: list[dict[str, Any]] = []
         for cols, how, titles, url in db.execute(
                 "SELECT columns, how, titles, url FROM org WHERE body = ? AND registered = 0 ORDER BY id", [name]):
             columns.update(json.loads(cols))

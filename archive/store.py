@@ -179,10 +179,10 @@ class Archive:
                 }
             )
         with self.db.conn:
-            self.db["agencies"].upsert_all(out, pk="name", alter=False)
+            self.db.table("agencies").upsert_all(out, pk="name", alter=False)
             for code, rule in (regions or {}).items():
                 rule = dict(rule or {})
-                self.db["regions"].upsert(
+                self.db.table("regions").upsert(
                     {
                         "code": str(code),
                         "town_deadline": rule.pop("town_deadline", None),
@@ -200,7 +200,10 @@ class Archive:
             cur = self.db.execute(
                 "INSERT INTO crawls (kind, started, options) VALUES (?, ?, ?)", [kind, self.now(), _json(options)]
             )
-        return int(cur.lastrowid)
+        crawl_id = cur.lastrowid
+        if crawl_id is None:  # sqlite sets it after every INSERT
+            raise RuntimeError("sqlite gave no row id for the new crawl")
+        return crawl_id
 
     def finish_crawl(self, crawl_id: int, summary: dict) -> None:
         with self.db.conn:

@@ -206,7 +206,7 @@ def _decode(body: bytes, encoding: str, limit: int = MAX_DECODED) -> bytes | Non
                 except zlib.error:
                     out = _inflate(out, -zlib.MAX_WBITS, limit)
             elif enc == "br":
-                import brotli  # type: ignore[import-not-found]
+                import brotli
 
                 dec = brotli.Decompressor()
                 out = dec.process(out, output_buffer_limit=limit + 1)

@@ -34,6 +34,9 @@ from scrapy.utils.request import request_from_dict
 
 from crawler.middlewares import ChallengePage, looks_like_challenge
 
+# a scrapy Request's cookies as a dict (name -> value)
+Cookies = dict[str | bytes, str | bytes | bool | float | int]
+
 logger = logging.getLogger(__name__)
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -195,6 +198,8 @@ def render_list(crawler: Crawler, response: TextResponse, why: str, records: int
         return f"list drawn by script ({why}) once rendered"
     if tries >= MAX_RENDERS:
         return f"list drawn by script ({why}) still empty after {tries} renders"
+    if response.request is None:
+        raise ValueError(f"{response.url}: a response without its request cannot be rendered again")
     req = render_request(response.request, "list")
     req.meta["renders"] = tries + 1
     return req
@@ -218,7 +223,7 @@ class BrowserMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.ready = browser_ready(crawler)
-        self.earned: dict[str, dict[str, str]] = {}  # host -> cookies the browser earned there
+        self.earned: dict[str, Cookies] = {}  # host -> cookies the browser earned there
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> BrowserMiddleware:

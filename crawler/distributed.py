@@ -168,7 +168,8 @@ class SharedIdle:
             # look at the shared queue again soon (Scrapy's own heartbeat is every 5 s)
             from twisted.internet import reactor
 
-            reactor.callLater(POLL, self._kick)
+            # Twisted declares the reactor through zope interfaces, which mypy reads without `self`
+            reactor.callLater(POLL, self._kick)  # type: ignore[arg-type]
             raise DontCloseSpider
 
     def _kick(self) -> None:

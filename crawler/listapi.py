@@ -167,7 +167,7 @@ def _jpage_calls(text: str, at: int, base: str, spec: dict[str, Any]) -> list[Ap
     proxy = urljoin(base, js_value(obj, "proxyUrl") or spec["api"])
     embedded = len(_RECORD.findall(text))  # the first group comes with the page
     step = per * group
-    out = []
+    out: list[ApiCall] = []
     start = embedded + 1
     while (total is None and not out) or (total is not None and start <= total):
         q = spec["query"].format(start=start, end=start + step - 1, perpage=per)
@@ -200,7 +200,8 @@ def follow_ups(call: ApiCall, total_records: int | None) -> list[ApiCall]:
         return [ApiCall(call.family, call.url, "POST", {**form, call.conf["page_key"]: str(n)}, page=n, conf=call.conf)
                 for n in range(2, pages + 1)]
     if call.family == "hanweb_jpage" and call.conf.get("known_total") is None and total_records:
-        spec, out = LIST_APIS["hanweb_jpage"], []
+        spec = LIST_APIS["hanweb_jpage"]
+        out: list[ApiCall] = []
         start = call.page + call.conf["step"]
         while start <= total_records and len(out) < _MAX_CALLS:
             q = spec["query"].format(start=start, end=start + call.conf["step"] - 1, perpage=call.conf["per"])
@@ -226,15 +227,15 @@ def read_answer(family: str, text: str) -> tuple[list[tuple[str, str, str | None
     """(href, title, date text) of every record in an API answer, and the total records it states.
     Raises ValueError when the answer is not what the family answers (an error page, HTML)."""
     spec = LIST_APIS[family]
+    out: list[tuple[str, str, str | None]] = []
     if spec["answer"] == "xml":
         if "<datastore" not in text and "<recordset" not in text:
             raise ValueError("not a <datastore> answer")
-        out = []
         for frag in _RECORD.findall(text):
             for m in re.finditer(r"""<a\b[^>]*href=["']([^"']+)["'][^>]*>(.*?)</a>""", frag, re.S):
-                title = re.search(r"""title=["']([^"']+)["']""", m.group(0))
+                named = re.search(r"""title=["']([^"']+)["']""", m.group(0))
                 text_title = re.sub(r"<[^>]+>", "", m.group(2)).strip()
-                out.append((m.group(1), title.group(1) if title else text_title, re.sub(r"<[^>]+>", " ", frag)))
+                out.append((m.group(1), named.group(1) if named else text_title, re.sub(r"<[^>]+>", " ", frag)))
         records, _ = declared(text)
         return out, records
     try:
@@ -244,7 +245,6 @@ def read_answer(family: str, text: str) -> tuple[list[tuple[str, str, str | None
     rows = next((r for r in (_dig(data, p) for p in spec["records"]) if isinstance(r, list)), None)
     if rows is None:
         raise ValueError("the answer holds no record list ({})".format(", ".join(spec["records"])))
-    out = []
     for row in rows:
         if not isinstance(row, dict):
             continue

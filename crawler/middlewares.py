@@ -71,7 +71,7 @@ def looks_like_challenge(response: Response) -> bool:
     # patterns set document.cookie), the regular expression only on the few that pass
     if len(body) > 20000:
         return False
-    ctype = response.headers.get(b"Content-Type", b"").lower()
+    ctype = (response.headers.get(b"Content-Type") or b"").lower()
     if b"html" not in ctype and not body.lstrip()[:1] == b"<":
         return False
     if b"cookie" not in body.lower() or not _CHALLENGE_SCRIPT.search(body):
@@ -320,7 +320,7 @@ class ConditionalRequestMiddleware(_Base):
         request.meta["validators_sent"] = True
         return None
 
-    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response:
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Response | Request:
         sha = request.meta.get("stored_sha256")
         if response.status != 304 or not sha or self.gk is None:
             return response
@@ -352,8 +352,8 @@ class ChallengeMiddleware(_Base):
             return response
         kind = "waf" if response.status in CHALLENGE_STATUSES else "challenge"
         n = int(request.meta.get("challenge_retries", 0))
-        self.crawler.spider.logger.warning("%s page (HTTP %s) at %s, try %d", kind, response.status,
-                                           request.url, n + 1)
+        log = self.crawler.spider.logger if self.crawler.spider is not None else logger
+        log.warning("%s page (HTTP %s) at %s, try %d", kind, response.status, request.url, n + 1)
         if self.gk and request.url not in self.challenged:
             self.challenged.add(request.url)
             self.gk.fail(kind)
@@ -428,7 +428,7 @@ def failure_kind(exc: BaseException) -> str:
     if isinstance(exc, ListPagesCapped):
         return "list_pages_capped"
     if isinstance(exc, HttpError):
-        location = exc.response.headers.get(b"Location", b"").decode("latin-1").strip().lower()
+        location = (exc.response.headers.get(b"Location") or b"").decode("latin-1").strip().lower()
         if 300 <= exc.response.status < 400 and location and not location.startswith(("http:", "https:", "/")) \
                 and ":" in location.split("/", 1)[0]:
             return "offsite_redirect"  # a redirect to file:, ftp: ...: not followed

@@ -80,7 +80,8 @@ class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
 
     def push(self, request: Request) -> None:
         # skip ScrapyRequestQueue.push (Request.to_dict) for the serialising queue beneath it
-        super(PickleFifoDiskQueue, self).push(request_to_dict(request, self.spider))
+        # (scrapy builds PickleFifoDiskQueue at run time: mypy cannot see it is this class's base)
+        super(PickleFifoDiskQueue, self).push(request_to_dict(request, self.spider))  # type: ignore[misc]
 
     def close(self) -> None:
         if len(self) == 0:

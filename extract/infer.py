@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 import extract.form as form
 from extract.tables import AppealTable, Cell, CellRef, RequestTable
@@ -49,8 +50,13 @@ def appeal_equations(present: set[str]) -> list[Equation]:
     return [[((g, c), 1) for c in range(4)] + [((g, 4), -1)] for g, _ in form.APPEAL_GROUPS if g in present]
 
 
-def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: list[Equation] = (),  # type: ignore[assignment]
-          blank: set[CellRef] = frozenset()) -> tuple[dict[CellRef, Cell], set[CellRef]] | None:  # type: ignore[assignment]
+def _known_sum(values: dict[CellRef, Cell], eq: Equation) -> int | float:
+    """The sum of coef * value over the equation's cells that hold a number."""
+    return sum(k * v for ref, k in eq if (v := values.get(ref)) is not None)
+
+
+def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: Sequence[Equation] = (),
+          blank: AbstractSet[CellRef] = frozenset()) -> tuple[dict[CellRef, Cell], set[CellRef]] | None:
     """Propagate the equations; None when a fill would contradict the table.
 
     `weak` equations fill only cells not in `blank`, and are checked only where they filled."""
@@ -65,7 +71,7 @@ def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: list[Equation]
             unknown = [(ref, k) for ref, k in eq if values.get(ref) is None]
             if not unknown or (is_weak and any(ref in blank for ref, _ in unknown)):
                 continue
-            residual = sum(k * values[ref] for ref, k in eq if values.get(ref) is not None)
+            residual = _known_sum(values, eq)
             if len(unknown) == 1:
                 ref, k = unknown[0]
                 x = -residual / k
@@ -86,12 +92,12 @@ def solve(values: dict[CellRef, Cell], eqs: list[Equation], weak: list[Equation]
     for eq, is_weak in tagged:
         check = by_weak if is_weak else filled
         if any(ref in check for ref, _ in eq) and all(values.get(ref) is not None for ref, _ in eq):
-            if sum(k * values[ref] for ref, k in eq) != 0:
+            if _known_sum(values, eq) != 0:
                 return None
     return values, filled
 
 
-def _one_slip(read: int, fit: int) -> bool:
+def _one_slip(read: int | float, fit: int | float) -> bool:
     """OCR's slips: a digit dropped, added or taken for another (17 read 7, 141399 read 14199)."""
     a, b = str(read), str(fit)
     if len(a) == len(b):
@@ -107,7 +113,7 @@ def distrust(values: dict[CellRef, Cell], eqs: list[Equation]) -> set[CellRef]:
     one slip away from what was read. Every such suspect goes: when two would fit, neither is
     guessed."""
     broken = [eq for eq in eqs if all(values.get(r) is not None for r, _ in eq)
-              and sum(k * values[r] for r, k in eq) != 0]  # type: ignore[misc]
+              and _known_sum(values, eq) != 0]
     if not broken:
         return set()
     suspects = set.intersection(*({r for r, _ in eq} for eq in broken))
@@ -115,7 +121,8 @@ def distrust(values: dict[CellRef, Cell], eqs: list[Equation]) -> set[CellRef]:
     for ref in suspects:
         solved = solve({**values, ref: None}, eqs)
         fit = solved[0].get(ref) if solved else None
-        if fit is not None and _one_slip(values[ref], fit):  # type: ignore[arg-type]
+        read = values[ref]  # a number: the suspect is in an equation whose cells all hold one
+        if fit is not None and read is not None and _one_slip(read, fit):
             out.add(ref)
     return out
 
@@ -143,7 +150,7 @@ def _settle_blanks(values: dict[CellRef, Cell], blank: set[CellRef], eqs: list[E
             if len(unknown) != 1 or unknown[0][0] not in open_:
                 continue
             ref, k = unknown[0]
-            x = -sum(c * values[r] for r, c in eq if values.get(r) is not None) / k
+            x = -_known_sum(values, eq) / k
             if x >= 0 and x == int(x):
                 values[ref] = int(x)
                 how[ref] = "inferred"
@@ -156,7 +163,7 @@ Vector = tuple[int, ...]
 MAX_WORK = 100_000  # partial sums tried in all: a table read whole takes at most a second or so
 
 
-def _layers(options: list[list[Vector]], target: list[int | None], bounded: set[int],
+def _layers(options: list[list[Vector]], target: list[Cell], bounded: set[int],
             budget: int = MAX_WORK) -> list[set[Vector]] | None:
     """The partial column sums (over the rows so far) that can still reach `target`: exactly in
     its columns, at most in the `bounded` ones (a cell there is unknown), not at all where the
@@ -322,9 +329,9 @@ def infer_requests(table: RequestTable, keys: list[str], read_by_ocr: bool = Fal
             # too many choices to try one by one, or more than one fits: each row's cells on
             # which all its fitting readings agree are known, the others stay open
             for key in short:
-                vec, cols = _agreed(table.candidates[key])
-                base.update({(key, c): v for c, v in enumerate(vec)})
-                split.update((key, c) for c in cols)
+                agreed, agreed_split = _agreed(table.candidates[key])
+                base.update({(key, c): v for c, v in enumerate(agreed)})
+                split.update((key, c) for c in agreed_split)
         solved = solve(base, eqs, balance, weak_never)
         values, filled = solved if solved is not None else (dict(base), set())
         how.update({ref: "inferred" for ref in filled})

@@ -266,9 +266,9 @@ def choose_agency(title: str | None, signature: str | None, preamble: str | None
         if PLACE.search(t):
             return t + ("办事处" if t.endswith("街道") else "人民政府")
         return t
-    for name in (sig, preamble):
-        if name and INSTITUTION.search(name) and len(name) <= MAX_AGENCY:
-            return name
+    for signed in (sig, preamble):
+        if signed and INSTITUTION.search(signed) and len(signed) <= MAX_AGENCY:
+            return signed
     publisher = meta.get("发布机构")
     return squeeze(publisher) if publisher else None
 

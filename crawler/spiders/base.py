@@ -296,8 +296,9 @@ class ReportSpider(scrapy.Spider):
                 if req is not None:
                     yield req
         for nxt in follow_ups(call, total):
-            yield self.api_request(nxt, names, meta["column"], response.request.headers.get("Referer", b"").decode()
-                                   if response.request else response.url)
+            referer = ((response.request.headers.get("Referer") or b"").decode() if response.request
+                       else response.url)
+            yield self.api_request(nxt, names, meta["column"], referer)
         counts = self.gk.tally(meta["column"], call.label(), records, total, None)
         for n in names:
             yield ColumnCaptureItem(n, call.label(), response.body, response.status, seen_here, column=meta["column"],
@@ -465,7 +466,7 @@ class ReportSpider(scrapy.Spider):
 
     def parse_document(self, response: Response) -> Iterator[Any]:
         meta = response.meta
-        kind = meta.get("kind") if meta.get("kind") in ("attachment", "direct") else "direct"
+        kind: str = meta["kind"] if meta.get("kind") in ("attachment", "direct") else "direct"
         yield self.document_item(response, kind, portal_date=meta.get("portal_date"), info={})
 
     def document_item(self, response: Response, kind: str, portal_date: str | None,

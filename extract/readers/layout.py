@@ -197,12 +197,13 @@ def assemble(pages: list[Page], notes: list[str]) -> list[Paragraph | Table]:
     items: list[tuple[int, Line | TableItem]] = []
     for p in pages:
         for it in p.items:
-            if isinstance(it, TableItem) and items and isinstance(items[-1][1], TableItem):
-                prev_page, prev = items[-1]
+            last = items[-1][1] if items else None
+            if isinstance(it, TableItem) and isinstance(last, TableItem):
+                prev_page = items[-1][0]
                 first_on_page = not any(isinstance(x, Line) for x in p.items if x.top < it.top)
-                xs = _column_union(prev, it) if prev_page == p.number - 1 and first_on_page else None
+                xs = _column_union(last, it) if prev_page == p.number - 1 and first_on_page else None
                 if xs is not None:
-                    items[-1] = (prev_page, _join(_regrid(prev, xs), _regrid(it, xs)))
+                    items[-1] = (prev_page, _join(_regrid(last, xs), _regrid(it, xs)))
                     notes.append(f"a table continued from page {prev_page} onto page {p.number}")
                     continue
             items.append((p.number, it))

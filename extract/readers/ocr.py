@@ -339,9 +339,9 @@ def read_text(gray, source: str) -> list[tuple[float, float, float, float, str]]
     quads, _ = ocr.text_det(np.stack([area] * 3, axis=-1))
     if quads is None or not len(quads):
         return []
-    quads = [np.asarray(q, dtype=np.float32) / shrink + np.float32([left, top]) for q in quads]
+    quads = [np.asarray(q, dtype=np.float32) / shrink + np.array([left, top], dtype=np.float32) for q in quads]
     page = np.stack([gray] * 3, axis=-1)
-    boxes = []
+    boxes: list[tuple[float, float, float, float, str]] = []
     doubtful: list[tuple[int, object]] = []  # (index in boxes, crop) of numbers to read again
     for quad, crop in zip(quads, ocr.get_crop_img_list(page, quads), strict=True):
         text, score = recognise(ocr, crop)

@@ -114,7 +114,7 @@ def content_objects(data: bytes) -> list[Any]:
             try:
                 current.append(LIT(str(token, "utf-8")))
             except UnicodeDecodeError:
-                current.append(LIT(token))  # type: ignore[arg-type]
+                current.append(LIT(token))
         elif kind == "hex":
             digits = re.sub(rb"\s", b"", token[1:-1])
             if len(digits) % 2:

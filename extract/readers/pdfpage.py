@@ -44,7 +44,8 @@ class PageContent:
             return []
         edges = self.edges + _closing_edges(self.edges)
         page = SimpleNamespace(edges=edges, bbox=(0, 0, self.width, self.height))
-        return [t.cells for t in TableFinder(page, TABLE_SETTINGS).tables]
+        # the finder reads only its page's edges and bbox: a stand-in, not a pdfplumber Page
+        return [t.cells for t in TableFinder(page, TABLE_SETTINGS).tables]  # type: ignore[arg-type]
 
 
 def _closing_edges(edges: list[dict[str, Any]], tol: float = 2.0) -> list[dict[str, Any]]:

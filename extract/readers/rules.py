@@ -7,6 +7,8 @@ between them is missing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from extract.readers.layout import TableItem
 
 
@@ -31,7 +33,7 @@ def _positions(profile, min_len: int, gap: int = 3) -> list[tuple[int, int]]:
     return merged
 
 
-def find_tables(gray, boxes: list[tuple] = ()) -> list[TableItem]:
+def find_tables(gray, boxes: Sequence[tuple] = ()) -> list[TableItem]:
     """Ruled tables in a page image, as grids of merged-cell ids (pixel coordinates).
 
     The recognised text is erased first: strokes of characters in rows above each other,
