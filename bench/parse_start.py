@@ -23,8 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 TARGET = 3.0
-# the command line's module: the gongkai package where it exists, archive.cli before it
-CLI = "gongkai" if (ROOT / "gongkai" / "__main__.py").exists() else "archive.cli"
+CLI = "gongkai"
 PDFIUM_ONLY = (
     "import sys, pypdfium2\n"
     "pdf = pypdfium2.PdfDocument(sys.argv[1])\n"

@@ -128,7 +128,7 @@ def check(as_of: str | None, registry: str | None, data_dir: str, as_json: bool,
         _ensure_registry(arc, registry)
         s = run_check(arc, day, keep=False)
         if as_json:
-            write_check_json(arc, s, click.get_text_stream("stdout"))
+            write_check_json(arc, s, sys.stdout)
     st = ", ".join(f"{v} {k}" for k, v in sorted(s["summary"]["statuses"].items()))
     click.echo(
         f"check as of {s['as_of']}: {s['summary']['verdicts']} verdicts ({st}); "

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# the command line's module: the gongkai package where it exists, archive.cli before it
-CLI = "gongkai.cli" if (ROOT / "gongkai" / "cli.py").exists() else "archive.cli"
+CLI = "gongkai.cli"
 
 
 def _method(code: str) -> str:

@@ -369,7 +369,7 @@ def test_without_the_ocr_extra_parse_names_what_to_install(tmp_path: Path, name:
     else:
         shutil.copy(FIXTURES / name, tmp_path / name)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": f"{tmp_path}:{ROOT}"}
-    out = subprocess.run([sys.executable, "-m", "archive.cli", "parse", str(tmp_path / name)],
+    out = subprocess.run([sys.executable, "-m", "gongkai", "parse", str(tmp_path / name)],
                          capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path)
     assert out.returncode == 1, out.stderr
     error = json.loads(out.stdout.splitlines()[0])["error"]
