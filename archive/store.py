@@ -285,55 +285,13 @@ class Archive:
         seen = fetched_at or self.now()
         etag = _header(headers, "etag")
         last_modified = _header(headers, "last-modified")
-        lm_iso = _http_date_iso(last_modified)
-        kind = _sniff(data)
         with self.db.conn:
             prev = self.db.execute(
                 "SELECT sha256 FROM document_urls WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
                 [url],
             ).fetchone()
-            doc = self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone()
-            if doc is None:
-                self.db.execute(
-                    "INSERT INTO documents (sha256, size, type, first_seen, last_seen, url, agency,"
-                    " agency_override, portal_date, last_modified, list_title, crawl_id)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        sha,
-                        len(data),
-                        kind,
-                        seen,
-                        seen,
-                        url,
-                        agency,
-                        int(agency_override),
-                        portal_date,
-                        lm_iso,
-                        list_title,
-                        crawl_id,
-                    ],
-                )
-            else:
-                # keep the earliest first_seen, the strongest evidence already known
-                self.db.execute(
-                    "UPDATE documents SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?),"
-                    " agency = CASE WHEN ? THEN ? ELSE coalesce(agency, ?) END,"
-                    " agency_override = max(agency_override, ?),"
-                    " portal_date = coalesce(portal_date, ?), last_modified = coalesce(last_modified, ?),"
-                    " list_title = coalesce(list_title, ?) WHERE sha256 = ?",
-                    [
-                        seen,
-                        seen,
-                        int(agency_override),
-                        agency,
-                        agency,
-                        int(agency_override),
-                        portal_date,
-                        lm_iso,
-                        list_title,
-                        sha,
-                    ],
-                )
+            self._record_document(sha, data, seen, url, agency, agency_override, portal_date,
+                                  _http_date_iso(last_modified), list_title, crawl_id)
             existing = self.db.execute(
                 "SELECT id FROM document_urls WHERE url = ? AND sha256 = ?", [url, sha]
             ).fetchone()
@@ -342,24 +300,8 @@ class Archive:
                     "INSERT INTO document_urls (url, sha256, final_url, first_seen, last_seen, crawl_id,"
                     " last_crawl_id, referer, list_title, list_date, portal_date, etag, last_modified,"
                     " headers, meta, agency) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        url,
-                        sha,
-                        final_url,
-                        seen,
-                        seen,
-                        crawl_id,
-                        crawl_id,
-                        referer,
-                        list_title,
-                        list_date,
-                        portal_date,
-                        etag,
-                        last_modified,
-                        _json(headers),
-                        _json(meta),
-                        agency,
-                    ],
+                    [url, sha, final_url, seen, seen, crawl_id, crawl_id, referer, list_title, list_date,
+                     portal_date, etag, last_modified, _json(headers), _json(meta), agency],
                 )
             else:
                 self.db.execute(
@@ -376,6 +318,30 @@ class Archive:
         else:
             state = "unchanged" if prev[0] == sha else "changed"
         return sha, state
+
+    def _record_document(self, sha: str, data: bytes, seen: str, url: str, agency: str | None,
+                         agency_override: bool, portal_date: str | None, last_modified: str | None,
+                         list_title: str | None, crawl_id: int | None) -> None:
+        """The documents row of these bytes: new, or the one known widened by what this sighting adds."""
+        if self.db.execute("SELECT 1 FROM documents WHERE sha256 = ?", [sha]).fetchone() is None:
+            self.db.execute(
+                "INSERT INTO documents (sha256, size, type, first_seen, last_seen, url, agency,"
+                " agency_override, portal_date, last_modified, list_title, crawl_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [sha, len(data), _sniff(data), seen, seen, url, agency, int(agency_override), portal_date,
+                 last_modified, list_title, crawl_id],
+            )
+            return
+        # keep the earliest first_seen, the strongest evidence already known
+        self.db.execute(
+            "UPDATE documents SET last_seen = max(last_seen, ?), first_seen = min(first_seen, ?),"
+            " agency = CASE WHEN ? THEN ? ELSE coalesce(agency, ?) END,"
+            " agency_override = max(agency_override, ?),"
+            " portal_date = coalesce(portal_date, ?), last_modified = coalesce(last_modified, ?),"
+            " list_title = coalesce(list_title, ?) WHERE sha256 = ?",
+            [seen, seen, int(agency_override), agency, agency, int(agency_override), portal_date,
+             last_modified, list_title, sha],
+        )
 
     def mark_unchanged(self, url: str, crawl_id: int | None) -> None:
         """A 304 revalidation: the URL's latest version was seen again."""
