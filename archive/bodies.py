@@ -160,7 +160,8 @@ class BodyIndex:
             for n in (o, self.parent_of.get(o)):
                 if not n:
                     continue
-                p = self.place_of.get(n) or split_place(canonical(n), self.places)[0]
+                # a registry body's place was split once (an empty one too)
+                p = self.place_of[n] if n in self.place_of else split_place(canonical(n), self.places)[0]
                 if p and p not in out:
                     out.append(p)
         return out

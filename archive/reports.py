@@ -66,7 +66,6 @@ class Doc:
     registered: bool = False
     how: str = ""
     specific: bool = False  # named by the document's own evidence, not only by its column
-    stored: tuple = ()  # the report row's outcome columns as they are (sections JSON first)
 
 
 BATCH = 5000  # documents attributed, and reports written, at a time: memory stays flat at any size
@@ -80,18 +79,16 @@ def _evidence(arc: Archive) -> Iterator[Doc]:
     pending = next(urls, None)
     # NOT INDEXED: the whole table read in its order and sorted costs half of walking the sha256
     # index and fetching each row from wherever it sits (at 600k reports)
-    for rid, sha, parsed, year, status, sig, first, recorded, override, list_title, nums, *stored in arc.db.conn.execute(
+    for rid, sha, parsed, year, status, sig, first, recorded, override, list_title, nums in arc.db.conn.execute(
         "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.parse_status, r.numbers_sig,"
         " d.first_seen, d.agency, d.agency_override, d.list_title,"
-        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
-        " r.sections, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
-        " r.report_of, r.current"
+        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL)"
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1"
         f" AND {_HAS_URLS} ORDER BY r.sha256"
     ):
         # the sections are parsed where documents are grouped, and only for a body-year of several
         d = Doc(rid, sha, parsed, year, status or "error", sig, bool(nums), [], first or "", recorded,
-                bool(override), stored=tuple(stored))
+                bool(override))
         if list_title:
             d.titles.append(list_title)
         while pending is not None and pending[0] < sha:
@@ -262,7 +259,7 @@ def organise(arc: Archive) -> dict[str, int]:
 
 _ORG_COLUMNS = (
     "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, numbers TEXT,"
-    " has_numbers INT, status TEXT, first_seen TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT, sections TEXT,"
+    " has_numbers INT, status TEXT, first_seen TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT,"
     " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
     " h_version INT, h_report_of INT, h_current INT")
 # the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
@@ -314,7 +311,7 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
         " coalesce(nullif(r.parse_status, ''), 'error'), coalesce(d.first_seen, ''),"
         " CASE WHEN u.id IS NULL THEN e.owner ELSE u.owner END, coalesce(u.columns, '[]'), coalesce(u.titles, e.titles),"
-        " u.url, r.sections, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
+        " u.url, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
         " r.report_of, r.current"
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 LEFT JOIN org_url u ON u.id = r.id"
         f" LEFT JOIN org_ev e ON u.id IS NULL AND e.key = {_OWN_EVIDENCE}"
@@ -361,9 +358,10 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
         " AND o.h_version IS 1 AND o.h_report_of IS o.id)").rowcount
     changed: list[tuple] = []
     rows = db.execute(
-        "SELECT o.id, sha, o.body, registered, how, o.year, numbers, has_numbers, status, sections, first_seen,"
+        "SELECT o.id, sha, o.body, o.registered, how, o.year, numbers, has_numbers, status, r.sections, first_seen,"
         " h_agency, h_year, h_region, h_kind, h_registered, h_attribution, h_role, h_version, h_report_of, h_current"
-        " FROM org o JOIN org_several s ON s.body = o.body AND s.year = o.year ORDER BY o.body, o.year, o.id")
+        " FROM org o JOIN org_several s ON s.body = o.body AND s.year = o.year JOIN reports r ON r.id = o.id"
+        " ORDER BY o.body, o.year, o.id")
     for _key, group in groupby(rows, key=lambda r: (r[2], r[5])):
         rows_of = list(group)
         members = [Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9] or "[]"), r[10], None,
