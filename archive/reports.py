@@ -335,7 +335,7 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
     db = arc.db.conn
     counts = {"reports": 0, "documents": 0, "changed": 0}
     db.execute("DROP TABLE IF EXISTS temp.org_out")
-    db.execute("CREATE TEMP TABLE org_out (id INT, agency TEXT, year INT, region TEXT, kind TEXT, registered INT,"
+    db.execute("CREATE TEMP TABLE org_out (id INTEGER PRIMARY KEY, agency TEXT, year INT, region TEXT, kind TEXT, registered INT,"
                " attribution TEXT, role TEXT, report_version INT, report_of INT, current INT, full INT, renamed INT)")
     # a body's only document that year is its report (what _roles gives one document): those, nearly
     # all of a large archive, are judged in SQL; the body-years of several documents in Python below
@@ -397,20 +397,21 @@ def _write(db: Any) -> None:
     read and written once, where rows in the order of their bodies would touch a random page each
     (17 s against 3 s for 600k rows). An UPDATE rewrites the entries of every index on a column it
     sets, changed or not: rows whose indexed columns stay get the narrow one."""
-    cur = db.execute("SELECT * FROM org_out ORDER BY id")
+    # org_out is keyed by id: each UPDATE walks it in the reports' order and finds each report by its id
+    # (the + keeps the planner from walking the reports instead, to look each up in org_out)
     with db:
-        while rows := cur.fetchmany(BATCH):
-            db.executemany(
-                "UPDATE reports SET agency = ?, year = ?, region = ?, kind = ?, registered = ?, attribution = ?,"
-                " role = ?, report_version = ?, report_of = ?, current = ? WHERE id = ?",
-                [(*r[1:11], r[0]) for r in rows if r[11]])
-            db.executemany("UPDATE reports SET registered = ?, attribution = ?, role = ?, report_version = ?,"
-                           " report_of = ? WHERE id = ?", [(*r[5:10], r[0]) for r in rows if not r[11]])
-            # only where the body or year changed: a report_text update rewrites its search indexes
-            renamed = [(r[1], r[2], r[0]) for r in rows if r[12]]
-            db.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?", renamed)
-            db.executemany("UPDATE check_results SET agency = ?, year = ? WHERE report_id = ?"
-                           " AND scope = 'report'", renamed)
+        db.execute("UPDATE reports SET agency = o.agency, year = o.year, region = o.region, kind = o.kind,"
+                   " registered = o.registered, attribution = o.attribution, role = o.role,"
+                   " report_version = o.report_version, report_of = o.report_of, current = o.current"
+                   " FROM org_out o WHERE o.full AND reports.id = +o.id")
+        db.execute("UPDATE reports SET registered = o.registered, attribution = o.attribution, role = o.role,"
+                   " report_version = o.report_version, report_of = o.report_of"
+                   " FROM org_out o WHERE NOT o.full AND reports.id = +o.id")
+        # only where the body or year changed: a report_text update rewrites its search indexes
+        renamed = db.execute("SELECT agency, year, id FROM org_out WHERE renamed ORDER BY id").fetchall()
+        db.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?", renamed)
+        db.executemany("UPDATE check_results SET agency = ?, year = ? WHERE report_id = ?"
+                       " AND scope = 'report'", renamed)
 
 
 _SECTION_ONLY = re.compile(r"^missing: (section \d(?:; section \d)*)$")
