@@ -268,10 +268,11 @@ _HAS_URLS = "EXISTS(SELECT 1 FROM document_urls u WHERE u.sha256 = r.sha256)"
 
 
 def _attribute_all(arc: Archive, index: BodyIndex) -> None:
-    """Step 1: each document's body from its own evidence, into the temporary table org, in sha256
-    order. Documents that share their evidence (a body's reports of every year, listed on its own
-    column) are attributed once: a document without URL rows is attributed per distinct evidence,
-    the rest one by one from their URLs' evidence; the row itself is copied in SQL."""
+    """Step 1: each document's body from its own evidence, into the temporary table org, in the
+    reports' row order (where an outcome depends on the order, the query orders by sha256). Documents
+    that share their evidence (a body's reports of every year, listed on its own column) are
+    attributed once: a document without URL rows is attributed per distinct evidence, the rest one
+    by one from their URLs' evidence; the row itself is copied in SQL."""
     db = arc.db.conn
     for t in ("org", "org_ev", "org_url"):
         db.execute(f"DROP TABLE IF EXISTS temp.{t}")
@@ -315,7 +316,7 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         " r.report_of, r.current"
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 LEFT JOIN org_url u ON u.id = r.id"
         f" LEFT JOIN org_ev e ON u.id IS NULL AND e.key = {_OWN_EVIDENCE}"
-        " WHERE r.parse_current = 1 ORDER BY r.sha256")
+        " WHERE r.parse_current = 1 ORDER BY r.id")
     db.execute("DROP TABLE temp.org_ev")
     db.execute("DROP TABLE temp.org_url")
     db.execute("CREATE INDEX temp.org_pub ON org (pub)")
@@ -455,7 +456,7 @@ def _spell_out(arc: Archive) -> None:
         marks = ",".join("?" * len(bodies))
         texts = [t or "" for (t,) in db.execute(
             f"SELECT t.text FROM report_text t JOIN org o ON o.id = t.report_id WHERE o.registered = 0"
-            f" AND o.body IN ({marks}) LIMIT 3", bodies)]
+            f" AND o.body IN ({marks}) ORDER BY o.body, o.sha LIMIT 3", bodies)]
         name = next((f for f in spelled_out(key) if any(f in t for t in texts)), name)
         db.execute(f"UPDATE org SET body = ? WHERE registered = 0 AND body IN ({marks})", [name, *bodies])
 
@@ -473,7 +474,7 @@ def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
     """Bodies whose reports the archive holds but the registry does not: rows for the registry."""
     out = []
     bodies = db.execute("SELECT body, count(*), min(first_seen), group_concat(DISTINCT year),"
-                        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL LIMIT 1)"
+                        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL ORDER BY x.sha, x.id LIMIT 1)"
                         " FROM org o WHERE registered = 0 AND body IS NOT NULL GROUP BY body ORDER BY body").fetchall()
     for name, n, first, years, owner_name in bodies:
         owner = by_name.get(owner_name or "")
