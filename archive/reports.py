@@ -258,8 +258,7 @@ def organise(arc: Archive) -> dict[str, int]:
 
 
 _ORG_COLUMNS = (
-    "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, numbers TEXT,"
-    " has_numbers INT, status TEXT, first_seen TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT,"
+    "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT,"
     " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
     " h_version INT, h_report_of INT, h_current INT")
 # the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
@@ -308,10 +307,7 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     db.execute(
         "INSERT INTO org SELECT r.id, r.sha256, coalesce(u.body, e.body), coalesce(u.registered, e.registered),"
         " coalesce(u.how, e.how), coalesce(u.specific, e.specific), CASE WHEN u.id IS NULL THEN r.year ELSE u.year END,"
-        " coalesce(u.pub, r.sha256), r.numbers_sig,"
-        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
-        " coalesce(nullif(r.parse_status, ''), 'error'), coalesce(d.first_seen, ''),"
-        " CASE WHEN u.id IS NULL THEN e.owner ELSE u.owner END, coalesce(u.columns, '[]'), coalesce(u.titles, e.titles),"
+        " coalesce(u.pub, r.sha256), CASE WHEN u.id IS NULL THEN e.owner ELSE u.owner END, coalesce(u.columns, '[]'), coalesce(u.titles, e.titles),"
         " u.url, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
         " r.report_of, r.current"
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 LEFT JOIN org_url u ON u.id = r.id"
@@ -359,10 +355,12 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
         " AND o.h_version IS 1 AND o.h_report_of IS o.id)").rowcount
     changed: list[tuple] = []
     rows = db.execute(
-        "SELECT o.id, sha, o.body, o.registered, how, o.year, numbers, has_numbers, status, r.sections, first_seen,"
+        "SELECT o.id, sha, o.body, o.registered, how, o.year, r.numbers_sig,"
+        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
+        " coalesce(nullif(r.parse_status, ''), 'error'), r.sections, coalesce(d.first_seen, ''),"
         " h_agency, h_year, h_region, h_kind, h_registered, h_attribution, h_role, h_version, h_report_of, h_current"
         " FROM org o JOIN org_several s ON s.body = o.body AND s.year = o.year JOIN reports r ON r.id = o.id"
-        " ORDER BY o.body, o.year, o.id")
+        " JOIN documents d ON d.sha256 = o.sha ORDER BY o.body, o.year, o.id")
     for _key, group in groupby(rows, key=lambda r: (r[2], r[5])):
         rows_of = list(group)
         members = [Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9] or "[]"), r[10], None,
@@ -473,9 +471,11 @@ def _kind_of(name: str) -> str:
 def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
     """Bodies whose reports the archive holds but the registry does not: rows for the registry."""
     out = []
-    bodies = db.execute("SELECT body, count(*), min(first_seen), group_concat(DISTINCT year),"
-                        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL ORDER BY x.sha, x.id LIMIT 1)"
-                        " FROM org o WHERE registered = 0 AND body IS NOT NULL GROUP BY body ORDER BY body").fetchall()
+    bodies = db.execute(
+        "SELECT o.body, count(*), min(coalesce(d.first_seen, '')), group_concat(DISTINCT o.year),"
+        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL ORDER BY x.sha, x.id LIMIT 1)"
+        " FROM org o JOIN documents d ON d.sha256 = o.sha WHERE o.registered = 0 AND o.body IS NOT NULL"
+        " GROUP BY o.body ORDER BY o.body").fetchall()
     for name, n, first, years, owner_name in bodies:
         owner = by_name.get(owner_name or "")
         if owner is not None and split_place(canonical(name))[0] not in ("", split_place(canonical(owner["name"]))[0]):
