@@ -273,16 +273,19 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     attributed once: a document without URL rows is attributed per distinct evidence, the rest one
     by one from their URLs' evidence; the row itself is copied in SQL."""
     db = arc.db.conn
-    for t in ("org", "org_ev", "org_url"):
+    for t in ("org", "org_ev", "org_url", "org_key"):
         db.execute(f"DROP TABLE IF EXISTS temp.{t}")
     db.execute(f"CREATE TEMP TABLE org ({_ORG_COLUMNS})")
     db.execute("CREATE TEMP TABLE org_ev (key TEXT PRIMARY KEY, body TEXT, registered INT, how TEXT, specific INT,"
                " owner TEXT, titles TEXT)")
     db.execute("CREATE TEMP TABLE org_url (id INTEGER PRIMARY KEY, body TEXT, registered INT, how TEXT,"
                " specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT)")
+    # the documents are read once, for the evidence key of each (in row order: appended, not inserted)
+    db.execute("CREATE TEMP TABLE org_key (id INTEGER PRIMARY KEY, key TEXT)")
+    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE} FROM reports r NOT INDEXED JOIN documents d"
+               f" ON d.sha256 = r.sha256 WHERE r.parse_current = 1 AND NOT {_HAS_URLS} ORDER BY r.id")
     ev = []
-    for (key,) in db.execute(f"SELECT DISTINCT {_OWN_EVIDENCE} FROM reports r NOT INDEXED JOIN documents d"
-                             f" ON d.sha256 = r.sha256 WHERE r.parse_current = 1 AND NOT {_HAS_URLS}"):
+    for (key,) in db.execute("SELECT DISTINCT key FROM org_key"):
         parsed, recorded, override, list_title = json.loads(key)
         d = Doc(0, "", parsed, None, "error", None, False, [], "", recorded, bool(override),
                 titles=[list_title] if list_title else [], owners=[recorded] if recorded else [])
@@ -310,11 +313,13 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         " coalesce(u.pub, r.sha256), CASE WHEN u.id IS NULL THEN e.owner ELSE u.owner END, coalesce(u.columns, '[]'), coalesce(u.titles, e.titles),"
         " u.url, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
         " r.report_of, r.current"
-        " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 LEFT JOIN org_url u ON u.id = r.id"
-        f" LEFT JOIN org_ev e ON u.id IS NULL AND e.key = {_OWN_EVIDENCE}"
-        " WHERE r.parse_current = 1 ORDER BY r.id")
+        " FROM reports r NOT INDEXED LEFT JOIN org_url u ON u.id = r.id LEFT JOIN org_key k ON k.id = r.id"
+        " LEFT JOIN org_ev e ON e.key = k.key"
+        # a parse of a document no longer stored is no one's report (neither table holds it)
+        " WHERE r.parse_current = 1 AND (u.id IS NOT NULL OR k.id IS NOT NULL) ORDER BY r.id")
     db.execute("DROP TABLE temp.org_ev")
     db.execute("DROP TABLE temp.org_url")
+    db.execute("DROP TABLE temp.org_key")
     db.execute("CREATE INDEX temp.org_pub ON org (pub)")
 
 
