@@ -71,9 +71,19 @@ class Doc:
 BATCH = 5000  # documents attributed, and reports written, at a time: memory stays flat at any size
 
 
+_ORG_COLUMNS = (
+    "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, owner TEXT,"
+    " columns TEXT, titles TEXT, url TEXT,"
+    " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
+    " h_version INT, h_report_of INT, h_current INT")
+# the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
+_OWN_EVIDENCE = "json_array(r.agency_parsed, d.agency, d.agency_override, d.list_title)"
+_HAS_URLS = "EXISTS(SELECT 1 FROM document_urls u WHERE u.sha256 = r.sha256)"
+
+
 def _evidence(arc: Archive) -> Iterator[Doc]:
-    """Every current document parse with the evidence its URLs recorded, one at a time (the parses
-    and the URL rows are both read in sha256 order and joined as they stream)."""
+    """Every current document parse that has URL rows, with the evidence they recorded, one at a
+    time (the parses and the URL rows are both read in sha256 order and joined as they stream)."""
     urls = arc.db.conn.execute(
         "SELECT sha256, url, list_title, meta, agency FROM document_urls NOT INDEXED ORDER BY sha256, id")
     pending = next(urls, None)
@@ -255,15 +265,6 @@ def organise(arc: Archive) -> dict[str, int]:
                 arc.db.table("unregistered_bodies").insert_all(unregistered)
     db.execute("DROP TABLE temp.org")
     return {**counts, "unregistered": len(unregistered)}
-
-
-_ORG_COLUMNS = (
-    "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT,"
-    " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
-    " h_version INT, h_report_of INT, h_current INT")
-# the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
-_OWN_EVIDENCE = "json_array(r.agency_parsed, d.agency, d.agency_override, d.list_title)"
-_HAS_URLS = "EXISTS(SELECT 1 FROM document_urls u WHERE u.sha256 = r.sha256)"
 
 
 def _attribute_all(arc: Archive, index: BodyIndex) -> None:
