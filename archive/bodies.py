@@ -124,7 +124,7 @@ class BodyIndex:
     def __init__(self, agencies: Iterable[dict]) -> None:
         self.full: dict[str, set[str]] = {}
         self.alias_keys: set[str] = set()
-        self.place_of: dict[str, str] = {}
+        self.place_of: dict[str, str] = {}  # a name (registry body or a parent named) → its place
         self.parent_of: dict[str, str | None] = {}
         self._context: dict[tuple[str, ...], list[str]] = {}
         self._found: dict[tuple[str | None, tuple[str, ...]], Match | None] = {}
@@ -160,7 +160,10 @@ class BodyIndex:
             for n in (o, self.parent_of.get(o)):
                 if not n:
                     continue
-                p = self.place_of.get(n) or split_place(canonical(n), self.places)[0]
+                # each name's place is split once (a registry body's when the index was built)
+                p = self.place_of.get(n)
+                if p is None:
+                    p = self.place_of[n] = split_place(canonical(n), self.places)[0]
                 if p and p not in out:
                     out.append(p)
         return out

@@ -66,32 +66,39 @@ class Doc:
     registered: bool = False
     how: str = ""
     specific: bool = False  # named by the document's own evidence, not only by its column
-    stored: tuple = ()  # the report row's outcome columns as they are (sections JSON first)
 
 
 BATCH = 5000  # documents attributed, and reports written, at a time: memory stays flat at any size
 
 
+_ORG_COLUMNS = (
+    "id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT, year INT, pub TEXT, owner TEXT,"
+    " columns TEXT, titles TEXT, url TEXT,"
+    " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
+    " h_version INT, h_report_of INT, h_current INT")
+# the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
+_OWN_EVIDENCE = "json_array(r.agency_parsed, d.agency, d.agency_override, d.list_title)"
+_HAS_URLS = "EXISTS(SELECT 1 FROM document_urls u WHERE u.sha256 = r.sha256)"
+
+
 def _evidence(arc: Archive) -> Iterator[Doc]:
-    """Every current document parse with the evidence its URLs recorded, one at a time (the parses
-    and the URL rows are both read in sha256 order and joined as they stream)."""
+    """Every current document parse that has URL rows, with the evidence they recorded, one at a
+    time (the parses and the URL rows are both read in sha256 order and joined as they stream)."""
     urls = arc.db.conn.execute(
         "SELECT sha256, url, list_title, meta, agency FROM document_urls NOT INDEXED ORDER BY sha256, id")
     pending = next(urls, None)
     # NOT INDEXED: the whole table read in its order and sorted costs half of walking the sha256
     # index and fetching each row from wherever it sits (at 600k reports)
-    for rid, sha, parsed, year, status, sig, first, recorded, override, list_title, nums, *stored in arc.db.conn.execute(
+    for rid, sha, parsed, year, status, sig, first, recorded, override, list_title, nums in arc.db.conn.execute(
         "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.parse_status, r.numbers_sig,"
         " d.first_seen, d.agency, d.agency_override, d.list_title,"
-        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
-        " r.sections, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
-        " r.report_of, r.current"
+        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL)"
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1"
-        " ORDER BY r.sha256"
+        f" AND {_HAS_URLS} ORDER BY r.sha256"
     ):
         # the sections are parsed where documents are grouped, and only for a body-year of several
         d = Doc(rid, sha, parsed, year, status or "error", sig, bool(nums), [], first or "", recorded,
-                bool(override), stored=tuple(stored))
+                bool(override))
         if list_title:
             d.titles.append(list_title)
         while pending is not None and pending[0] < sha:
@@ -261,33 +268,67 @@ def organise(arc: Archive) -> dict[str, int]:
 
 
 def _attribute_all(arc: Archive, index: BodyIndex) -> None:
-    """Step 1: each document's body from its own evidence, into the temporary table org (rows
-    appended as they come: a rowid table filled in sha256 order would be a B-tree written at random)."""
+    """Step 1: each document's body from its own evidence, into the temporary table org, in the
+    reports' row order (where an outcome depends on the order, the query orders by sha256). Documents
+    that share their evidence (a body's reports of every year, listed on its own column) are
+    attributed once: a document without URL rows is attributed per distinct evidence, the rest one
+    by one from their URLs' evidence; the row itself is copied in SQL."""
     db = arc.db.conn
-    db.execute("DROP TABLE IF EXISTS temp.org")
-    db.execute("CREATE TEMP TABLE org (id INT, sha TEXT, body TEXT, registered INT, how TEXT, specific INT,"
-               " year INT, pub TEXT, numbers TEXT, has_numbers INT, status TEXT, first_seen TEXT, owner TEXT,"
-               " columns TEXT, titles TEXT, url TEXT, sections TEXT, h_agency TEXT, h_year INT, h_region TEXT,"
-               " h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT, h_version INT, h_report_of INT,"
-               " h_current INT)")
-    insert = f"INSERT INTO org VALUES ({','.join('?' * 27)})"
+    for t in ("org", "org_ev", "org_url", "org_key"):
+        db.execute(f"DROP TABLE IF EXISTS temp.{t}")
+    db.execute(f"CREATE TEMP TABLE org ({_ORG_COLUMNS})")
+    db.execute("CREATE TEMP TABLE org_ev (key TEXT PRIMARY KEY, body TEXT, registered INT, how TEXT, specific INT,"
+               " owner TEXT, titles TEXT)")
+    db.execute("CREATE TEMP TABLE org_url (id INTEGER PRIMARY KEY, body TEXT, registered INT, how TEXT,"
+               " specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT)")
+    # the documents are read once, for the evidence key of each (in row order: appended, not inserted)
+    db.execute("CREATE TEMP TABLE org_key (id INTEGER PRIMARY KEY, key TEXT)")
+    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE} FROM reports r NOT INDEXED JOIN documents d"
+               f" ON d.sha256 = r.sha256 WHERE r.parse_current = 1 AND NOT {_HAS_URLS} ORDER BY r.id")
+    ev = []
+    for (key,) in db.execute("SELECT DISTINCT key FROM org_key"):
+        parsed, recorded, override, list_title = json.loads(key)
+        d = Doc(0, "", parsed, None, "error", None, False, [], "", recorded, bool(override),
+                titles=[list_title] if list_title else [], owners=[recorded] if recorded else [])
+        _attribute(d, index)
+        ev.append((key, *_outcome(d, index)))
+    db.executemany("INSERT INTO org_ev VALUES (?, ?, ?, ?, ?, ?, ?)", ev)
+    del ev
     batch: list[tuple] = []
     for d in _evidence(arc):
         if d.year is None:
             d.year = d.list_year  # the year the list entry's title gives
         _attribute(d, index)
-        owner = next((o for o in d.owners if o in index.parent_of), None)
-        # most documents have no columns: no JSON encoding for an empty list (a few µs each, ×600k)
-        batch.append((d.id, d.sha256, d.body, int(d.registered), d.how or None, int(d.specific), d.year,
-                      d.publications[0] if d.publications else d.sha256, d.numbers, int(d.has_numbers), d.status,
-                      d.first_seen, owner, json.dumps(d.columns, ensure_ascii=False) if d.columns else "[]",
-                      json.dumps(d.titles[:2], ensure_ascii=False) if d.titles else "[]",
-                      d.urls[0] if d.urls else None, *d.stored))
+        body, registered, how, specific, owner, titles = _outcome(d, index)
+        batch.append((d.id, body, registered, how, specific, d.year,
+                      d.publications[0] if d.publications else d.sha256, owner,
+                      json.dumps(d.columns, ensure_ascii=False) if d.columns else "[]", titles,
+                      d.urls[0] if d.urls else None))
         if len(batch) >= BATCH:
-            db.executemany(insert, batch)
+            db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
             batch = []
-    db.executemany(insert, batch)
+    db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
+    db.execute(
+        "INSERT INTO org SELECT r.id, r.sha256, coalesce(u.body, e.body), coalesce(u.registered, e.registered),"
+        " coalesce(u.how, e.how), coalesce(u.specific, e.specific), CASE WHEN u.id IS NULL THEN r.year ELSE u.year END,"
+        " coalesce(u.pub, r.sha256), CASE WHEN u.id IS NULL THEN e.owner ELSE u.owner END, coalesce(u.columns, '[]'), coalesce(u.titles, e.titles),"
+        " u.url, r.agency, r.year, r.region, r.kind, r.registered, r.attribution, r.role, r.report_version,"
+        " r.report_of, r.current"
+        " FROM reports r NOT INDEXED LEFT JOIN org_url u ON u.id = r.id LEFT JOIN org_key k ON k.id = r.id"
+        " LEFT JOIN org_ev e ON e.key = k.key"
+        # a parse of a document no longer stored is no one's report (neither table holds it)
+        " WHERE r.parse_current = 1 AND (u.id IS NOT NULL OR k.id IS NOT NULL) ORDER BY r.id")
+    db.execute("DROP TABLE temp.org_ev")
+    db.execute("DROP TABLE temp.org_url")
+    db.execute("DROP TABLE temp.org_key")
     db.execute("CREATE INDEX temp.org_pub ON org (pub)")
+
+
+def _outcome(d: Doc, index: BodyIndex) -> tuple:
+    """A document's attribution as org stores it: body, registered, how, specific, owner, titles."""
+    owner = next((o for o in d.owners if o in index.parent_of), None)
+    return (d.body, int(d.registered), d.how or None, int(d.specific), owner,
+            json.dumps(d.titles[:2], ensure_ascii=False) if d.titles else "[]")
 
 
 def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
@@ -297,27 +338,43 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
     db = arc.db.conn
     counts = {"reports": 0, "documents": 0, "changed": 0}
     db.execute("DROP TABLE IF EXISTS temp.org_out")
-    db.execute("CREATE TEMP TABLE org_out (id INT, agency TEXT, year INT, region TEXT, kind TEXT, registered INT,"
+    db.execute("CREATE TEMP TABLE org_out (id INTEGER PRIMARY KEY, agency TEXT, year INT, region TEXT, kind TEXT, registered INT,"
                " attribution TEXT, role TEXT, report_version INT, report_of INT, current INT, full INT, renamed INT)")
+    # a body's only document that year is its report (what _roles gives one document): those, nearly
+    # all of a large archive, are judged in SQL; the body-years of several documents in Python below
+    db.execute("DROP TABLE IF EXISTS temp.org_several")
+    db.execute("CREATE TEMP TABLE org_several AS SELECT body, year FROM org WHERE body IS NOT NULL"
+               " AND year IS NOT NULL GROUP BY body, year HAVING count(*) > 1")
+    db.execute("CREATE UNIQUE INDEX temp.org_several_key ON org_several (body, year)")
+    singles = db.execute("SELECT count(*) FROM org o WHERE NOT EXISTS (SELECT 1 FROM org_several s"
+                         " WHERE s.body = o.body AND s.year = o.year)").fetchone()[0]
+    counts["documents"] += singles
+    counts["reports"] += singles
+    stays = ("o.h_agency IS o.body AND o.h_year IS o.year AND o.h_region IS a.region AND o.h_kind IS a.kind"
+             " AND o.h_current IS 1")
+    counts["changed"] += db.execute(
+        "INSERT INTO org_out SELECT o.id, o.body, o.year, a.region, a.kind, o.registered, o.how, 'report', 1, o.id, 1,"
+        f" NOT ({stays}), NOT (o.h_agency IS o.body AND o.h_year IS o.year)"
+        " FROM org o LEFT JOIN agencies a ON o.registered != 0 AND a.name = o.body"
+        " WHERE NOT EXISTS (SELECT 1 FROM org_several s WHERE s.body = o.body AND s.year = o.year)"
+        f" AND NOT ({stays} AND o.h_registered IS o.registered AND o.h_attribution IS o.how AND o.h_role IS 'report'"
+        " AND o.h_version IS 1 AND o.h_report_of IS o.id)").rowcount
     changed: list[tuple] = []
     rows = db.execute(
-        "SELECT id, sha, body, registered, how, year, numbers, has_numbers, status, sections, first_seen,"
+        "SELECT o.id, sha, o.body, o.registered, how, o.year, r.numbers_sig,"
+        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL),"
+        " coalesce(nullif(r.parse_status, ''), 'error'), r.sections, coalesce(d.first_seen, ''),"
         " h_agency, h_year, h_region, h_kind, h_registered, h_attribution, h_role, h_version, h_report_of, h_current"
-        " FROM org ORDER BY body IS NULL OR year IS NULL, body, year, id")
-    for _key, group in groupby(rows, key=lambda r: (r[2], r[5]) if r[2] is not None and r[5] is not None
-                              else ("#", r[0])):
+        " FROM org o JOIN org_several s ON s.body = o.body AND s.year = o.year JOIN reports r ON r.id = o.id"
+        " JOIN documents d ON d.sha256 = o.sha ORDER BY o.body, o.year, o.id")
+    for _key, group in groupby(rows, key=lambda r: (r[2], r[5])):
         rows_of = list(group)
-        if len(rows_of) == 1:
-            # a body's only document that year is its report (what _roles gives one document)
-            r = rows_of[0]
-            outcome: list[tuple[int, str | None, bool, str, int | None, tuple[str, int | None, int], tuple]] = [(r[0], r[2], bool(r[3]), r[4] or "", r[5], ("report", 1, r[0]), tuple(r[11:]))]
-        else:
-            members = [Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9] or "[]"), r[10], None,
-                           False, body=r[2], registered=bool(r[3]), how=r[4] or "") for r in rows_of]
-            roles = _roles(members)
-            _complete_across_documents(arc, members, roles)
-            outcome = [(d.id, d.body, d.registered, d.how, d.year, roles[d.id], tuple(r[11:]))
-                       for d, r in zip(members, rows_of, strict=True)]
+        members = [Doc(r[0], r[1], None, r[5], r[8], r[6], bool(r[7]), json.loads(r[9] or "[]"), r[10], None,
+                       False, body=r[2], registered=bool(r[3]), how=r[4] or "") for r in rows_of]
+        roles = _roles(members)
+        _complete_across_documents(arc, members, roles)
+        outcome = [(d.id, d.body, d.registered, d.how, d.year, roles[d.id], tuple(r[11:]))
+                   for d, r in zip(members, rows_of, strict=True)]
         for rid, body, registered, how, year, (role, version, report_of), have in outcome:
             reg = by_name.get(body or "") if registered else None
             want = (body, year, reg["region"] if reg else None, reg["kind"] if reg else None,
@@ -336,6 +393,7 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
     counts["changed"] += len(changed)
     _write(db)
     db.execute("DROP TABLE temp.org_out")
+    db.execute("DROP TABLE temp.org_several")
     return counts
 
 
@@ -344,20 +402,21 @@ def _write(db: Any) -> None:
     read and written once, where rows in the order of their bodies would touch a random page each
     (17 s against 3 s for 600k rows). An UPDATE rewrites the entries of every index on a column it
     sets, changed or not: rows whose indexed columns stay get the narrow one."""
-    cur = db.execute("SELECT * FROM org_out ORDER BY id")
+    # org_out is keyed by id: each UPDATE walks it in the reports' order and finds each report by its id
+    # (the + keeps the planner from walking the reports instead, to look each up in org_out)
     with db:
-        while rows := cur.fetchmany(BATCH):
-            db.executemany(
-                "UPDATE reports SET agency = ?, year = ?, region = ?, kind = ?, registered = ?, attribution = ?,"
-                " role = ?, report_version = ?, report_of = ?, current = ? WHERE id = ?",
-                [(*r[1:11], r[0]) for r in rows if r[11]])
-            db.executemany("UPDATE reports SET registered = ?, attribution = ?, role = ?, report_version = ?,"
-                           " report_of = ? WHERE id = ?", [(*r[5:10], r[0]) for r in rows if not r[11]])
-            # only where the body or year changed: a report_text update rewrites its search indexes
-            renamed = [(r[1], r[2], r[0]) for r in rows if r[12]]
-            db.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?", renamed)
-            db.executemany("UPDATE check_results SET agency = ?, year = ? WHERE report_id = ?"
-                           " AND scope = 'report'", renamed)
+        db.execute("UPDATE reports SET agency = o.agency, year = o.year, region = o.region, kind = o.kind,"
+                   " registered = o.registered, attribution = o.attribution, role = o.role,"
+                   " report_version = o.report_version, report_of = o.report_of, current = o.current"
+                   " FROM org_out o WHERE o.full AND reports.id = +o.id")
+        db.execute("UPDATE reports SET registered = o.registered, attribution = o.attribution, role = o.role,"
+                   " report_version = o.report_version, report_of = o.report_of"
+                   " FROM org_out o WHERE NOT o.full AND reports.id = +o.id")
+        # only where the body or year changed: a report_text update rewrites its search indexes
+        renamed = db.execute("SELECT agency, year, id FROM org_out WHERE renamed ORDER BY id").fetchall()
+        db.executemany("UPDATE report_text SET agency = ?, year = ? WHERE report_id = ?", renamed)
+        db.executemany("UPDATE check_results SET agency = ?, year = ? WHERE report_id = ?"
+                       " AND scope = 'report'", renamed)
 
 
 _SECTION_ONLY = re.compile(r"^missing: (section \d(?:; section \d)*)$")
@@ -401,7 +460,7 @@ def _spell_out(arc: Archive) -> None:
         marks = ",".join("?" * len(bodies))
         texts = [t or "" for (t,) in db.execute(
             f"SELECT t.text FROM report_text t JOIN org o ON o.id = t.report_id WHERE o.registered = 0"
-            f" AND o.body IN ({marks}) LIMIT 3", bodies)]
+            f" AND o.body IN ({marks}) ORDER BY o.body, o.sha LIMIT 3", bodies)]
         name = next((f for f in spelled_out(key) if any(f in t for t in texts)), name)
         db.execute(f"UPDATE org SET body = ? WHERE registered = 0 AND body IN ({marks})", [name, *bodies])
 
@@ -418,9 +477,11 @@ def _kind_of(name: str) -> str:
 def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
     """Bodies whose reports the archive holds but the registry does not: rows for the registry."""
     out = []
-    bodies = db.execute("SELECT body, count(*), min(first_seen), group_concat(DISTINCT year),"
-                        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL LIMIT 1)"
-                        " FROM org o WHERE registered = 0 AND body IS NOT NULL GROUP BY body ORDER BY body").fetchall()
+    bodies = db.execute(
+        "SELECT o.body, count(*), min(coalesce(d.first_seen, '')), group_concat(DISTINCT o.year),"
+        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL ORDER BY x.sha, x.id LIMIT 1)"
+        " FROM org o JOIN documents d ON d.sha256 = o.sha WHERE o.registered = 0 AND o.body IS NOT NULL"
+        " GROUP BY o.body ORDER BY o.body").fetchall()
     for name, n, first, years, owner_name in bodies:
         owner = by_name.get(owner_name or "")
         if owner is not None and split_place(canonical(name))[0] not in ("", split_place(canonical(owner["name"]))[0]):

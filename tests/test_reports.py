@@ -116,3 +116,30 @@ def test_two_bodies_that_fit_equally(arc: Archive) -> None:
     agency, how, current = arc.db.execute("SELECT agency, attribution, current FROM reports").fetchone()
     assert agency is None and current == 1
     assert how.startswith("ambiguous") and "霍城县教育和科学技术局" in how and "霍城县教育局" in how
+
+
+def test_documents_without_url_rows(arc: Archive) -> None:
+    """Documents stored without a URL row (only the agency recorded for them) are attributed from
+    their parse and that agency, the same for every document sharing that evidence, and grouped
+    with the documents that have URL rows."""
+    def doc(url: str, body: bytes, result: dict, year: int) -> str:
+        result["year"] = year
+        sha = _add(arc, url, body, result, list_title=None)
+        arc.db.execute("DELETE FROM document_urls WHERE sha256 = ?", [sha])
+        arc.db.execute("UPDATE documents SET agency = ? WHERE sha256 = ?", [COUNTY, sha])
+        return sha
+
+    edu = [doc(f"{COLUMN}e{y}.pdf", f"edu {y}".encode(), _result("霍城县教育局"), y) for y in (2023, 2024)]
+    unnamed = doc(COLUMN + "n.pdf", b"unnamed", _result(None), 2024)
+    # the same year's report again, at a URL, with the same numbers: a copy of one report
+    _add(arc, COLUMN + "e2024.shtml", b"edu 2024 page", {**_result("霍城县教育局"), "year": 2024},
+         list_title="霍城县教育局2024年政府信息公开工作年度报告")
+    counts = organise(arc)
+    rows = {sha: tuple(r) for sha, *r in arc.db.execute(
+        "SELECT sha256, url, agency, registered, attribution, role, current FROM reports")}
+    assert rows[edu[0]][1:] == ("霍城县教育局", 1, "document: full name", "report", 1)
+    assert rows[unnamed][1:] == (COUNTY, 1, "column owner", "report", 1)
+    roles = sorted(r[4] for r in rows.values() if r[1] == "霍城县教育局" and r[0] != COLUMN + "e2023.pdf")
+    assert roles == ["copy", "report"]
+    assert counts == {"reports": 3, "documents": 4, "changed": 4, "unregistered": 0}
+    assert organise(arc)["changed"] == 0
