@@ -464,6 +464,13 @@ def _v12(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v13(db: sqlite_utils.Database) -> None:
+    # two verdict indexes that are prefixes of (status, year, days_late): every query they served is
+    # served by it, and each index costs every verdict written
+    db.execute("DROP INDEX IF EXISTS idx_compliance_status")
+    db.execute("DROP INDEX IF EXISTS idx_compliance_status_year")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -477,6 +484,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (10, "declared list counts on column captures", _v10),
     (11, "WARC records", _v11),
     (12, "one report per body and year", _v12),
+    (13, "no verdict index that another's prefix covers", _v13),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
