@@ -47,9 +47,14 @@ def redis_url():
 
 def registry_of(portal, path: Path) -> Path:
     """Every third body of the portal (all CMS families, generated ones too): enough pages for two
-    processes to share, few enough for a fast test (bench/distributed_bench.py crawls --scale 500)."""
+    processes to share, few enough for a fast test (bench/distributed_bench.py crawls --scale 500).
+
+    Not the sites read through a browser (behind a script gate, or a list drawn by script): each
+    process earns its own gate cookie and runs its own browser, by design, so their requests are not
+    shared one for one and would make the counts below depend on which process got there first."""
     truth = portal.truth()
-    path.write_text(yaml.safe_dump({"agencies": truth["agencies"][::3], "regions": truth.get("regions") or {}},
+    plain = [a for a in truth["agencies"] if not any(("/gated/" in c or "/drawn/" in c) for c in a["columns"])]
+    path.write_text(yaml.safe_dump({"agencies": plain[::3], "regions": truth.get("regions") or {}},
                                    allow_unicode=True), "utf-8")
     return path
 
@@ -116,7 +121,9 @@ def test_two_processes_share_the_work_and_merge_to_one_crawl(tmp_path, redis_url
     merge_archives(tmp_path / "merged", [tmp_path / "a", tmp_path / "b"], progress=False)
     one, merged = content([tmp_path / "single"]), content([tmp_path / "merged"])
     assert merged["documents"] == one["documents"] and len(one["documents"]) > 30
-    assert merged["captures"] == one["captures"]
+    # the same column pages, read the same; which body a page several bodies share is captured
+    # under depends on whose request reached it first, in either crawl
+    assert sorted(c[1:] for c in merged["captures"]) == sorted(c[1:] for c in one["captures"])
     assert merged["fetches"] == one["fetches"]
     ok = [u for u, s in merged["fetches"] if s in (200, 304)]
     assert len(ok) == len(set(ok)), "a page was fetched twice"
