@@ -157,7 +157,7 @@ def write_check_json(arc: Archive, result: dict, out: TextIO) -> None:
     for i, row in enumerate(rows):
         out.write(("," if i else "") + "\n" + json.dumps(verdict_json(row), ensure_ascii=False))
     out.write('\n],\n"failed_checks": [')
-    for i, check in enumerate(_failed_checks(arc, None)):
+    for i, check in enumerate(_failed_checks(arc)):
         out.write(("," if i else "") + "\n" + json.dumps(check, ensure_ascii=False))
     out.write("\n]}\n")
 
@@ -270,20 +270,17 @@ def _drop_unregistered(arc: Archive, comp: dict[str, int], chk: dict[str, int]) 
             "DELETE FROM check_results WHERE scope = 'cross' AND agency NOT IN (SELECT name FROM agencies)").rowcount
 
 
-def _failed_checks(arc: Archive, cross: list[dict] | None) -> Iterator[dict]:
-    """Every failed check of the current reports, then the cross-report ones (this run's, or when
-    None, those stored), for --json."""
+def _failed_checks(arc: Archive) -> Iterator[dict]:
+    """Every failed check of the current reports, then the cross-report ones, as stored by the
+    check that just ran (--json)."""
     keys = ("report_id", "agency", "year", "check", "detail")
     yield from (dict(zip(keys, row, strict=True)) for row in arc.db.execute(
         "SELECT c.report_id, c.agency, c.year, c.[check], c.detail FROM check_results c"
         " JOIN reports r ON r.id = c.report_id WHERE c.ok = 0 AND c.scope = 'report' AND r.current = 1"
         " ORDER BY c.agency, c.year, c.[check], c.detail"))
-    if cross is None:
-        yield from (dict(zip(keys, row, strict=True)) for row in arc.db.execute(
-            "SELECT report_id, agency, year, [check], detail FROM check_results WHERE scope = 'cross' AND ok = 0"
-            " ORDER BY agency, year, [check], detail"))
-    else:
-        yield from ({k: c[k] for k in keys} for c in cross)
+    yield from (dict(zip(keys, row, strict=True)) for row in arc.db.execute(
+        "SELECT report_id, agency, year, [check], detail FROM check_results WHERE scope = 'cross' AND ok = 0"
+        " ORDER BY agency, year, [check], detail"))
 
 
 def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, keep: bool = True) -> dict:
@@ -300,7 +297,6 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
     comp: dict[str, int] = {"deleted": 0, "written": 0}
     chk: dict[str, int] = {"deleted": 0, "written": 0}
     kept: list[dict] = []
-    cross_kept: list[dict] = []
     bar = tqdm(total=len(agencies), desc="calendar", unit="agency", file=sys.stderr, disable=not progress)
     with _bulk_load(arc, "compliance", len(agencies)):
         for chunk in _chunks(agencies):
@@ -315,7 +311,6 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
                 counts[v["status"]] += 1
             if keep:
                 kept += verdicts
-                cross_kept += cross
             bar.update(len(chunk))
     bar.close()
     _drop_unregistered(arc, comp, chk)
@@ -328,7 +323,7 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
     return {
         "as_of": as_of.isoformat(),
         "verdicts": kept,  # rows of the compliance table (verdicts_json() for the CLI's shape)
-        "failed_checks": list(_failed_checks(arc, cross_kept)) if keep else [],
+        "failed_checks": list(_failed_checks(arc)) if keep else [],
         "summary": {
             "agencies": len(agencies),
             "verdicts": sum(counts.values()),
