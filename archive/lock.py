@@ -60,6 +60,15 @@ def _describe(info: dict | None) -> str:
             f"since {info.get('since', '?')})")
 
 
+def _busy_holder(data: Path, patience: float = 2.0) -> dict | None:
+    """The holder's note of a lock just found taken. A writer fills its note a moment after taking
+    the lock, so an empty or half-written note is read again for a short while."""
+    deadline = time.monotonic() + patience
+    while (info := holder(data)) is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return info
+
+
 def remove_leftovers(data: Path) -> int:
     """Delete half-written blobs (`.tmp-*`, see Archive.put_blob) a killed writer left behind: only
     the lock's holder writes blobs, so none of them is in use."""
@@ -96,7 +105,7 @@ def writer_lock(data_dir: str | os.PathLike, command: str, wait: bool = False,
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         if not _try(fd):
-            who = _describe(holder(data))
+            who = _describe(_busy_holder(data))
             if not wait:
                 raise ArchiveBusy(f"{data} is being written by {who}; one writer at a time: "
                                   f"try again when it has finished, or add --wait (lock: {path})")

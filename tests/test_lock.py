@@ -32,6 +32,24 @@ def test_second_writer_is_refused_with_the_holder_named(tmp_path: Path) -> None:
         assert holder(tmp_path)["command"] == "gongkai crawl"
 
 
+def test_a_note_written_just_after_the_lock_is_still_read(tmp_path: Path) -> None:
+    # A writer takes the flock a moment before it writes who it is; a second writer arriving in
+    # that moment must still name it.
+    code = ("import fcntl, os, time\n"
+            f"fd = os.open({str(tmp_path / 'write.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(0.4)\n"
+            "os.pwrite(fd, b'{\"command\": \"gongkai crawl\", \"pid\": 1}\\n', 0); time.sleep(3)")
+    held = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert held.stdout.readline().strip() == "locked"
+        with pytest.raises(ArchiveBusy, match="is being written by `gongkai crawl`"):
+            with writer_lock(tmp_path, "gongkai extract"):
+                pass
+    finally:
+        held.kill()
+        held.wait()
+
+
 def test_wait_waits_for_the_holder(tmp_path: Path) -> None:
     Archive(tmp_path).close()
     code = ("import time; from archive.lock import writer_lock\n"
