@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # Bump when a change to readers or parser can change a report: the archive re-derives
 # reports from stored bytes for every document the current version has not seen.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 __all__ = [
     "EXTRACTOR_VERSION",

@@ -94,6 +94,8 @@ def _worker(conn: Connection, target: str, memory_mb: int) -> None:
                 job = conn.recv()
             except (EOFError, OSError):
                 return
+            if job is None:  # the parent's "stop": a forked worker holds the parent's end of the
+                return  # pipe too, so it would never see the pipe's end
             try:
                 out = fn(job)
             except MemoryError:
@@ -142,7 +144,11 @@ class _Slot:
                                               self.cpu() - self.cpu_at_start > limits.seconds)
 
     def stop(self) -> None:
-        self.conn.close()  # an idle worker sees the end of its input and returns
+        try:
+            self.conn.send(None)  # an idle worker returns; a busy one is terminated below
+        except OSError:
+            pass
+        self.conn.close()
         self.proc.join(0.2)
         if self.proc.is_alive():
             self.proc.terminate()

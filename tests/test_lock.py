@@ -80,8 +80,10 @@ def content(d: Path) -> dict[str, list]:
     out = {
         "crawls": con.execute("SELECT count(*) FROM crawls").fetchall(),
         "documents": sorted((path(u), h) for u, h in con.execute("SELECT url, sha256 FROM document_urls")),
-        "captures": sorted((a, path(u), s, n, h) for a, u, s, n, h in con.execute(
-            "SELECT agency, column_url, status, reports_seen, sha256 FROM column_captures")),
+        # a column page several bodies list is captured under whichever body's request reached
+        # it first: that is timing, so the body is left out
+        "captures": sorted((path(u), s, n, h) for u, s, n, h in con.execute(
+            "SELECT column_url, status, reports_seen, sha256 FROM column_captures")),
     }
     con.close()
     return out

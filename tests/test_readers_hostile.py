@@ -67,19 +67,6 @@ def test_pdf_with_too_many_pages_refused_before_reading_them() -> None:
     _fails(buf.getvalue(), "pages.pdf", "refused", "more than 300 pages", within=3.0)
 
 
-def test_huge_content_stream_takes_pdfminers_streaming_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Beyond MAX_FAST_BYTES a page is tokenized by pdfminer (streaming, no token list)."""
-    from extract.readers import pdfcontent
-
-    data = (FIXTURES / "001.lo.pdf").read_bytes()
-    fast = read_document(data, "001.lo.pdf")
-    calls = []
-    monkeypatch.setattr(pdfcontent, "MAX_FAST_BYTES", 100)
-    monkeypatch.setattr(pdfcontent, "content_objects", lambda d: calls.append(d) or [])
-    slow = read_document(data, "001.lo.pdf")
-    assert calls == [] and slow.blocks == fast.blocks
-
-
 def test_zip_bomb_as_docx(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.docx"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
@@ -208,10 +195,10 @@ def test_page_that_cannot_be_rendered_is_noted(monkeypatch: pytest.MonkeyPatch) 
     pytest.importorskip("rapidocr_onnxruntime", reason="pip install 'gongkai[ocr]'")
     import pypdfium2 as pdfium
 
-    def broken(self, i):
-        raise pdfium.PdfiumError("Failed to load page.")
+    def broken(self, *args, **kwargs):
+        raise pdfium.PdfiumError("Failed to render page.")
 
-    monkeypatch.setattr(pdfium.PdfDocument, "__getitem__", broken)
+    monkeypatch.setattr(pdfium.PdfPage, "render", broken)
     doc = read_document(_text_and_image_pdf(), "damaged.pdf")
     assert "政府信息公开工作年度报告" in doc.text()
     assert "pages that cannot be rendered (damaged): 2" in doc.notes

@@ -22,7 +22,7 @@ MAX_TEXT_CHARS = 1_000_000
 
 
 # kind (from extract.sniff) -> "module:function" of its reader, imported only when a document
-# of that kind comes along (pdfplumber, LibreOffice, OCR models are heavy).
+# of that kind comes along (PDFium, LibreOffice, OCR models are heavy).
 READERS: dict[str, str] = {
     "text": "extract.readers.text:read_text",
     "html": "extract.readers.html:read_html",

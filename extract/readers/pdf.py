@@ -1,8 +1,8 @@
-"""PDF reports into the document model, with pdfminer.six (extract.readers.pdfpage).
+"""PDF reports into the document model, with PDFium (extract.readers.pdfpage).
 
 What real PDFs of these reports do, and what this reader does about it:
 - WPS draws bold headings by painting each glyph twice → duplicate chars are removed;
-- tables are ruled: cells come from the ruling lines (pdfplumber's table finder), merged
+- tables are ruled: cells come from the ruling lines (extract.readers.ruled), merged
   cells are expanded into a full grid, text goes to the cell under its centre; a row that
   runs over a page break is drawn open, and is closed (extract.readers.pdfpage);
 - some tables have no ruling lines: their columns come from where the numbers sit
@@ -13,71 +13,66 @@ What real PDFs of these reports do, and what this reader does about it:
   joined without spaces;
 - page footers/headers (`- 3 -`, `— 3 —`, `第 3 页`) are dropped, also between the parts
   of a table;
-- fonts without a Unicode map extract as `(cid:123)`; such pages (and pages that are only
-  an image: scans) are rendered and sent to OCR (extract.readers.ocr).
+- glyphs of fonts without a Unicode map read as U+FFFD (`(cid:123)` in other tools); pages
+  of them (and pages that are only an image: scans) are rendered and sent to OCR
+  (extract.readers.ocr).
 """
 
 from __future__ import annotations
 
-import io
-import logging
 from bisect import bisect_right
 from collections import Counter
-from itertools import islice
-from typing import TYPE_CHECKING
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from extract.document import Document, ExtractError, Paragraph
 from extract.readers.grid import clean_text, join_lines
 from extract.readers.layout import Line, Page, TableItem, assemble, drop_running_lines
+from extract.readers.pdfpage import ContentTooLarge, PageContent, check_content_streams, page_contents
 from extract.readers.unruled import CELL_GAP, unruled_tables
-
-if TYPE_CHECKING:
-    from extract.readers.pdfpage import PageContent
 
 MAX_PAGES = 300
 OCR_DPI = 150
-# A page is unreadable when this share of its characters are (cid:N), private-use or U+FFFD.
+# A page is unreadable when this share of its characters are U+FFFD (no Unicode) or private-use.
 UNREADABLE_SHARE = 0.1
-
-# pdfminer warns on every glyph of a font without a FontBBox (browsers' PDFs): noise to a user
-logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 
 def read_pdf(data: bytes, source: str) -> Document:
-    from pdfminer.pdfdocument import PDFDocument, PDFEncryptionError, PDFPasswordIncorrect
-    from pdfminer.pdfpage import PDFPage
-    from pdfminer.pdfparser import PDFParser
-
-    from extract.readers.pdfcontent import ContentTooLarge
-    from extract.readers.pdfpage import page_contents
-
     notes: list[str] = []
     truncated = b"%%EOF" not in data[-2048:]
     if truncated:
         notes.append("the PDF does not end with %%EOF: truncated?")
     try:
-        document = PDFDocument(PDFParser(io.BytesIO(data)))
-        page_list = list(islice(PDFPage.create_pages(document), MAX_PAGES + 1))  # bounded: a page tree can be huge
-    except (PDFPasswordIncorrect, PDFEncryptionError) as e:
-        raise ExtractError(source, f"an encrypted PDF that cannot be opened without its password ({type(e).__name__})") from e
-    except Exception as e:  # pdfminer raises all kinds of errors on garbage
+        check_content_streams(data)
+        pdf = pdfium.PdfDocument(data)
+    except ContentTooLarge as e:
+        raise ExtractError(source, f"refused: {e}, more than a report page can have") from None
+    except pdfium.PdfiumError as e:
         raise ExtractError(source, _damaged(e, truncated)) from e
-    if not page_list:
+    try:
+        return _read(pdf, data, source, notes, truncated)
+    finally:
+        pdf.close()
+
+
+def _read(pdf: pdfium.PdfDocument, data: bytes, source: str, notes: list[str], truncated: bool) -> Document:
+    count = len(pdf)
+    if not count:
         raise ExtractError(source, "a damaged PDF: no pages found" + (" (truncated: no %%EOF at its end)" if truncated else ""))
-    if len(page_list) > MAX_PAGES:
+    if count > MAX_PAGES:
         raise ExtractError(source, f"refused: more than {MAX_PAGES} pages (a report has at most {MAX_PAGES})")
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
     try:
-        contents = list(page_contents(page_list))
+        contents = list(page_contents(pdf))
     except ContentTooLarge as e:
         raise ExtractError(source, f"refused: {e}, more than a report page can have") from None
     for i, content in contents:
         if isinstance(content, Exception):
             notes.append(f"page {i + 1}: unreadable ({type(content).__name__}: {content})")
-            x0, y0, x1, y1 = page_list[i].mediabox
-            p = Page(i + 1, abs(x1 - x0), abs(y1 - y0), ocr=True)
+            p = Page(i + 1, *_page_size(pdf, i), ocr=True)
         else:
             p = _read_page(content, i + 1)
         if p.ocr:
@@ -90,7 +85,7 @@ def read_pdf(data: bytes, source: str) -> Document:
     blocks = assemble(pages, notes)
     if not blocks:
         raise ExtractError(source, "a PDF with no readable text (empty pages, or images OCR found no text in)")
-    title = _title(document)
+    title = _title(pdf)
     if not title:
         title = next((b.text for b in blocks if isinstance(b, Paragraph)), None)
     kind = "scan" if read_by_ocr and len(read_by_ocr) == len(pages) else "pdf"
@@ -137,39 +132,42 @@ def _ocr(data: bytes, pages: list[Page], indices: list[int], source: str, notes:
     return read
 
 
-def _title(document) -> str | None:
+def _page_size(pdf: pdfium.PdfDocument, i: int) -> tuple[float, float]:
+    """A page's size from its dictionary, when the page itself cannot be read (A4 if not that)."""
+    try:
+        return pdf.get_page_size(i)
+    except pdfium.PdfiumError:
+        return 595.0, 842.0
+
+
+def _title(pdf: pdfium.PdfDocument) -> str | None:
     """The Title of the document's Info dictionary, when it is readable text."""
-    from pdfminer.pdftypes import resolve1
-    from pdfminer.utils import decode_text
-
-    for info in document.info:
-        title = resolve1(info.get("Title"))
-        if isinstance(title, bytes):
-            title = decode_text(title)
-        if isinstance(title, str) and _readable(title):
-            return clean_text(title) or None
-    return None
+    try:
+        title = pdf.get_metadata_value("Title")
+    except pdfium.PdfiumError:
+        return None
+    return (clean_text(title) or None) if _readable(title) else None
 
 
-def _damaged(e: Exception, truncated: bool) -> str:
-    # the encryption errors deserve their own sentence, also when wrapped in another one
-    inner = e.args[0] if e.args and isinstance(e.args[0], Exception) else e.__cause__ or e.__context__
-    if "Password" in type(inner).__name__ or "Encrypt" in type(inner).__name__ or "password" in str(e).lower():
+def _damaged(e: pdfium.PdfiumError, truncated: bool) -> str:
+    # err_code is pypdfium2 5's; 4 says it in the message only ("Incorrect password error")
+    if (getattr(e, "err_code", None) in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY)
+            or "password" in str(e).lower() or "security" in str(e).lower()):
         return "an encrypted PDF that cannot be opened without its password"
     if truncated:
-        return f"a truncated PDF: the file stops before its end (no %%EOF marker; {type(e).__name__}: {e})"
-    return f"a damaged PDF ({type(e).__name__}: {e})"
+        return f"a truncated PDF: the file stops before its end (no %%EOF marker; {e})"
+    return f"a damaged PDF ({e})"
 
 
 def _readable(text: str) -> bool:
-    return bool(text.strip()) and "(cid:" not in text and "\ufffd" not in text
+    return bool(text.strip()) and "\ufffd" not in text
 
 
 # ----------------------------------------------------------------------------- one page
 
 
 def _bad_char(text: str) -> bool:
-    if text.startswith("(cid:") or text == "\ufffd":
+    if text == "\ufffd":
         return True
     o = ord(text[0]) if text else 0
     return 0xE000 <= o <= 0xF8FF or (o < 32 and text not in "\t\n\r")

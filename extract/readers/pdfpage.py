@@ -1,31 +1,42 @@
-"""One PDF page as glyph boxes and ruling edges, straight from pdfminer.six's interpreter.
+"""One PDF page as glyph boxes and ruling edges, read by PDFium (pypdfium2).
 
-pdfplumber builds a dict of some twenty attributes (colours, matrices, font names) for
-every glyph and line through pdfminer's layout objects; the reports need five per glyph
-and the straight lines. This device records just those while pdfminer interprets the
-page (extract.readers.pdfcontent reads the content streams faster). Coordinates are
-pdfplumber's: points from the top left corner, so its table finder works on the edges
-unchanged. Together: 0.076 → 0.03 s a page (bench/extract_speed.py).
+PDFium reads content streams and fonts in C, so a report page costs a few milliseconds. The
+reports need five things per glyph and the straight lines, in pdfplumber's coordinates (points
+from the top left corner of the page as it is shown, /Rotate applied) so its table finder works
+on the edges unchanged; extract.readers.ofd builds the same PageContent from OFD pages.
+
+- a glyph's box runs from its origin to its advance, and from its baseline one font size up
+  (its loose box when it is turned); spaces and line ends are left out (PDFium infers some
+  itself): the reader finds words and lines from where the glyphs are;
+- a glyph PDFium cannot map to Unicode (a font without a ToUnicode map) is U+FFFD: a page of
+  them goes to OCR;
+- every axis-parallel piece of a painted path is a possible ruling line: borders come as
+  stroked lines, thin filled rectangles or rectangle outlines; paths inside form XObjects are
+  placed through the form's matrix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import ctypes
+import re
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
-from pdfminer.converter import PDFLayoutAnalyzer
-from pdfminer.pdffont import PDFFont, PDFUnicodeNotDefined
-from pdfminer.pdfinterp import PDFGraphicState, PDFResourceManager
-from pdfminer.pdfpage import PDFPage
-from pdfminer.utils import apply_matrix_pt, apply_matrix_rect
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
-from extract.readers.pdfcontent import MAX_PAGE_GLYPHS, ContentTooLarge, FastInterpreter
+# The most glyphs one page may draw: a dense A4 page has under 8000, twice that when WPS paints
+# bold headings twice.
+MAX_PAGE_GLYPHS = 30_000
+# The most one content stream may inflate to: 160 times the largest report page.
+MAX_CONTENT_BYTES = 2 << 20
 
-# Ruling lines closer than 3 pt are one line; cells come from where lines cross.
-TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3,
-                  "join_tolerance": 3, "intersection_tolerance": 3}
+
+class ContentTooLarge(Exception):
+    """A page drawing more than MAX_PAGE_GLYPHS glyphs, or a content stream inflating to more
+    than MAX_CONTENT_BYTES."""
 
 
 @dataclass
@@ -33,19 +44,14 @@ class PageContent:
     width: float
     height: float
     chars: list[dict[str, Any]] = field(default_factory=list)  # text, x0, x1, top, bottom, upright
-    edges: list[dict[str, Any]] = field(default_factory=list)  # pdfplumber's edge dicts
+    edges: list[dict[str, Any]] = field(default_factory=list)  # edge dicts as pdfplumber's
     images: int = 0
 
     def table_cells(self) -> list[list[tuple[float, float, float, float]]]:
-        """Ruled tables found by pdfplumber's table finder: each a list of cell boxes."""
-        from pdfplumber.table import TableFinder
+        """Ruled tables (extract.readers.ruled): each a list of cell boxes."""
+        from extract.readers.ruled import ruled_tables
 
-        if not self.edges:
-            return []
-        edges = self.edges + _closing_edges(self.edges)
-        page = SimpleNamespace(edges=edges, bbox=(0, 0, self.width, self.height))
-        # the finder reads only its page's edges and bbox: a stand-in, not a pdfplumber Page
-        return [t.cells for t in TableFinder(page, TABLE_SETTINGS).tables]  # type: ignore[arg-type]
+        return ruled_tables(self.edges + _closing_edges(self.edges)) if self.edges else []
 
 
 def _closing_edges(edges: list[dict[str, Any]], tol: float = 2.0) -> list[dict[str, Any]]:
@@ -72,102 +78,204 @@ def _closing_edges(edges: list[dict[str, Any]], tol: float = 2.0) -> list[dict[s
     return out
 
 
-class _Collector(PDFLayoutAnalyzer):
-    """A pdfminer device keeping glyph boxes, axis-parallel path segments and an image count.
+Matrix = tuple[float, float, float, float, float, float]
+_TEXT, _PATH, _IMAGE, _FORM = (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_PATH,
+                               pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM)
+_MOVETO, _BEZIERTO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_BEZIERTO
+_BLANK = frozenset(map(ord, " \t\r\n\x0b\x0c\u00a0\u3000"))
+# Form XObjects nested deeper than this are not looked into (a form may draw itself).
+MAX_FORM_DEPTH = 12
 
-    It subclasses the layout analyzer only for its handling of form XObjects (the figure
-    stack and its matrices); no layout objects are built for text or paths."""
 
-    def __init__(self, rsrcmgr: PDFResourceManager) -> None:
-        super().__init__(rsrcmgr, laparams=None)
-        self.content = PageContent(0, 0)
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    """m then n (PDF's row-vector convention: a point is p × m × n)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
 
-    def begin_page(self, page: PDFPage, ctm) -> None:
-        super().begin_page(page, ctm)
-        self.content = PageContent(self.cur_item.width, self.cur_item.height)
 
-    def end_page(self, page: PDFPage) -> None:
-        pass  # no layout analysis
+def page_matrix(page: pdfium.PdfPage) -> tuple[Matrix, float, float]:
+    """User space → the page as shown (mediabox corner at the origin, /Rotate applied, y up), and
+    the shown page's width and height."""
+    x0, y0, x1, y1 = page.get_mediabox()
+    rotate = page.get_rotation() % 360
+    if rotate == 90:
+        return (0, -1, 1, 0, -y0, x1), abs(y1 - y0), abs(x1 - x0)
+    if rotate == 180:
+        return (-1, 0, 0, -1, x1, y1), abs(x1 - x0), abs(y1 - y0)
+    if rotate == 270:
+        return (0, 1, -1, 0, y1, -x0), abs(y1 - y0), abs(x1 - x0)
+    return (1, 0, 0, 1, -x0, -y0), abs(x1 - x0), abs(y1 - y0)
 
-    def render_image(self, name: str, stream) -> None:
-        self.content.images += 1
 
-    def render_char(self, matrix, font: PDFFont, fontsize: float, scaling: float, rise: float,
-                    cid: int, ncs, graphicstate: PDFGraphicState) -> float:
-        try:
-            text = font.to_unichr(cid)
-        except PDFUnicodeNotDefined:
-            text = f"(cid:{cid})"
-        adv = font.char_width(cid) * fontsize * scaling
-        # the glyph's box, as pdfminer's LTChar computes it
-        if font.is_vertical():
-            vx, vy = font.char_disp(cid)  # type: ignore[misc]
-            vx = fontsize * 0.5 if vx is None else vx * fontsize * 0.001
-            vy = (1000 - vy) * fontsize * 0.001
-            box = (-vx, vy + rise + adv, -vx + fontsize, vy + rise)
-        else:
-            descent = font.get_descent() * fontsize
-            box = (0, descent + rise, adv, descent + rise + fontsize)
-        a, b, c, d, _, _ = matrix
-        x0, y0, x1, y1 = apply_matrix_rect(matrix, box)
-        height = self.content.height
-        if len(self.content.chars) >= MAX_PAGE_GLYPHS:
-            raise ContentTooLarge(f"a page drawing more than {MAX_PAGE_GLYPHS} glyphs")
-        self.content.chars.append({
+def read_page(page: pdfium.PdfPage) -> PageContent:
+    """The glyphs, ruling edges and image count of one page. Raises ContentTooLarge for a page
+    drawing more than MAX_PAGE_GLYPHS glyphs."""
+    ctm, width, height = page_matrix(page)
+    content = PageContent(width, height)
+    _walk_objects(page, ctm, content)
+    textpage = page.get_textpage()
+    try:
+        _read_glyphs(textpage, ctm, content)
+    finally:
+        textpage.close()
+    return content
+
+
+def _read_glyphs(textpage: pdfium.PdfTextPage, ctm: Matrix, content: PageContent) -> None:
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    if count > MAX_PAGE_GLYPHS:
+        raise ContentTooLarge(f"a page drawing more than {MAX_PAGE_GLYPHS} glyphs")
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    map_error, loose_box = pdfium_c.FPDFText_HasUnicodeMapError, pdfium_c.FPDFText_GetLooseCharBox
+    get_matrix, get_origin = pdfium_c.FPDFText_GetMatrix, pdfium_c.FPDFText_GetCharOrigin
+    get_size = pdfium_c.FPDFText_GetFontSize
+    rect, matrix = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_p, matrix_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(matrix), ctypes.byref(ox), ctypes.byref(oy)
+    a, b, c, d, e, f = ctm
+    height = content.height
+    chars = content.chars
+    for k in range(count):
+        code = get_unicode(raw, k)
+        if code in _BLANK:
+            continue  # spaces and line ends (those PDFium infers too): a line's words come from the gaps
+        text = "\ufffd" if map_error(raw, k) == 1 or not code else chr(code)
+        loose_box(raw, k, rect_p)
+        get_matrix(raw, k, matrix_p)
+        x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
+        if not matrix.b and not matrix.c and matrix.a > 0 and matrix.d > 0:
+            # level text: one font size high from its baseline, whatever the glyph's own
+            # extent, so that the glyphs of a line (punctuation in another font included) align
+            get_origin(raw, k, ox_p, oy_p)
+            y0 = oy.value
+            y1 = y0 + get_size(raw, k)
+        # the box's corners as shown: the page matrix turns by a multiple of 90°
+        xs = (a * x0 + c * y0 + e, a * x1 + c * y1 + e)
+        ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f)
+        # upright: the glyph's matrix as shown keeps x right and y up
+        ma, mb, mc, md = (matrix.a * a + matrix.b * c, matrix.a * b + matrix.b * d,
+                          matrix.c * a + matrix.d * c, matrix.c * b + matrix.d * d)
+        chars.append({
             "text": text,
-            "x0": min(x0, x1), "x1": max(x0, x1),
-            "top": height - max(y0, y1), "bottom": height - min(y0, y1),
-            "upright": a * d * scaling > 0 and b * c <= 0,
-        })
-        return adv
-
-    def paint_path(self, gstate: PDFGraphicState, stroke: bool, fill: bool, evenodd: bool,
-                   path: Sequence[tuple]) -> None:
-        # Every horizontal or vertical piece of a painted path is a possible ruling line:
-        # borders come as stroked lines, thin filled rectangles or rectangle outlines.
-        height = self.content.height
-        start = last = None
-        for seg in path:
-            op = seg[0]
-            if op == "m":
-                start = last = apply_matrix_pt(self.ctm, (seg[-2], seg[-1]))
-                continue
-            if last is None:
-                continue
-            point = start if op == "h" else apply_matrix_pt(self.ctm, (seg[-2], seg[-1]))
-            if point is None:
-                continue
-            self._edge(last, point, height)
-            last = point
-
-    def _edge(self, p: tuple[float, float], q: tuple[float, float], height: float) -> None:
-        (x0, y0), (x1, y1) = p, q
-        if abs(x0 - x1) < 0.01:
-            orientation = "v"
-        elif abs(y0 - y1) < 0.01:
-            orientation = "h"
-        else:
-            return
-        top = height - max(y0, y1)
-        self.content.edges.append({
-            "object_type": "line_edge", "orientation": orientation,
-            "x0": min(x0, x1), "x1": max(x0, x1), "top": top, "doctop": top,
-            "bottom": height - min(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0),
+            "x0": min(xs), "x1": max(xs),
+            "top": height - max(ys), "bottom": height - min(ys),
+            "upright": ma * md > 0 and mb * mc <= 0,
         })
 
 
-def page_contents(pages: Sequence[PDFPage]):
+def _walk_objects(page: pdfium.PdfPage, ctm: Matrix, content: PageContent) -> None:
+    """Ruling edges and images of the page's objects, forms included; counts text objects
+    against the glyph limit (PDFium merges a glyph drawn many times at one place)."""
+    texts = 0
+    stack: list[tuple[object, int, Matrix, int]] = []  # (form or None, object count, matrix, depth)
+    stack.append((None, pdfium_c.FPDFPage_CountObjects(page.raw), ctm, 0))
+    fs = pdfium_c.FS_MATRIX()
+    while stack:
+        form, n, outer, depth = stack.pop()
+        for i in range(n):
+            obj = (pdfium_c.FPDFFormObj_GetObject(form, i) if form is not None
+                   else pdfium_c.FPDFPage_GetObject(page.raw, i))
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == _TEXT:
+                texts += 1
+                if texts > MAX_PAGE_GLYPHS:
+                    raise ContentTooLarge(f"a page drawing more than {MAX_PAGE_GLYPHS} glyphs")
+            elif kind == _IMAGE:
+                content.images += 1
+            elif kind in (_PATH, _FORM):
+                pdfium_c.FPDFPageObj_GetMatrix(obj, fs)
+                m = _multiply((fs.a, fs.b, fs.c, fs.d, fs.e, fs.f), outer)
+                if kind == _PATH:
+                    _path_edges(obj, m, content)
+                elif depth < MAX_FORM_DEPTH:
+                    stack.append((obj, pdfium_c.FPDFFormObj_CountObjects(obj), m, depth + 1))
+
+
+def _path_edges(path: object, m: Matrix, content: PageContent) -> None:
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    if pdfium_c.FPDFPath_GetDrawMode(path, fill, stroke) and not fill.value and not stroke.value:
+        return  # a path that paints nothing (only clips)
+    a, b, c, d, e, f = m
+    x, y = ctypes.c_float(), ctypes.c_float()
+    start = last = None
+    pending = 0  # control points of a Bézier curve still to come: only its end point counts
+    for s in range(pdfium_c.FPDFPath_CountSegments(path)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(path, s)
+        pdfium_c.FPDFPathSegment_GetPoint(seg, x, y)
+        point = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == _MOVETO:
+            start = last = point
+            pending = 0
+            continue
+        if kind == _BEZIERTO:
+            pending = pending - 1 if pending else 2
+            if pending:
+                continue
+        if last is not None:
+            _edge(last, point, content)
+        last = point
+        if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
+            _edge(last, start, content)
+            last = start
+
+
+def _edge(p: tuple[float, float], q: tuple[float, float], content: PageContent) -> None:
+    (x0, y0), (x1, y1) = p, q
+    if abs(x0 - x1) < 0.01:
+        orientation = "v"
+    elif abs(y0 - y1) < 0.01:
+        orientation = "h"
+    else:
+        return
+    top = content.height - max(y0, y1)
+    content.edges.append({
+        "object_type": "line_edge", "orientation": orientation,
+        "x0": min(x0, x1), "x1": max(x0, x1), "top": top, "doctop": top,
+        "bottom": content.height - min(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0),
+    })
+
+
+def page_contents(pdf: pdfium.PdfDocument) -> Iterator[tuple[int, PageContent | Exception]]:
     """Yield (index, PageContent or the exception that page raised), page by page."""
-    rsrc = PDFResourceManager(caching=True)  # fonts are parsed once per document
-    device = _Collector(rsrc)
-    interpreter = FastInterpreter(rsrc, device)
-    for i, page in enumerate(pages):
+    for i in range(len(pdf)):
         try:
-            interpreter.process_page(page)
-        except ContentTooLarge:
-            raise  # not a broken page: a hostile one (OCR would draw it all again)
-        except Exception as e:  # one broken page should not lose the report
+            page = pdf[i]
+        except pdfium.PdfiumError as e:  # one broken page should not lose the report
             yield i, e
             continue
-        yield i, device.content
+        try:
+            yield i, read_page(page)
+        finally:
+            page.close()
 
+
+# A stream's dictionary, just before its data: which streams are content (text and lines drawn),
+# and which are images, fonts, cross-reference or object streams that PDFium inflates as it needs.
+_STREAM_START = re.compile(rb"(?<!end)stream\r?\n")
+_NOT_CONTENT = re.compile(rb"/Subtype\s*/(?:Image|Type1C|CIDFontType0C|OpenType)|/Length[123]\b"
+                          rb"|/Type\s*/(?:XRef|ObjStm|EmbeddedFile|Metadata)")
+_DICT_REACH = 1000  # how far before `stream` its dictionary is looked for
+
+
+def check_content_streams(data: bytes) -> None:
+    """Refuse a PDF with a compressed content stream inflating beyond MAX_CONTENT_BYTES (a zlib
+    bomb) before PDFium inflates it whole. The raw file is scanned: every stream lies there as
+    itself, never inside another one; each is inflated only up to the limit."""
+    for m in _STREAM_START.finditer(data):
+        head = data[max(0, m.start() - _DICT_REACH):m.start()]
+        head = head[head.rfind(b" obj") + 1:]
+        if b"Flate" not in head or _NOT_CONTENT.search(head):
+            continue
+        stop = data.find(b"endstream", m.end())
+        raw = data[m.end():stop if stop >= 0 else len(data)]
+        try:
+            size = len(zlib.decompressobj().decompress(raw, MAX_CONTENT_BYTES + 1))
+        except zlib.error:
+            continue  # damaged: PDFium salvages what it can
+        if size > MAX_CONTENT_BYTES:
+            raise ContentTooLarge(f"a content stream inflates to more than {MAX_CONTENT_BYTES >> 20} MB"
+                                  f" ({len(raw) >> 10} kB compressed)")
