@@ -485,20 +485,6 @@ class _Walker:
             if point is None:
                 continue
             if op in ("L", "C"):
-                self._edge(last, point)
+                self.content.add_line(last[0] * MM, last[1] * MM, point[0] * MM, point[1] * MM)
             last = point
 
-    def _edge(self, p: tuple[float, float], q: tuple[float, float]) -> None:
-        (x0, y0), (x1, y1) = (p[0] * MM, p[1] * MM), (q[0] * MM, q[1] * MM)
-        if abs(x0 - x1) < 0.01:
-            orientation = "v"
-        elif abs(y0 - y1) < 0.01:
-            orientation = "h"
-        else:
-            return
-        top = min(y0, y1)
-        self.content.edges.append({
-            "object_type": "line_edge", "orientation": orientation,
-            "x0": min(x0, x1), "x1": max(x0, x1), "top": top, "doctop": top,
-            "bottom": max(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0),
-        })

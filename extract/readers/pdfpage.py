@@ -47,6 +47,22 @@ class PageContent:
     edges: list[dict[str, Any]] = field(default_factory=list)  # edge dicts as pdfplumber's
     images: int = 0
 
+    def add_line(self, x0: float, top0: float, x1: float, top1: float) -> None:
+        """A straight piece of a painted path, from (x0, top0) to (x1, top1) in points from the
+        top left: kept when it is horizontal or vertical, a possible ruling line."""
+        if abs(x0 - x1) < 0.01:
+            orientation = "v"
+        elif abs(top0 - top1) < 0.01:
+            orientation = "h"
+        else:
+            return
+        top = min(top0, top1)
+        self.edges.append({
+            "object_type": "line_edge", "orientation": orientation,
+            "x0": min(x0, x1), "x1": max(x0, x1), "top": top, "doctop": top,
+            "bottom": max(top0, top1), "width": abs(x1 - x0), "height": abs(top1 - top0),
+        })
+
     def table_cells(self) -> list[list[tuple[float, float, float, float]]]:
         """Ruled tables (extract.readers.ruled): each a list of cell boxes."""
         from extract.readers.ruled import ruled_tables
@@ -199,6 +215,7 @@ def _path_edges(path: object, m: Matrix, content: PageContent) -> None:
     if pdfium_c.FPDFPath_GetDrawMode(path, fill, stroke) and not fill.value and not stroke.value:
         return  # a path that paints nothing (only clips)
     a, b, c, d, e, f = m
+    height = content.height
     x, y = ctypes.c_float(), ctypes.c_float()
     start = last = None
     pending = 0  # control points of a Bézier curve still to come: only its end point counts
@@ -216,27 +233,11 @@ def _path_edges(path: object, m: Matrix, content: PageContent) -> None:
             if pending:
                 continue
         if last is not None:
-            _edge(last, point, content)
+            content.add_line(last[0], height - last[1], point[0], height - point[1])
         last = point
         if pdfium_c.FPDFPathSegment_GetClose(seg) and start is not None:
-            _edge(last, start, content)
+            content.add_line(last[0], height - last[1], start[0], height - start[1])
             last = start
-
-
-def _edge(p: tuple[float, float], q: tuple[float, float], content: PageContent) -> None:
-    (x0, y0), (x1, y1) = p, q
-    if abs(x0 - x1) < 0.01:
-        orientation = "v"
-    elif abs(y0 - y1) < 0.01:
-        orientation = "h"
-    else:
-        return
-    top = content.height - max(y0, y1)
-    content.edges.append({
-        "object_type": "line_edge", "orientation": orientation,
-        "x0": min(x0, x1), "x1": max(x0, x1), "top": top, "doctop": top,
-        "bottom": content.height - min(y0, y1), "width": abs(x1 - x0), "height": abs(y1 - y0),
-    })
 
 
 def page_contents(pdf: pdfium.PdfDocument) -> Iterator[tuple[int, PageContent | Exception]]:
