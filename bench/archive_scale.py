@@ -11,7 +11,9 @@
     .venv/bin/python bench/archive_scale.py --data DIR --reuse --copy   # one built before, measured on a copy
 
 The synthetic archive is built with bulk SQL into the real schema (no parsing: this measures the
-archive, not the extractor). Reports are ~85% of agency-years, with dates around the due date; a
+archive, not the extractor), with the evidence a crawl records for each document (list title,
+column, its owner: a third of the bodies publish in their parent's shared column), so the first
+check attributes every document as it would after a real crawl. Reports are ~85% of agency-years, with dates around the due date; a
 third of the agencies have a column capture after the last due date, a few failed ones.
 """
 
@@ -43,6 +45,8 @@ from archive.store import Archive  # noqa: E402
 YEARS = list(range(2019, 2026))
 AS_OF = "2026-06-01"
 KINDS = [("department", 0.5), ("town", 0.4), ("government", 0.05), ("institution", 0.05)]
+# names end as real bodies' do, so the titles' names read as names (测试3市第12号局)
+NAME_ENDS = {"department": "局", "town": "镇", "government": "人民政府", "institution": "中心"}
 
 
 def build(data: Path, n: int, seed: int = 1) -> dict:
@@ -59,7 +63,7 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
         kind = rnd.choices([k for k, _ in KINDS], [w for _, w in KINDS])[0]
         agencies.append(
             {
-                "name": f"测试{r}市第{i}号{'人民政府' if kind == 'government' else '单位'}",
+                "name": f"测试{r}市第{i}号{NAME_ENDS[kind]}",
                 "kind": kind,
                 "region": code,
                 "parent": f"测试{r}市人民政府",
@@ -73,7 +77,7 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
     )
     town_rule = {f"{650000 + r}": "01-31" for r in range(0, regions, 3)}
     crawl = arc.start_crawl(options={"bench": True})
-    docs, reps, reqs, acts, texts, caps = [], [], [], [], [], []
+    docs, reps, reqs, acts, texts, caps, urls = [], [], [], [], [], [], []
     rid = 0
     for a in agencies:
         in_force = rnd.randint(0, 40)
@@ -100,6 +104,14 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
                     crawl,
                 )
             )
+            # the evidence a crawl records: the list's title, the column and whose it is (a third
+            # of the bodies publish in their parent's shared yearly column, as real counties do)
+            title = f"{a['name']}{y}年政府信息公开工作年度报告"
+            owner = a["parent"] if rnd.random() < 0.33 else a["name"]
+            meta = {"column": a["columns"][0], "kind": "page", "owners": [owner], "title": title, "year": y,
+                    "report_url": f"{a['portal']}{y}.html", "发布机构": a["name"], "日期": pub.isoformat()}
+            urls.append((f"{a['portal']}{y}.html", sha, seen, seen, crawl, crawl, a["columns"][0], title,
+                         pub.isoformat(), pub.isoformat(), json.dumps(meta, ensure_ascii=False), owner))
             received = rnd.randint(0, 60)
             out = rnd.randint(0, 3)
             issued, repealed = rnd.randint(0, 5), rnd.randint(0, 3)
@@ -174,6 +186,11 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
             "INSERT INTO documents (sha256, size, type, first_seen, last_seen, url, agency, agency_override,"
             " portal_date, crawl_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
             docs,
+        )
+        db.conn.executemany(
+            "INSERT INTO document_urls (url, sha256, first_seen, last_seen, crawl_id, last_crawl_id, referer,"
+            " list_title, list_date, portal_date, meta, agency) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            urls,
         )
         db.conn.executemany(
             "INSERT INTO reports (id, sha256, extractor_version, agency, agency_parsed, region, kind, year, format,"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extract.chinese import DATE, DATE_ISO, YEAR, cn_year, official_name, to_date
 from extract.document import Document, Paragraph, Table
@@ -78,15 +79,32 @@ def _title_match(text: str) -> tuple[str | None, int | None] | None:
     """(agency or None, year) named by a title-like text: the first title in it (a preamble
     that cites 《关于做好2024年度…年度报告…的通知》 comes after the title)."""
     t = _HEADER_PREFIX.sub("", squeeze(text).lstrip("#"))
-    found = [m for m in (p.search(t) for p in TITLE_PATTERNS) if m]
+    found = []
+    for p in TITLE_PATTERNS:
+        m = p.search(t)
+        if m is None:
+            continue
+        if m.start() == 0 and not found:  # no other pattern can come first: the usual title, read once
+            named = _title_named(m)
+            if named is not None:
+                return named
+        found.append(m)
     for m in sorted(found, key=lambda m: m.start()):
-        agency = _clean_agency(m.group("agency"))
-        if agency is not None and (len(agency) > MAX_AGENCY or not _is_name(agency)):
-            continue  # a sentence or a verb (关于做好…), not a body's name
-        return agency, (cn_year(m.group("year")) if "year" in m.groupdict() else None)
+        named = _title_named(m)
+        if named is not None:
+            return named
     return None
 
 
+def _title_named(m: re.Match) -> tuple[str | None, int | None] | None:
+    """(agency, year) of one title pattern's match, None when its agency is no body's name."""
+    agency = _clean_agency(m.group("agency"))
+    if agency is not None and (len(agency) > MAX_AGENCY or not _is_name(agency)):
+        return None  # a sentence or a verb (关于做好…), not a body's name
+    return agency, (cn_year(m.group("year")) if "year" in m.groupdict() else None)
+
+
+@lru_cache(maxsize=4096)  # the archive asks for a list entry's title and the page's, mostly one text
 def title_names(title: str | None) -> str | None:
     """The body a report title (a list entry's, a page's) names, as printed, or None
     (2025年政府信息公开工作年度报告 names none)."""
