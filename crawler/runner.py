@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -126,6 +127,9 @@ def _child(config_path: str) -> int:
     settings = crawl_settings(config, registry)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportSpider)
+    # Scrapy leaves the root logger at NOTSET and filters in its handler, so every debug line
+    # (two a request: "Crawled", "Scraped") is built as a record and then dropped: filter first
+    logging.root.setLevel(settings["LOG_LEVEL"])
     process.crawl(crawler)
     process.start()
     spider = crawler.spider

@@ -74,6 +74,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfficialDomainMiddleware": 50,
     "crawler.middlewares.ListBoundsMiddleware": 55,
     "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,  # the same, cheaper on pages without one
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
@@ -85,6 +87,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.RenderedPageMiddleware": 960,
 }
 SPIDER_MIDDLEWARES = {
+    # a lint for spider authors (a warning about meta keys copied from a response): a layer every
+    # request the spider yields goes through, for nothing
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
     # next to the spider (after Scrapy's 1000): repeats dropped before the rest of the chain
     "crawler.middlewares.SeenRequestsMiddleware": 1010,
 }
@@ -93,6 +98,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.pipelines.ProgressExtension": 500,
+    # turned off below or unused by a crawl: not even imported (the remote control imports aiohttp)
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
 }
 
 # gongkai's own settings (set by `gongkai crawl`)
