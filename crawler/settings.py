@@ -51,6 +51,7 @@ DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # Scrapy's pickle FIFO, cheaper per request
 SCHEDULER_START_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # the start requests' queues too
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_PRIORITY_QUEUE = "crawler.queues.SiteAwarePriorityQueue"  # Scrapy's, cheaper with many sites
 
 # Items and requests a callback yields are handled by this many asyncio tasks per response, made
 # anew for every response; the pipeline is synchronous, so more would only cost CPU.
