@@ -311,3 +311,49 @@ def test_cookie_domains_never_fetch_the_suffix_list() -> None:
 
     assert tuple(cookies._split_domain.suffix_list_urls) == ()
     assert cookies._is_public_domain("gov.cn") and not cookies._is_public_domain("www.yining.gov.cn")
+
+
+def test_label_noise_is_what_the_pattern_removes() -> None:
+    import re
+    import sys
+
+    from crawler.articles import _NOISE_CHARS
+
+    space = re.compile(r"\s")
+    assert set(_NOISE_CHARS) == {chr(c) for c in range(sys.maxunicode + 1) if space.match(chr(c))} | {":", "："}
+
+
+def test_article_meta_reads_spaced_and_nested_labels_among_figures() -> None:
+    rows = "".join(f"<tr><td>{n}</td><td>{n * 7}</td></tr>" for n in range(40))
+    page = ("<html><head><title>t</title></head><body><table>"
+            "<tr><td>\u3000发 布 机 构：</td><td>伊宁市人民政府</td></tr>"
+            "<tr><th><b>索引</b>号</th><td>11654002-2024-001</td></tr>"
+            "<tr><td>：成文日期</td><td>2024-01-20</td></tr>"
+            f"{rows}<tr><td>机构</td><td>not a label</td></tr></table></body></html>")
+    meta = article_meta(_html("http://www.a.gov.cn/a/1.html", page))
+    assert meta["发布机构"] == "伊宁市人民政府" and meta["索引号"] == "11654002-2024-001"
+    assert meta["成文日期"] == "2024-01-20" and meta["_date"] == "2024-01-20" and "机构" not in meta
+
+
+def test_declared_counts_whatever_the_case() -> None:
+    from crawler.listapi import declared
+
+    assert declared("var RecordCount = '57'; TOTALPAGE: 3") == (57, 3)
+    assert declared("<TotalRecord>12</TotalRecord><totalpage>2</totalpage>") == (12, 2)
+    assert declared("共 8 条 页次：1/4 createPageHTML('page_div',4,1,'index','shtml',48)") == (48, 4)
+    assert declared("no count here, only recordcounting") == (None, None)
+
+
+def test_meta_refresh_is_still_followed() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import QuickMetaRefreshMiddleware
+
+    mw = QuickMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100}))
+    req = Request("http://www.a.gov.cn/col/")
+    page = _html(req.url, '<html><head><META HTTP-EQUIV="Refresh" content="0; url=/col/list.html"></head></html>')
+    page.request = req
+    out = mw.process_response(req, page)
+    assert isinstance(out, Request) and out.url == "http://www.a.gov.cn/col/list.html"
+    plain = _html(req.url, "<html><head><title>x</title></head><body>refreshments</body></html>")
+    assert mw.process_response(req, plain) is plain
