@@ -19,7 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from tldextract import TLDExtract
 
@@ -375,7 +375,9 @@ class ChallengeMiddleware(_Base):
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
+    # Scrapy's Headers keep normalised keys: its items() normalises each again to look it up
+    items = dict.items(headers) if isinstance(headers, Headers) else headers.items()
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in items for v in vs]
 
 
 def write_warc(gk: Any, request: Request, response: Response) -> dict[str, Any] | None:
