@@ -99,7 +99,7 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.pipelines.ProgressExtension": 500,
-    # turned off below or unused by a crawl: not even imported (the remote control imports aiohttp)
+    # turned off below or unused by a crawl
     "scrapy.extensions.remote_control.RemoteControl": None,
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.memdebug.MemoryDebugger": None,
