@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy.downloadermiddlewares.cookies as _cookies
+import scrapy.responsetypes as _responsetypes
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
@@ -27,6 +28,20 @@ from tldextract import TLDExtract
 # tldextract fetches the Public Suffix List from the internet on first use (a traceback on a
 # machine without it, and a request to a third party from every crawl): the list it ships is enough.
 _cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+# Scrapy tells a text body from a binary one (a file served as application/octet-stream, as portals
+# serve their attachments) by testing its first 5000 bytes one by one in a Python generator: the
+# same test (a control character other than NUL, tab, CR, LF) as one regular expression.
+_CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def binary_is_text(data: bytes) -> bool:
+    if not isinstance(data, bytes):
+        raise TypeError(f"data must be bytes, got '{type(data).__name__}'")
+    return _CONTROL_BYTE.search(data) is None
+
+
+_responsetypes.binary_is_text = binary_is_text
 
 # WAFs seen on Chinese government portals answer 412 (瑞数/Ruishu) or 521 (Jiasule/Cloudflare-like
 # script challenges) with a page of obfuscated JavaScript that sets a cookie and reloads.

@@ -357,3 +357,21 @@ def test_meta_refresh_is_still_followed() -> None:
     assert isinstance(out, Request) and out.url == "http://www.a.gov.cn/col/list.html"
     plain = _html(req.url, "<html><head><title>x</title></head><body>refreshments</body></html>")
     assert mw.process_response(req, plain) is plain
+
+
+def test_binary_sniffing_is_scrapys() -> None:
+    import os
+    import random
+
+    from scrapy.utils.python import binary_is_text as scrapys
+
+    from crawler.middlewares import binary_is_text
+
+    rnd = random.Random(3)
+    samples = [bytes([i]) for i in range(256)] + [b"", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", b"<html>\x00</html>"]
+    samples += [os.urandom(rnd.randint(1, 300)) for _ in range(200)]
+    samples += [bytes(rnd.choice(b"\t\n\r abc\x00\xff") for _ in range(500)) for _ in range(50)]
+    assert [binary_is_text(s) for s in samples] == [scrapys(s) for s in samples]
+    import scrapy.responsetypes
+
+    assert scrapy.responsetypes.binary_is_text is binary_is_text
