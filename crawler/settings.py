@@ -64,6 +64,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # the user's state folder) is for interactive debugging: not for a crawl run by gongkai, and its
 # aiohttp start-up is CPU every crawl pays
 REMOTE_CONTROL_ENABLED = False
+STATS_CLASS = "crawler.stats.CrawlStats"  # Scrapy's in-memory stats, cheaper per request
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"

@@ -375,3 +375,23 @@ def test_binary_sniffing_is_scrapys() -> None:
     import scrapy.responsetypes
 
     assert scrapy.responsetypes.binary_is_text is binary_is_text
+
+
+def test_crawl_stats_are_scrapys() -> None:
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+    from crawler.stats import CrawlStats
+
+    assert settings.STATS_CLASS == "crawler.stats.CrawlStats"
+    crawler = get_crawler()
+    ours, scrapys = CrawlStats(crawler), MemoryStatsCollector(crawler)
+    for stats in (ours, scrapys):
+        stats.inc_value("requests")
+        stats.inc_value("requests", 2)
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 1)
+        stats.min_value("first", 5)
+        stats.set_value("reason", "finished")
+    assert ours.get_stats() == scrapys.get_stats() == {"requests": 3, "depth": 3, "first": 5, "reason": "finished"}
