@@ -22,6 +22,7 @@ from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.spidermiddlewares.referer import RefererMiddleware
 from tldextract import TLDExtract
 
 # Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
@@ -227,6 +228,16 @@ class SeenRequestsMiddleware(BaseSpiderMiddleware):
             self.seen.clear()
         self.seen.add(key)
         return request
+
+
+class KnownRefererMiddleware(RefererMiddleware):
+    """Scrapy's Referer policy, not worked out for a request that names its Referer already (reports,
+    attachments, list API calls): the policy's Referer would only be set if the header were not."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is not None and b"Referer" in request.headers:
+            return request
+        return super().get_processed_request(request, response)
 
 
 class ListBoundsMiddleware(_Base):

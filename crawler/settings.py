@@ -92,6 +92,8 @@ SPIDER_MIDDLEWARES = {
     # a lint for spider authors (a warning about meta keys copied from a response): a layer every
     # request the spider yields goes through, for nothing
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "crawler.middlewares.KnownRefererMiddleware": 700,  # Scrapy's, in its place
     # next to the spider (after Scrapy's 1000): repeats dropped before the rest of the chain
     "crawler.middlewares.SeenRequestsMiddleware": 1010,
 }

@@ -395,3 +395,20 @@ def test_crawl_stats_are_scrapys() -> None:
         stats.min_value("first", 5)
         stats.set_value("reason", "finished")
     assert ours.get_stats() == scrapys.get_stats() == {"requests": 3, "depth": 3, "first": 5, "reason": "finished"}
+
+
+def test_referer_policy_is_scrapys() -> None:
+    from scrapy.spidermiddlewares.referer import RefererMiddleware
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import KnownRefererMiddleware
+
+    crawler = get_crawler()
+    page = _html("https://www.a.gov.cn/col/index.html", "<html></html>")
+    for make in (lambda: Request("https://www.a.gov.cn/a/1.html"),  # the policy's Referer
+                 lambda: Request("http://www.a.gov.cn/a/1.html"),  # a downgrade: none
+                 lambda: Request("https://www.a.gov.cn/a/2.html", headers={"Referer": "https://x.gov.cn/"})):
+        ours = KnownRefererMiddleware.from_crawler(crawler).get_processed_request(make(), page)
+        theirs = RefererMiddleware.from_crawler(crawler).get_processed_request(make(), page)
+        assert ours is not None and theirs is not None
+        assert ours.headers.get("Referer") == theirs.headers.get("Referer")
