@@ -124,7 +124,7 @@ class Archive:
     def blob_path(self, sha256: str) -> Path:
         if not _SHA256_HEX.fullmatch(sha256):
             raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-        return self.blobs / sha256[:2] / sha256[2:4] / sha256
+        return self.blobs.joinpath(sha256[:2], sha256[2:4], sha256)
 
     def put_blob(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()

@@ -296,8 +296,13 @@ class CrawlWarc:
         buf = io.BytesIO()
         w.out = buf
         w.write_record(rec)
-        z = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        return z.compress(buf.getvalue()) + z.flush()
+        data = buf.getvalue()
+        # a window and hash table no bigger than the record: zlib's defaults (32 KB window, 64 KB of
+        # hash) cost ten times the compression of a 1 KB request record just to set up; from 32 KB
+        # on they are the defaults
+        bits = max(9, min(zlib.MAX_WBITS, (len(data) - 1).bit_length()))
+        z = zlib.compressobj(level, zlib.DEFLATED, 16 + bits, max(1, bits - 7))
+        return z.compress(data) + z.flush()
 
     def _append(self, data: bytes) -> int:
         assert self.f is not None

@@ -14,6 +14,10 @@ from crawler.links import DOC_EXT, clean, fmt_date, is_document_url, same_host, 
 QUOTED = re.compile(r"""["']([^"'\s<>]{4,400})["']""")  # a quoted URL-like string in an attribute or a script
 _LABEL_NOISE = re.compile(r"[\s:：]+")
 _META_SET = frozenset(META_LABELS)
+_LABEL_FIRST = frozenset(label[0] for label in META_LABELS)
+# what _LABEL_NOISE removes: \s of a str pattern is what str.isspace() is true of, these
+_NOISE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+                "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000:：")
 _INLINE_META = re.compile(
     r"(?<!\w)({})\s*[:：]\s*([^\s:：]{{1,60}})".format("|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))))
 
@@ -26,9 +30,12 @@ def article_meta(response: TextResponse) -> dict[str, Any]:
     # of a report's tables of figures, whose text is all there is)
     root = response.selector.root
     for cell in root.iter("td", "th", "dt", "span", "label", "b", "strong"):
-        if (children := len(cell)) > 2 or len(cell.text or "") > 16:
+        if (children := len(cell)) > 2 or len(text := cell.text or "") > 16:
             continue  # a label cell holds a few characters, not a table or a paragraph
-        label = _LABEL_NOISE.sub("", "".join(cell.itertext()) if children else cell.text or "")
+        raw = "".join(cell.itertext()) if children else text
+        if raw.lstrip(_NOISE_CHARS)[:1] not in _LABEL_FIRST:
+            continue  # most cells are figures: their first character starts no label
+        label = _LABEL_NOISE.sub("", raw)
         if label in _META_SET and label not in out:
             nxt = cell.getnext()
             value = clean("".join(nxt.itertext())) if nxt is not None else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from scrapy.http import TextResponse
@@ -27,7 +28,13 @@ def fmt_date(text: str | None) -> str | None:
 
 
 def same_host(url: str, base: str) -> bool:
-    return (urlsplit(url).hostname or "") == (urlsplit(base).hostname or "")
+    return _host(url) == _host(base)
+
+
+@lru_cache(maxsize=65536)
+def _host(url: str) -> str:
+    # asked of every link of a page against the page's own URL: the page's is split once
+    return urlsplit(url).hostname or ""
 
 
 def record_keys(urls: set[str]) -> list[str]:
@@ -36,12 +43,17 @@ def record_keys(urls: set[str]) -> list[str]:
     return sorted(hashlib.sha1(u.encode()).hexdigest()[:10] for u in urls)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def clean(text: str | None) -> str:
-    return re.sub(r"\s+", " ", text or "").strip()
+    return _SPACES.sub(" ", text or "").strip()
 
 
+@lru_cache(maxsize=65536)
 def is_document_url(url: str) -> bool:
-    return bool(DOC_EXT.search(urlsplit(url).path + ("?" + urlsplit(url).query if urlsplit(url).query else "")))
+    u = urlsplit(url)
+    return bool(DOC_EXT.search(u.path + ("?" + u.query if u.query else "")))
 
 
 def viewer_target(url: str) -> str | None:

@@ -16,8 +16,14 @@ from urllib.parse import urlencode, urljoin
 
 from crawler.families import DECLARED_PAGES, DECLARED_RECORDS, LIST_APIS
 
-_RECORDS = [re.compile(p, re.I) for p in DECLARED_RECORDS]
-_PAGES = [re.compile(p, re.I) for p in DECLARED_PAGES]
+# each pattern with the words one of which any match of it spells (in lower case: the patterns
+# ignore case, and no character that matches their letters lowers to anything else): a pattern
+# whose words are not in the page is not run over it (a dozen scans of every list page otherwise)
+_RECORDS = [(re.compile(p, re.I), words) for p, words in zip(DECLARED_RECORDS, (
+    ("recordcount",), ("totalrecord",), ("<totalrecord>",), ("共",), ("createpagehtml",)), strict=True)]
+_PAGES = [(re.compile(p, re.I), words) for p, words in zip(DECLARED_PAGES, (
+    ("countpage",), ("totalpage", "pagecount"), ("<totalpage>",), ("共",), ("页次",), ("createpagehtml",),
+    ("createpagehtml",)), strict=True)]
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _MAX_CALLS = 200  # API pages per column: more is a trap, not a report column
@@ -50,8 +56,9 @@ def _max(found: list[str]) -> int | None:
 
 def declared(text: str) -> tuple[int | None, int | None]:
     """(records, pages) a list page (or an API answer) says it has, or None where it says nothing."""
-    records = _max([m for rx in _RECORDS for m in rx.findall(text)])
-    pages = _max([m for rx in _PAGES for m in rx.findall(text)])
+    low = text.lower()
+    records = _max([m for rx, words in _RECORDS if any(w in low for w in words) for m in rx.findall(text)])
+    pages = _max([m for rx, words in _PAGES if any(w in low for w in words) for m in rx.findall(text)])
     return records, pages
 
 

@@ -14,18 +14,35 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy.downloadermiddlewares.cookies as _cookies
+import scrapy.responsetypes as _responsetypes
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import HtmlResponse, Response
+from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
+from scrapy.spidermiddlewares.referer import RefererMiddleware
 from tldextract import TLDExtract
 
 # Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
 # tldextract fetches the Public Suffix List from the internet on first use (a traceback on a
 # machine without it, and a request to a third party from every crawl): the list it ships is enough.
 _cookies._split_domain = TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
+
+# Scrapy tells a text body from a binary one (a file served as application/octet-stream, as portals
+# serve their attachments) by testing its first 5000 bytes one by one in a Python generator: the
+# same test (a control character other than NUL, tab, CR, LF) as one regular expression.
+_CONTROL_BYTE = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def binary_is_text(data: bytes) -> bool:
+    if not isinstance(data, bytes):
+        raise TypeError(f"data must be bytes, got '{type(data).__name__}'")
+    return _CONTROL_BYTE.search(data) is None
+
+
+_responsetypes.binary_is_text = binary_is_text
 
 # WAFs seen on Chinese government portals answer 412 (瑞数/Ruishu) or 521 (Jiasule/Cloudflare-like
 # script challenges) with a page of obfuscated JavaScript that sets a cookie and reloads.
@@ -213,6 +230,16 @@ class SeenRequestsMiddleware(BaseSpiderMiddleware):
         return request
 
 
+class KnownRefererMiddleware(RefererMiddleware):
+    """Scrapy's Referer policy, not worked out for a request that names its Referer already (reports,
+    attachments, list API calls): the policy's Referer would only be set if the header were not."""
+
+    def get_processed_request(self, request: Request, response: Response | None) -> Request | None:
+        if response is not None and b"Referer" in request.headers:
+            return request
+        return super().get_processed_request(request, response)
+
+
 class ListBoundsMiddleware(_Base):
     """A cap on the list pages of one column however they are reached (pager links, declared page
     counts, list API pages), and trap detection: once GONGKAI_TRAP_PAGES list pages of a column
@@ -274,6 +301,17 @@ class CharsetMiddleware(_Base):
                 return response
             return response.replace(encoding="gb18030")
         return response
+
+
+class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
+    """Scrapy's meta refresh redirects, with a plain substring test first: Scrapy resolves the page's
+    base URL before it looks for the tag (URL quoting on every page), and a tag that refreshes
+    must spell `refresh` within the first 4096 characters it reads, which nearly no page does."""
+
+    def process_response(self, request: Request, response: Response, spider: Any = None) -> Request | Response:
+        if isinstance(response, HtmlResponse) and "refresh" not in response.text[:4096].lower():
+            return response
+        return super().process_response(request, response)
 
 
 class BackoffMiddleware(_Base):
@@ -363,7 +401,9 @@ class ChallengeMiddleware(_Base):
 
 
 def _header_pairs(headers: Any) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
+    # Scrapy's Headers keep normalised keys: its items() normalises each again to look it up
+    items = dict.items(headers) if isinstance(headers, Headers) else headers.items()
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in items for v in vs]
 
 
 def write_warc(gk: Any, request: Request, response: Response) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.http import Headers
 
 from crawler.items import ColumnCaptureItem, DocumentItem
 
@@ -23,7 +24,8 @@ KEEP_HEADERS = ("content-type", "content-length", "last-modified", "etag", "date
 
 def headers_dict(headers: Any) -> dict[str, str]:
     out: dict[str, str] = {}
-    for k, vs in headers.items():
+    # Scrapy's Headers keep normalised keys: its items() normalises each again to look it up
+    for k, vs in dict.items(headers) if isinstance(headers, Headers) else headers.items():
         name = k.decode("latin-1").lower()
         if name in KEEP_HEADERS and vs:
             out[name] = vs[-1].decode("latin-1")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -115,6 +116,17 @@ def explicit_concurrency(settings: dict[str, Any]) -> int | None:
     return n
 
 
+def quiet_below(crawler: Any, level: str) -> None:
+    """Scrapy sets its loggers to DEBUG and the root logger to NOTSET and filters in its handler, so
+    every debug line (two a request: "Crawled", "Scraped") is built as a record and then dropped:
+    the loggers filter at the crawl's level instead (the root logger once the crawl has begun:
+    Scrapy resets it when the crawl starts)."""
+    from scrapy import signals
+
+    logging.getLogger("scrapy").setLevel(level)
+    crawler.signals.connect(lambda: logging.root.setLevel(level), signal=signals.engine_started, weak=False)
+
+
 def _child(config_path: str) -> int:
     """In the child: run the crawl, write the summary next to the config."""
     from scrapy.crawler import CrawlerProcess
@@ -126,6 +138,7 @@ def _child(config_path: str) -> int:
     settings = crawl_settings(config, registry)
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(ReportSpider)
+    quiet_below(crawler, settings["LOG_LEVEL"])
     process.crawl(crawler)
     process.start()
     spider = crawler.spider

@@ -51,6 +51,7 @@ DEPTH_PRIORITY = 1
 SCHEDULER_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # Scrapy's pickle FIFO, cheaper per request
 SCHEDULER_START_DISK_QUEUE = "crawler.queues.FifoDiskQueue"  # the start requests' queues too
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_PRIORITY_QUEUE = "crawler.queues.SiteAwarePriorityQueue"  # Scrapy's, cheaper with many sites
 
 # Items and requests a callback yields are handled by this many asyncio tasks per response, made
 # anew for every response; the pipeline is synchronous, so more would only cost CPU.
@@ -63,6 +64,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # the user's state folder) is for interactive debugging: not for a crawl run by gongkai, and its
 # aiohttp start-up is CPU every crawl pays
 REMOTE_CONTROL_ENABLED = False
+STATS_CLASS = "crawler.stats.CrawlStats"  # Scrapy's in-memory stats, cheaper per request
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
@@ -74,6 +76,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.OfficialDomainMiddleware": 50,
     "crawler.middlewares.ListBoundsMiddleware": 55,
     "crawler.middlewares.CharsetMiddleware": 100,  # after decompression (590) on the way out
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.QuickMetaRefreshMiddleware": 580,  # the same, cheaper on pages without one
     "crawler.middlewares.BackoffMiddleware": 60,
     "crawler.middlewares.ConditionalRequestMiddleware": 580,
     "crawler.middlewares.ChallengeMiddleware": 590,
@@ -85,6 +89,11 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.browser.RenderedPageMiddleware": 960,
 }
 SPIDER_MIDDLEWARES = {
+    # a lint for spider authors (a warning about meta keys copied from a response): a layer every
+    # request the spider yields goes through, for nothing
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "crawler.middlewares.KnownRefererMiddleware": 700,  # Scrapy's, in its place
     # next to the spider (after Scrapy's 1000): repeats dropped before the rest of the chain
     "crawler.middlewares.SeenRequestsMiddleware": 1010,
 }
@@ -93,6 +102,11 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.pipelines.ProgressExtension": 500,
+    # turned off below or unused by a crawl
+    "scrapy.extensions.remote_control.RemoteControl": None,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.memdebug.MemoryDebugger": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
 }
 
 # gongkai's own settings (set by `gongkai crawl`)

@@ -311,3 +311,104 @@ def test_cookie_domains_never_fetch_the_suffix_list() -> None:
 
     assert tuple(cookies._split_domain.suffix_list_urls) == ()
     assert cookies._is_public_domain("gov.cn") and not cookies._is_public_domain("www.yining.gov.cn")
+
+
+def test_label_noise_is_what_the_pattern_removes() -> None:
+    import re
+    import sys
+
+    from crawler.articles import _NOISE_CHARS
+
+    space = re.compile(r"\s")
+    assert set(_NOISE_CHARS) == {chr(c) for c in range(sys.maxunicode + 1) if space.match(chr(c))} | {":", "："}
+
+
+def test_article_meta_reads_spaced_and_nested_labels_among_figures() -> None:
+    rows = "".join(f"<tr><td>{n}</td><td>{n * 7}</td></tr>" for n in range(40))
+    page = ("<html><head><title>t</title></head><body><table>"
+            "<tr><td>\u3000发 布 机 构：</td><td>伊宁市人民政府</td></tr>"
+            "<tr><th><b>索引</b>号</th><td>11654002-2024-001</td></tr>"
+            "<tr><td>：成文日期</td><td>2024-01-20</td></tr>"
+            f"{rows}<tr><td>机构</td><td>not a label</td></tr></table></body></html>")
+    meta = article_meta(_html("http://www.a.gov.cn/a/1.html", page))
+    assert meta["发布机构"] == "伊宁市人民政府" and meta["索引号"] == "11654002-2024-001"
+    assert meta["成文日期"] == "2024-01-20" and meta["_date"] == "2024-01-20" and "机构" not in meta
+
+
+def test_declared_counts_whatever_the_case() -> None:
+    from crawler.listapi import declared
+
+    assert declared("var RecordCount = '57'; TOTALPAGE: 3") == (57, 3)
+    assert declared("<TotalRecord>12</TotalRecord><totalpage>2</totalpage>") == (12, 2)
+    assert declared("共 8 条 页次：1/4 createPageHTML('page_div',4,1,'index','shtml',48)") == (48, 4)
+    assert declared("no count here, only recordcounting") == (None, None)
+
+
+def test_meta_refresh_is_still_followed() -> None:
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import QuickMetaRefreshMiddleware
+
+    mw = QuickMetaRefreshMiddleware.from_crawler(get_crawler(settings_dict={"METAREFRESH_MAXDELAY": 100}))
+    req = Request("http://www.a.gov.cn/col/")
+    page = _html(req.url, '<html><head><META HTTP-EQUIV="Refresh" content="0; url=/col/list.html"></head></html>')
+    page.request = req
+    out = mw.process_response(req, page)
+    assert isinstance(out, Request) and out.url == "http://www.a.gov.cn/col/list.html"
+    plain = _html(req.url, "<html><head><title>x</title></head><body>refreshments</body></html>")
+    assert mw.process_response(req, plain) is plain
+
+
+def test_binary_sniffing_is_scrapys() -> None:
+    import os
+    import random
+
+    from scrapy.utils.python import binary_is_text as scrapys
+
+    from crawler.middlewares import binary_is_text
+
+    rnd = random.Random(3)
+    samples = [bytes([i]) for i in range(256)] + [b"", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", b"<html>\x00</html>"]
+    samples += [os.urandom(rnd.randint(1, 300)) for _ in range(200)]
+    samples += [bytes(rnd.choice(b"\t\n\r abc\x00\xff") for _ in range(500)) for _ in range(50)]
+    assert [binary_is_text(s) for s in samples] == [scrapys(s) for s in samples]
+    import scrapy.responsetypes
+
+    assert scrapy.responsetypes.binary_is_text is binary_is_text
+
+
+def test_crawl_stats_are_scrapys() -> None:
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.test import get_crawler
+
+    from crawler import settings
+    from crawler.stats import CrawlStats
+
+    assert settings.STATS_CLASS == "crawler.stats.CrawlStats"
+    crawler = get_crawler()
+    ours, scrapys = CrawlStats(crawler), MemoryStatsCollector(crawler)
+    for stats in (ours, scrapys):
+        stats.inc_value("requests")
+        stats.inc_value("requests", 2)
+        stats.max_value("depth", 3)
+        stats.max_value("depth", 1)
+        stats.min_value("first", 5)
+        stats.set_value("reason", "finished")
+    assert ours.get_stats() == scrapys.get_stats() == {"requests": 3, "depth": 3, "first": 5, "reason": "finished"}
+
+
+def test_referer_policy_is_scrapys() -> None:
+    from scrapy.spidermiddlewares.referer import RefererMiddleware
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import KnownRefererMiddleware
+
+    crawler = get_crawler()
+    page = _html("https://www.a.gov.cn/col/index.html", "<html></html>")
+    for make in (lambda: Request("https://www.a.gov.cn/a/1.html"),  # the policy's Referer
+                 lambda: Request("http://www.a.gov.cn/a/1.html"),  # a downgrade: none
+                 lambda: Request("https://www.a.gov.cn/a/2.html", headers={"Referer": "https://x.gov.cn/"})):
+        ours = KnownRefererMiddleware.from_crawler(crawler).get_processed_request(make(), page)
+        theirs = RefererMiddleware.from_crawler(crawler).get_processed_request(make(), page)
+        assert ours is not None and theirs is not None
+        assert ours.headers.get("Referer") == theirs.headers.get("Referer")

@@ -77,3 +77,36 @@ def test_a_queue_closed_for_good_while_empty_reopens_where_it_was(spider: DemoSp
     again.push(Request("http://a.gov.cn/next", callback=spider.failed))
     r = again.pop()
     assert (r.url, r.callback) == ("http://a.gov.cn/next", spider.failed)
+
+
+def test_the_next_site_is_the_one_scrapys_queue_picks() -> None:
+    """The same site as Scrapy's own choice (fewest downloads in flight, in turn by name after the
+    last one chosen), pop after pop, for random sites and counts."""
+    import random
+
+    from scrapy.pqueues import DownloaderAwarePriorityQueue
+
+    from crawler.queues import SiteAwarePriorityQueue
+
+    rnd = random.Random(7)
+    ours = SiteAwarePriorityQueue.__new__(SiteAwarePriorityQueue)
+    theirs = DownloaderAwarePriorityQueue.__new__(DownloaderAwarePriorityQueue)
+    ours._last_selected_slot = theirs._last_selected_slot = None
+    for _ in range(2000):
+        sites = rnd.sample([f"127.0.{i // 250}.{i % 250}:80" for i in range(300)], rnd.randint(1, 40))
+        stats = [(rnd.randint(0, 2), s) for s in sites]
+        update = rnd.random() < 0.8
+        assert ours._next_slot(stats, update_state=update) == theirs._next_slot(stats, update_state=update)
+        assert ours._last_selected_slot == theirs._last_selected_slot
+
+
+def test_active_downloads_are_counted_as_scrapy_counts_them() -> None:
+    from scrapy.pqueues import DownloaderInterface
+
+    from crawler.queues import _ActiveDownloads
+
+    downloader = SimpleNamespace(slots={"a": SimpleNamespace(active={1, 2}), "b": SimpleNamespace(active=set())})
+    crawler = SimpleNamespace(engine=SimpleNamespace(downloader=downloader))
+    sites = ["a", "b", "c"]
+    assert _ActiveDownloads(crawler).stats(sites) == DownloaderInterface(crawler).stats(sites) == [
+        (2, "a"), (0, "b"), (0, "c")]

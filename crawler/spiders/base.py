@@ -214,7 +214,9 @@ class ReportSpider(scrapy.Spider):
         records: set[str] = set()
         undated: set[str] = set()  # article-shaped links, the records of a list that prints no dates
         article_re = re.compile(conf["article"], re.I)
-        for url, text, date in self.list_entries(response):
+        # the page's links are read once: the list's entries and its pager are both among them
+        page_links = list(self.links(response, with_dates=True))
+        for url, text, date in self.list_entries(response, page_links):
             if same_host(url, response.url) or (report_year(text) and self.official(url)):
                 # a record on a sibling official host (zwgk.<city>.gov.cn, a registry host) is one
                 # of the list's records too: it is fetched and counted like the others
@@ -232,7 +234,7 @@ class ReportSpider(scrapy.Spider):
                     and same_host(url, response.url) and not is_document_url(url):
                 # year or unit sub-columns inside a report column
                 requests.append(self.list_request(url, names, column=url, depth=meta.get("col_depth", 0) + 1))
-        other_pages = self.pagination(response, conf)
+        other_pages = self.pagination(response, conf, page_links)
         for url in other_pages:
             requests.append(self.list_request(url, names, column=meta["column"], depth=meta.get("col_depth", 0),
                                               page_of=meta["column"]))
@@ -332,10 +334,11 @@ class ReportSpider(scrapy.Spider):
     def selected(self) -> set[str]:
         return {a["name"] for a in self.registry.agencies}
 
-    def list_entries(self, response: TextResponse) -> Iterator[tuple[str, str, str | None]]:
+    def list_entries(self, response: TextResponse, links: list[tuple[str, str, str | None]] | None = None,
+                     ) -> Iterator[tuple[str, str, str | None]]:
         """(url, title, date) of every link on a list page, the date taken from the link's row.
         Hanweb's dataproxy lists hide their rows in <datastore> CDATA: those are read too."""
-        yield from self.links(response, with_dates=True)
+        yield from self.links(response, with_dates=True) if links is None else links
         if b"<datastore" in response.body or b"<recordset" in response.body:
             for frag in re.findall(r"<!\[CDATA\[(.*?)\]\]>", response.text, re.S):
                 sub_sel = scrapy.Selector(text=frag)
@@ -376,7 +379,8 @@ class ReportSpider(scrapy.Spider):
                     return urljoin(base, cand)
         return None
 
-    def pagination(self, response: TextResponse, conf: dict[str, Any]) -> list[str]:
+    def pagination(self, response: TextResponse, conf: dict[str, Any],
+                   links: list[tuple[str, str, str | None]] | None = None) -> list[str]:
         """Every other page of this list: plain links, createPageHTML scripts, ?currpage=N endpoints."""
         here = urlsplit(response.url)
         folder = here.path.rsplit("/", 1)[0] + "/"
@@ -425,7 +429,7 @@ class ReportSpider(scrapy.Spider):
                                   flags=re.I)
                 out.append(urljoin(response.url, page))
         # 3. plain links: 下一页 / numbers / anything shaped like a page of this list in the same folder
-        for url, text, _ in self.links(response):
+        for url, text, _ in self.links(response) if links is None else links:
             u = urlsplit(url)
             if u.hostname != here.hostname or is_document_url(url):
                 continue
