@@ -79,7 +79,7 @@ def _title_match(text: str) -> tuple[str | None, int | None] | None:
     """(agency or None, year) named by a title-like text: the first title in it (a preamble
     that cites 《关于做好2024年度…年度报告…的通知》 comes after the title)."""
     t = _HEADER_PREFIX.sub("", squeeze(text).lstrip("#"))
-    found = []
+    found: list[re.Match[str]] = []
     for p in TITLE_PATTERNS:
         m = p.search(t)
         if m is None:
