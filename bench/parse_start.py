@@ -62,6 +62,9 @@ def main() -> None:
     ap.add_argument("--pdf", type=Path, default=None, help="a PDF to parse (default: 5 pages of the fixtures)")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # a warm start, as an installed gongkai has: the first run writes the bytecode the others load
+    # (with PYTHONDONTWRITEBYTECODE every run would compile the modules changed since it was written)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory(prefix="gongkai-start-") as tmp:
         pdf = str(args.pdf or five_pages(Path(tmp) / "five.pdf"))
         commands = {

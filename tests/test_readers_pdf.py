@@ -297,3 +297,23 @@ def test_punctuation_stays_on_its_line(path: Path) -> None:
     line's commas fall onto a line of their own."""
     lines = [item.text for page in _pages(path.read_bytes()) for item in page.items if hasattr(item, "text")]
     assert lines and not [t for t in lines if set(t) <= set("，、。：；,.:; ")], lines
+
+
+# a glyph 1 pt from another across the side of a cell of the grid _dedupe hashes into
+_glyph_at = st.sampled_from([0.0, 1.0, 7.0, 8.0, 15.0, 16.0]) | st.floats(-5, 40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("一0"), _glyph_at, _glyph_at), max_size=40))
+def test_a_glyph_drawn_again_within_a_point_is_dropped(glyphs: list[tuple[str, float, float]]) -> None:
+    """WPS's fake bold: the same glyph again within 1 pt of one kept is dropped, any other is kept
+    (checked against comparing every pair)."""
+    from extract.readers.pdf import _dedupe
+
+    chars = [{"text": t, "x0": x, "top": y} for t, x, y in glyphs]
+    kept: list[dict] = []
+    for c in chars:
+        if not any(k["text"] == c["text"] and abs(k["x0"] - c["x0"]) <= 1 and abs(k["top"] - c["top"]) <= 1
+                   for k in kept):
+            kept.append(c)
+    assert _dedupe(chars) == kept

@@ -211,24 +211,20 @@ def _read_page(content: PageContent, number: int) -> Page:
 def _dedupe(chars: list[dict], tol: float = 1.0) -> list[dict]:
     """Drop a glyph drawn again at (almost) the same place: WPS's fake bold. A hashed grid
     makes this linear (pdfplumber's dedupe_chars sorts and groups, and costs more than
-    reading the page)."""
+    reading the page); a neighbouring cell is looked in only when the glyph is within
+    `tol` of its side."""
+    size = 8.0 * tol
     seen: dict[tuple[str, int, int], list[dict]] = {}
     out: list[dict] = []
     for c in chars:
-        gx, gy = int(c["x0"] // 2), int(c["top"] // 2)
-        dup = False
-        for dx in (-1, 0, 1):
-            for dy in (-1, 0, 1):
-                for o in seen.get((c["text"], gx + dx, gy + dy), ()):
-                    if abs(o["x0"] - c["x0"]) <= tol and abs(o["top"] - c["top"]) <= tol:
-                        dup = True
-                        break
-                if dup:
-                    break
-            if dup:
-                break
-        if not dup:
-            seen.setdefault((c["text"], gx, gy), []).append(c)
+        x, y, text = c["x0"], c["top"], c["text"]
+        gx, gy = int(x // size), int(y // size)
+        fx, fy = x - gx * size, y - gy * size
+        dxs = (0, -1) if fx <= tol else (0, 1) if fx >= size - tol else (0,)
+        dys = (0, -1) if fy <= tol else (0, 1) if fy >= size - tol else (0,)
+        if not any(abs(o["x0"] - x) <= tol and abs(o["top"] - y) <= tol
+                   for dx in dxs for dy in dys for o in seen.get((text, gx + dx, gy + dy), ())):
+            seen.setdefault((text, gx, gy), []).append(c)
             out.append(c)
     return out
 

@@ -153,7 +153,8 @@ def _read_glyphs(textpage: pdfium.PdfTextPage, ctm: Matrix, content: PageContent
     rect_p, matrix_p, ox_p, oy_p = ctypes.byref(rect), ctypes.byref(matrix), ctypes.byref(ox), ctypes.byref(oy)
     a, b, c, d, e, f = ctm
     height = content.height
-    chars = content.chars
+    append = content.chars.append
+    turned = (a, b, c, d) != (1, 0, 0, 1)  # /Rotate: the page is shown turned
     for k in range(count):
         code = get_unicode(raw, k)
         if code in _BLANK:
@@ -161,20 +162,26 @@ def _read_glyphs(textpage: pdfium.PdfTextPage, ctm: Matrix, content: PageContent
         text = "\ufffd" if map_error(raw, k) == 1 or not code else chr(code)
         loose_box(raw, k, rect_p)
         get_matrix(raw, k, matrix_p)
-        x0, x1, y0, y1 = rect.left, rect.right, rect.bottom, rect.top
-        if not matrix.b and not matrix.c and matrix.a > 0 and matrix.d > 0:
+        ga, gb, gc, gd = matrix.a, matrix.b, matrix.c, matrix.d
+        if not gb and not gc and ga > 0 and gd > 0:
             # level text: one font size high from its baseline, whatever the glyph's own
             # extent, so that the glyphs of a line (punctuation in another font included) align
             get_origin(raw, k, ox_p, oy_p)
             y0 = oy.value
             y1 = y0 + get_size(raw, k)
+            if not turned:  # the usual glyph: no turning to work out
+                append({"text": text, "x0": rect.left + e, "x1": rect.right + e,
+                        "top": height - (y1 + f), "bottom": height - (y0 + f), "upright": True})
+                continue
+        else:
+            y0, y1 = rect.bottom, rect.top
+        x0, x1 = rect.left, rect.right
         # the box's corners as shown: the page matrix turns by a multiple of 90°
         xs = (a * x0 + c * y0 + e, a * x1 + c * y1 + e)
         ys = (b * x0 + d * y0 + f, b * x1 + d * y1 + f)
         # upright: the glyph's matrix as shown keeps x right and y up
-        ma, mb, mc, md = (matrix.a * a + matrix.b * c, matrix.a * b + matrix.b * d,
-                          matrix.c * a + matrix.d * c, matrix.c * b + matrix.d * d)
-        chars.append({
+        ma, mb, mc, md = ga * a + gb * c, ga * b + gb * d, gc * a + gd * c, gc * b + gd * d
+        append({
             "text": text,
             "x0": min(xs), "x1": max(xs),
             "top": height - max(ys), "bottom": height - min(ys),
