@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -137,12 +137,17 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     # a parse that fell back on the page's 发布机构 (its title named no body) says no more than that
     parsed = (None if d.parsed and d.publishers and canonical(d.parsed) in {canonical(p) for p in d.publishers}
               else d.parsed)
-    by_source: tuple[Sequence[str | None], ...] = (
-        [parsed], [title_names(t) for t in d.titles], [title_names(t) for t in d.page_titles], d.publishers)
+    by_source: tuple[Iterable[str | None], ...] = (
+        [parsed], map(title_names, d.titles), map(title_names, d.page_titles), d.publishers)
     for source, names in zip(SOURCES, by_source, strict=True):
         for n in names:
             m = index.lookup(n, context) if n else None
             if m is not None:
+                if not named and source != "发布机构" and m.registered and m.name:
+                    # the first name the document's own evidence gives is a registered body's: it
+                    # decides (later names only count when the first is unregistered or ambiguous)
+                    d.body, d.registered, d.how, d.specific = m.name, True, f"{source}: {m.how}", True
+                    return
                 named.append((source, m))
     # the 发布机构 of a shared column is often the portal's owner: it speaks only when nothing else does
     strong = [(s, m) for s, m in named if s != "发布机构"] or named
