@@ -93,16 +93,20 @@ def _evidence(arc: Archive) -> Iterator[Doc]:
         "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.parse_status, r.numbers_sig,"
         " d.first_seen, d.agency, d.agency_override, d.list_title,"
         " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL)"
+        # the parses without URL rows come too (asking each for its URL rows costs more than the
+        # merge below passing them over)
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1"
-        f" AND {_HAS_URLS} ORDER BY r.sha256"
+        " ORDER BY r.sha256"
     ):
+        while pending is not None and pending[0] < sha:
+            pending = next(urls, None)
+        if pending is None or pending[0] != sha:
+            continue  # no URL rows: attributed by its own evidence (_attribute_all)
         # the sections are parsed where documents are grouped, and only for a body-year of several
         d = Doc(rid, sha, parsed, year, status or "error", sig, bool(nums), [], first or "", recorded,
                 bool(override))
         if list_title:
             d.titles.append(list_title)
-        while pending is not None and pending[0] < sha:
-            pending = next(urls, None)
         while pending is not None and pending[0] == sha:
             _, url, title, meta, agency = pending
             m = json.loads(meta or "{}")
