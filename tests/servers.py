@@ -4,11 +4,13 @@ sample portal's answers at a chosen point."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,3 +66,16 @@ def held_after(handle: Any, n: int, counts: Callable[[str], bool] = lambda path:
     finally:
         release.set()
         del portal.respond  # the class's method again
+
+
+def wait_count(db: Path, sql: str, at_least: int, seconds: float = 60, poll: float = 0.05) -> int:
+    """The count `sql` gives in the archive `db` once it reaches `at_least`, or when `seconds` are
+    up (a crawl still creating the file counts 0)."""
+    n, deadline = 0, time.monotonic() + seconds
+    while n < at_least and time.monotonic() < deadline:
+        time.sleep(poll)
+        try:
+            n = sqlite3.connect(db).execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            n = 0
+    return n

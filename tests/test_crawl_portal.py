@@ -9,12 +9,11 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from servers import held_after
+from servers import held_after, wait_count
 
 import crawler.portal.server as portal_server
 from crawler.runner import prepare_crawl, run_crawl, summary_path
@@ -157,13 +156,8 @@ def test_killed_crawl_resumes_to_the_same_archive(crawled, portal, tmp_path: Pat
     with held_after(portal, 40, counts=docs.__contains__) as held:
         proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
         assert held.wait(120), "the crawl never reached its 41st document"
-        n, deadline = 0, time.monotonic() + 60
-        while n < 20 and time.monotonic() < deadline:  # what was answered reaches the archive
-            time.sleep(0.1)
-            try:
-                n = sqlite3.connect(db_path).execute("SELECT count(*) FROM document_urls").fetchone()[0]
-            except sqlite3.OperationalError:
-                n = 0
+        # what was answered reaches the archive (polled every 0.1 s)
+        n = wait_count(db_path, "SELECT count(*) FROM document_urls", 20, poll=0.1)
         assert n >= 20 and proc.poll() is None, (n, proc.poll())
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()

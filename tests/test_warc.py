@@ -12,11 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from servers import held_after
+from servers import held_after, wait_count
 
 import crawler.portal.server as portal_server
 from archive.store import Archive
@@ -192,14 +191,8 @@ def test_killed_crawl_leaves_readable_warc_and_the_next_run_a_new_file(tmp_path:
         with held_after(portal, 60) as held:
             proc = subprocess.Popen(cmd, start_new_session=True, stdin=subprocess.DEVNULL)
             assert held.wait(120), "the crawl never made its 61st request"
-            n, deadline = 0, time.monotonic() + 60
-            while n < 20 and time.monotonic() < deadline:  # what was answered reaches the WARC
-                time.sleep(0.05)
-                try:
-                    n = sqlite3.connect(data / "archive.db").execute(
-                        "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL").fetchone()[0]
-                except sqlite3.OperationalError:
-                    n = 0
+            # what was answered reaches the WARC
+            n = wait_count(data / "archive.db", "SELECT count(*) FROM fetches WHERE warc_file IS NOT NULL", 20)
             assert n >= 20 and proc.poll() is None, (n, proc.poll())
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()

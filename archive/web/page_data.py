@@ -39,23 +39,31 @@ async def as_of(db: Any) -> str | None:
     return _AS_OF[key]
 
 
+async def verdict_rows(datasette: Any, db: Any, scope: Scope, status: str, columns: str, order: str,
+                       limit: int) -> list[dict]:
+    """One status's verdicts in a scope (`columns` include agency, year and region), with the
+    region's name and the verdict page's link."""
+    where, params = scope.where()
+    res = await db.execute(f"select {columns} from compliance where status = ?{where} order by {order}"
+                           f" limit {int(limit)}", [status, *params])
+    rows = [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+    for r in rows:
+        r["region_name"] = regions.name(r["region"])
+        r["href"] = verdict_href(datasette, r["agency"], r["year"])
+    return rows
+
+
 async def problem_verdicts(
     datasette: Any, db: Any, scope: Scope, statuses: tuple[str, ...] = PROBLEM_STATUSES, limit: int = 200
 ) -> list[dict]:
     """The verdicts that need action (late, missing, unreachable) in a scope, newest year first."""
-    where, params = scope.where()
     out: list[dict] = []
     for status in statuses:
-        order = "year desc, days_late desc" if status == "late" else "year desc, agency"
-        res = await db.execute(
-            "select agency, year, status, due, published, days_late, report_id, url, region, kind, sha256,"
-            f" warc, as_of from compliance where status = ?{where} order by {order} limit {int(limit)}",
-            [status, *params],
-        )
-        out += [dict(zip(res.columns, r, strict=True)) for r in res.rows]
+        out += await verdict_rows(
+            datasette, db, scope, status,
+            "agency, year, status, due, published, days_late, report_id, url, region, kind, sha256, warc, as_of",
+            "year desc, days_late desc" if status == "late" else "year desc, agency", limit)
     for p in out:
-        p["region_name"] = regions.name(p["region"])
-        p["href"] = verdict_href(datasette, p["agency"], p["year"])
         # a `missing` verdict rests on a capture: the WARC record holding that page
         p["warc_href"] = (await original_record(datasette, db, p))[0] if p["status"] == "missing" else None
     out.sort(key=lambda p: (-p["year"], PROBLEM_STATUSES.index(p["status"]), -(p["days_late"] or 0)))

@@ -47,6 +47,7 @@ from archive.web.page_data import (
     request_trend,
     status_counts,
     url_records,
+    verdict_rows,
     verdict_years,
 )
 from extract import form
@@ -126,18 +127,11 @@ async def list_page(datasette: Any, request: Any) -> Response:
     scope = Scope.from_args(request.args)
     status = request.args.get("status") or ""
     statuses = (status,) if status in STATUS_ORDER else PROBLEM_STATUSES
-    where, params = scope.where()
     rows: list[dict] = []
     for st in statuses:
-        res = await db.execute(
-            "select agency, year, status, region, kind, due, published, days_late, report_id, as_of"
-            f" from compliance where status = ?{where} order by year desc, days_late desc, agency limit 5000",
-            [st, *params],
-        )
-        rows += [dict(zip(res.columns, r, strict=True)) for r in res.rows]
-    for r in rows:
-        r["region_name"] = regions.name(r["region"])
-        r["href"] = verdict_href(datasette, r["agency"], r["year"])
+        rows += await verdict_rows(datasette, db, scope, st,
+                                   "agency, year, status, region, kind, due, published, days_late, report_id, as_of",
+                                   "year desc, days_late desc, agency", 5000)
     ctx = {
         "rows": rows,
         "status": status if status in STATUS_ORDER else "",

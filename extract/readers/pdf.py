@@ -45,15 +45,20 @@ def read_pdf(data: bytes, source: str) -> Document:
         notes.append("the PDF does not end with %%EOF: truncated?")
     try:
         check_content_streams(data)
-        pdf = pdfium.PdfDocument(data)
-    except ContentTooLarge as e:
+        pdf = _open(data, source, truncated)
+        try:
+            return _read(pdf, data, source, notes, truncated)
+        finally:
+            pdf.close()
+    except ContentTooLarge as e:  # a content stream or a page's glyphs: a hostile file, not a report
         raise ExtractError(source, f"refused: {e}, more than a report page can have") from None
+
+
+def _open(data: bytes, source: str, truncated: bool) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         raise ExtractError(source, _damaged(e, truncated)) from e
-    try:
-        return _read(pdf, data, source, notes, truncated)
-    finally:
-        pdf.close()
 
 
 def _read(pdf: pdfium.PdfDocument, data: bytes, source: str, notes: list[str], truncated: bool) -> Document:
@@ -65,11 +70,7 @@ def _read(pdf: pdfium.PdfDocument, data: bytes, source: str, notes: list[str], t
 
     pages: list[Page] = []
     ocr_needed: list[int] = []
-    try:
-        contents = list(page_contents(pdf))
-    except ContentTooLarge as e:
-        raise ExtractError(source, f"refused: {e}, more than a report page can have") from None
-    for i, content in contents:
+    for i, content in list(page_contents(pdf)):
         if isinstance(content, Exception):
             notes.append(f"page {i + 1}: unreadable ({type(content).__name__}: {content})")
             p = Page(i + 1, *_page_size(pdf, i), ocr=True)
