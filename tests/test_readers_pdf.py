@@ -119,8 +119,8 @@ def test_lines_and_text_inside_a_form_are_placed_through_its_matrix() -> None:
 
 
 def test_a_line_mixing_fonts_is_one_line() -> None:
-    """Glyphs sit on their baseline whatever their font's own extent: punctuation set in another
-    font (Helvetica's comma here) stays on its line."""
+    """Punctuation set in another font (Helvetica's comma here) is read into its line. (Fonts whose
+    glyphs have boxes of their own heights: test_punctuation_stays_on_its_line.)"""
     buf = io.BytesIO()
     c = _canvas(buf)
     x = 72.0
