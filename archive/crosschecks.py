@@ -23,6 +23,10 @@ _CROSS_COLUMNS = (
     + [f"q.carried_over_out_{c}" for c in _CARRY]
     + [f"a.{k}_{c}" for k in ("rules", "normative") for c in ("issued", "repealed", "in_force")]
 )
+# the column names _year_on_year reads, spelt once (it runs for every report)
+_CARRY_KEYS = [(c, f"carried_over_in_{c}", f"carried_over_out_{c}") for c in _CARRY]
+_ACTIVE_KEYS = [(label, f"{kind}_in_force", f"{kind}_issued", f"{kind}_repealed")
+                for kind, label in (("rules", "规章"), ("normative", "行政规范性文件"))]
 NUMBERS_MIN_NONZERO = 3  # identical numbers say "copied" only when some are not zero
 
 
@@ -133,19 +137,14 @@ def _year_on_year(cur: dict, last: dict, year: int) -> list[tuple[str, str]]:
     the rules and normative documents in force, the same numbers or text."""
     out = []
     diffs = []
-    for col in _CARRY:
-        a, b = cur[f"carried_over_in_{col}"], last[f"carried_over_out_{col}"]
+    for col, carried_in, carried_out in _CARRY_KEYS:
+        a, b = cur[carried_in], last[carried_out]
         if a is not None and b is not None and a != b:
             diffs.append(f"{col}: {year}年上年结转 {a} ≠ {year - 1}年结转下年度 {b}")
     if diffs:
         out.append(("carry_over", "; ".join(diffs)))
-    for kind, label in (("rules", "规章"), ("normative", "行政规范性文件")):
-        before, issued, repealed, now_ = (
-            last[f"{kind}_in_force"],
-            cur[f"{kind}_issued"],
-            cur[f"{kind}_repealed"],
-            cur[f"{kind}_in_force"],
-        )
+    for label, in_force, issued_key, repealed_key in _ACTIVE_KEYS:
+        before, issued, repealed, now_ = last[in_force], cur[issued_key], cur[repealed_key], cur[in_force]
         if None not in (before, issued, repealed, now_) and before + issued - repealed != now_:
             out.append(("roll_forward", f"{label}现行有效 {now_} ≠ {year - 1}年 {before} + 制发 {issued} − 废止 "
                                         f"{repealed} = {before + issued - repealed}"))

@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
@@ -78,21 +78,22 @@ _ORG_COLUMNS = (
     " h_version INT, h_report_of INT, h_current INT")
 # the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
 _OWN_EVIDENCE = "json_array(r.agency_parsed, d.agency, d.agency_override, d.list_title)"
-_HAS_URLS = "EXISTS(SELECT 1 FROM document_urls u WHERE u.sha256 = r.sha256)"
 
 
-def _evidence(arc: Archive) -> Iterator[Doc]:
+def _evidence(arc: Archive, no_urls: Callable[[int], None]) -> Iterator[Doc]:
     """Every current document parse that has URL rows, with the evidence they recorded, one at a
-    time (the parses and the URL rows are both read in sha256 order and joined as they stream)."""
+    time (the parses and the URL rows are both read in sha256 order and joined as they stream).
+    The id of each parse without URL rows goes to `no_urls`."""
+    # the meta fields are read by SQLite (cheaper than json.loads of each row's whole meta in Python)
     urls = arc.db.conn.execute(
-        "SELECT sha256, url, list_title, meta, agency FROM document_urls NOT INDEXED ORDER BY sha256, id")
+        "SELECT sha256, url, list_title, json_extract(meta, '$.title'), json_extract(meta, '$.\"发布机构\"'),"
+        " json_extract(meta, '$.owners'), json_extract(meta, '$.column'), json_extract(meta, '$.report_url'),"
+        " json_extract(meta, '$.year'), agency FROM document_urls NOT INDEXED ORDER BY sha256, id")
     pending = next(urls, None)
     # NOT INDEXED: the whole table read in its order and sorted costs half of walking the sha256
     # index and fetching each row from wherever it sits (at 600k reports)
-    for rid, sha, parsed, year, status, sig, first, recorded, override, list_title, nums in arc.db.conn.execute(
-        "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.parse_status, r.numbers_sig,"
-        " d.first_seen, d.agency, d.agency_override, d.list_title,"
-        " EXISTS(SELECT 1 FROM report_requests q WHERE q.report_id = r.id AND q.new_received_total IS NOT NULL)"
+    for rid, sha, parsed, year, recorded, override, list_title in arc.db.conn.execute(
+        "SELECT r.id, r.sha256, r.agency_parsed, r.year, d.agency, d.agency_override, d.list_title"
         # the parses without URL rows come too (asking each for its URL rows costs more than the
         # merge below passing them over)
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1"
@@ -101,30 +102,29 @@ def _evidence(arc: Archive) -> Iterator[Doc]:
         while pending is not None and pending[0] < sha:
             pending = next(urls, None)
         if pending is None or pending[0] != sha:
-            continue  # no URL rows: attributed by its own evidence (_attribute_all)
-        # the sections are parsed where documents are grouped, and only for a body-year of several
-        d = Doc(rid, sha, parsed, year, status or "error", sig, bool(nums), [], first or "", recorded,
-                bool(override))
+            no_urls(rid)  # attributed by its own evidence (_attribute_all)
+            continue
+        # what grouping reads (status, numbers, sections) is read where documents are grouped
+        d = Doc(rid, sha, parsed, year, "error", None, False, [], "", recorded, bool(override))
         if list_title:
             d.titles.append(list_title)
         while pending is not None and pending[0] == sha:
-            _, url, title, meta, agency = pending
-            m = json.loads(meta or "{}")
+            _, url, title, page_title, publisher, owners, column, report_url, list_year, agency = pending
             d.urls.append(url)
             if title and title not in d.titles:
                 d.titles.append(title)
-            if m.get("title"):
-                d.page_titles.append(m["title"])
-            if m.get("发布机构"):
-                d.publishers.append(m["发布机构"])
-            for o in m.get("owners") or ([agency] if agency else []):
+            if page_title:
+                d.page_titles.append(page_title)
+            if publisher:
+                d.publishers.append(publisher)
+            for o in (json.loads(owners) if owners else None) or ([agency] if agency else []):
                 if o not in d.owners:
                     d.owners.append(o)
-            if m.get("column") and m["column"] not in d.columns:
-                d.columns.append(m["column"])
-            d.publications.append(m.get("report_url") or url)
-            if d.list_year is None and isinstance(m.get("year"), int):
-                d.list_year = m["year"]
+            if column and column not in d.columns:
+                d.columns.append(column)
+            d.publications.append(report_url or url)
+            if d.list_year is None and type(list_year) is int:
+                d.list_year = list_year
             pending = next(urls, None)
         if not d.owners and d.recorded:
             d.owners.append(d.recorded)
@@ -272,7 +272,8 @@ def organise(arc: Archive) -> dict[str, int]:
             arc.db.execute("DELETE FROM unregistered_bodies")
             if unregistered:
                 arc.db.table("unregistered_bodies").insert_all(unregistered)
-    db.execute("DROP TABLE temp.org")
+    # temp.org is left to the connection's close, which deletes the temporary file at once, where a
+    # DROP reads its every page back to free it (2 s at 600k documents); a next run drops it first
     return {**counts, "unregistered": len(unregistered)}
 
 
@@ -283,7 +284,7 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     attributed once: a document without URL rows is attributed per distinct evidence, the rest one
     by one from their URLs' evidence; the row itself is copied in SQL."""
     db = arc.db.conn
-    for t in ("org", "org_ev", "org_url", "org_key"):
+    for t in ("org", "org_ev", "org_url", "org_key", "org_bare"):
         db.execute(f"DROP TABLE IF EXISTS temp.{t}")
     db.execute(f"CREATE TEMP TABLE org ({_ORG_COLUMNS})")
     db.execute("CREATE TEMP TABLE org_ev (key TEXT PRIMARY KEY, body TEXT, registered INT, how TEXT, specific INT,"
@@ -292,10 +293,37 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     # instead of a B-tree insert at a random place per document
     db.execute("CREATE TEMP TABLE org_url (id INT, body TEXT, registered INT, how TEXT,"
                " specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT)")
-    # the documents are read once, for the evidence key of each (in row order: appended, not inserted)
+    batch: list[tuple] = []
+    bare: list[tuple[int]] = []  # the parses without URL rows, as the merge passes over them
+
+    def no_urls(rid: int) -> None:
+        bare.append((rid,))
+        if len(bare) >= BATCH:
+            db.executemany("INSERT INTO org_bare VALUES (?)", bare)
+            bare.clear()
+
+    db.execute("CREATE TEMP TABLE org_bare (id INT)")
+    for d in _evidence(arc, no_urls):
+        if d.year is None:
+            d.year = d.list_year  # the year the list entry's title gives
+        _attribute(d, index)
+        body, registered, how, specific, owner, titles = _outcome(d, index)
+        batch.append((d.id, body, registered, how, specific, d.year,
+                      d.publications[0] if d.publications else d.sha256, owner,
+                      # ("" titles: the evidence is not kept, see _outcome)
+                      json.dumps(d.columns, ensure_ascii=False) if d.columns and titles else "[]", titles,
+                      d.urls[0] if d.urls else None))
+        if len(batch) >= BATCH:
+            db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
+            batch = []
+    db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
+    db.executemany("INSERT INTO org_bare VALUES (?)", bare)
+    db.execute("CREATE UNIQUE INDEX temp.org_url_id ON org_url (id)")
+    # the evidence key of each parse without URL rows (in row order: appended, not inserted)
     db.execute("CREATE TEMP TABLE org_key (id INTEGER PRIMARY KEY, key TEXT)")
-    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE} FROM reports r NOT INDEXED JOIN documents d"
-               f" ON d.sha256 = r.sha256 WHERE r.parse_current = 1 AND NOT {_HAS_URLS} ORDER BY r.id")
+    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE} FROM org_bare b JOIN reports r ON r.id = b.id"
+               " JOIN documents d ON d.sha256 = r.sha256 ORDER BY r.id")
+    db.execute("DROP TABLE temp.org_bare")
     ev = []
     for (key,) in db.execute("SELECT DISTINCT key FROM org_key"):
         parsed, recorded, override, list_title = json.loads(key)
@@ -305,21 +333,6 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         ev.append((key, *_outcome(d, index)))
     db.executemany("INSERT INTO org_ev VALUES (?, ?, ?, ?, ?, ?, ?)", ev)
     del ev
-    batch: list[tuple] = []
-    for d in _evidence(arc):
-        if d.year is None:
-            d.year = d.list_year  # the year the list entry's title gives
-        _attribute(d, index)
-        body, registered, how, specific, owner, titles = _outcome(d, index)
-        batch.append((d.id, body, registered, how, specific, d.year,
-                      d.publications[0] if d.publications else d.sha256, owner,
-                      json.dumps(d.columns, ensure_ascii=False) if d.columns else "[]", titles,
-                      d.urls[0] if d.urls else None))
-        if len(batch) >= BATCH:
-            db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
-            batch = []
-    db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
-    db.execute("CREATE UNIQUE INDEX temp.org_url_id ON org_url (id)")
     db.execute(
         "INSERT INTO org SELECT r.id, r.sha256, coalesce(u.body, e.body), coalesce(u.registered, e.registered),"
         " coalesce(u.how, e.how), coalesce(u.specific, e.specific), CASE WHEN u.id IS NULL THEN r.year ELSE u.year END,"
@@ -337,10 +350,13 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
 
 
 def _outcome(d: Doc, index: BodyIndex) -> tuple:
-    """A document's attribution as org stores it: body, registered, how, specific, owner, titles."""
+    """A document's attribution as org stores it: body, registered, how, specific, owner, titles.
+    The titles (and the columns) are evidence for the list of unregistered bodies: they are left
+    out ("") where the document's own evidence named a registered body, which nothing after changes."""
     owner = next((o for o in d.owners if o in index.parent_of), None)
+    keep = not (d.registered and d.specific)
     return (d.body, int(d.registered), d.how or None, int(d.specific), owner,
-            json.dumps(d.titles[:2], ensure_ascii=False) if d.titles else "[]")
+            (json.dumps(d.titles[:2], ensure_ascii=False) if d.titles else "[]") if keep else "")
 
 
 def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
@@ -355,11 +371,11 @@ def _group(arc: Archive, by_name: dict[str, dict]) -> dict[str, int]:
     # a body's only document that year is its report (what _roles gives one document): those, nearly
     # all of a large archive, are judged in SQL; the body-years of several documents in Python below
     db.execute("DROP TABLE IF EXISTS temp.org_several")
-    db.execute("CREATE TEMP TABLE org_several AS SELECT body, year FROM org WHERE body IS NOT NULL"
+    db.execute("CREATE TEMP TABLE org_several AS SELECT body, year, count(*) AS n FROM org WHERE body IS NOT NULL"
                " AND year IS NOT NULL GROUP BY body, year HAVING count(*) > 1")
     db.execute("CREATE UNIQUE INDEX temp.org_several_key ON org_several (body, year)")
-    singles = db.execute("SELECT count(*) FROM org o WHERE NOT EXISTS (SELECT 1 FROM org_several s"
-                         " WHERE s.body = o.body AND s.year = o.year)").fetchone()[0]
+    singles = db.execute("SELECT (SELECT count(*) FROM org) - (SELECT coalesce(sum(n), 0) FROM org_several)"
+                         ).fetchone()[0]
     counts["documents"] += singles
     counts["reports"] += singles
     stays = ("o.h_agency IS o.body AND o.h_year IS o.year AND o.h_region IS a.region AND o.h_kind IS a.kind"

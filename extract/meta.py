@@ -121,17 +121,21 @@ def _is_name(text: str) -> bool:
 _NAV = re.compile(r"(?:报告|意见箱|指南|目录|首页|制度规定|返回网站|专栏)")
 
 
+# a date or a portal's section name the page text ran into the title: 2019-01-04湖里区…, 政府信息公开福州市…
+_RUN_IN = re.compile(r"^(?:[\d\-./:：]+|政府信息公开|政务公开|信息公开)+")
+_VERB = re.compile(r"^(?:印发|公布|发布)")
+_OWN = re.compile(r"^(?:我|本)(?=[市县区镇乡局委办])")  # 我市, 本局
+
+
 def _clean_agency(raw: str) -> str | None:
-    a = _NAV.split(raw)[-1].strip(" ：:，,")
-    # a date or a portal's section name the page text ran into the title: 2019-01-04湖里区…, 政府信息公开福州市…
-    a = re.sub(r"^(?:[\d\-./:：]+|政府信息公开|政务公开|信息公开)+", "", a)
+    a = _RUN_IN.sub("", _NAV.split(raw)[-1].strip(" ：:，,"))
     if "关于" in a:
         a = a.split("关于")[-1]
-    a = re.sub(r"^(?:印发|公布|发布)", "", a)
+    a = _VERB.sub("", a)
     lead = _LEAD.match(a)
     if lead and len(a) > lead.end():
         a = a[lead.end():]
-    a = re.sub(r"^(?:我|本)(?=[市县区镇乡局委办])", "", a)
+    a = _OWN.sub("", a)
     a = a.strip(" ：:，,")
     return a if len(a) >= 2 else None
 

@@ -46,7 +46,12 @@ def unify(text: str) -> str:
 @lru_cache(maxsize=8192)
 def squeeze(text: str) -> str:
     """NFKC (full-width brackets and digits to half-width, radicals to characters), no whitespace."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text).translate(RADICALS))
+    # the checks are a third of the work they spare: most text is already NFKC and has no radical
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _RADICAL.search(text):
+        text = text.translate(RADICALS)
+    return _SPACE.sub("", text)
 
 
 @lru_cache(maxsize=8192)
