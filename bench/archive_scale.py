@@ -1,6 +1,7 @@
 """Scale benchmark of the archive: a synthetic archive of N agencies × 7 years, then
 
-- `gongkai check --as-of` (a real subprocess, first run and an idempotent re-run), target ≤ 60 s;
+- the step `gongkai extract` ends with (which documents are whose report), then `gongkai check
+  --as-of` (a real subprocess, first run and an idempotent re-run), target ≤ 60 s of CPU each;
 - Datasette response times (in-process app, `ds.client.get`) for the compliance dashboard, the
   compliance table with a filter, facets on region/status, and the search (trigram and the
   two-character fallback), the region-filtered dashboard, lists, compare page and feed, target ≤ 1 s each;
@@ -230,22 +231,29 @@ def build(data: Path, n: int, seed: int = 1) -> dict:
     }
 
 
-def time_check(data: Path) -> dict[str, float]:
+# what `gongkai extract` does last: which documents are whose report (archive/reports.py)
+ORGANISE = "import sys; from archive.reports import organise; from archive.store import Archive; organise(Archive(sys.argv[1]))"
+
+
+def time_check(data: Path, organise_only: bool = False) -> dict[str, float]:
     """One `gongkai check` in a subprocess: its CPU time (user + system, its own rusage; the target
-    is judged on it: a busy machine stretches wall time, not the work), wall time, peak memory."""
-    gongkai = str(Path(sys.executable).parent / "gongkai")
+    is judged on it: a busy machine stretches wall time, not the work), wall time, peak memory.
+    `organise_only`: the same for the step `gongkai extract` ends with, which a check redoes only
+    when the documents or the registry changed since."""
+    cmd = ([sys.executable, "-c", ORGANISE, str(data)] if organise_only
+           else [str(Path(sys.executable).parent / "gongkai"), "check", "--as-of", AS_OF, "--data", str(data)])
     with tempfile.TemporaryFile() as err:  # a file, not a pipe: the progress bars would fill a pipe
         t0 = time.perf_counter()
-        proc = subprocess.Popen([gongkai, "check", "--as-of", AS_OF, "--data", str(data)],
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=ROOT)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         text = err.read().decode(errors="replace")
     if proc.returncode != 0:
-        raise SystemExit(f"gongkai check failed:\n{text[-3000:]}")
-    print("   ", text.strip().splitlines()[-1], file=sys.stderr)
+        raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{text[-3000:]}")
+    if text.strip():
+        print("   ", text.strip().splitlines()[-1], file=sys.stderr)
     return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 1), "wall_s": round(wall, 1),
             "peak_rss_mb": round(usage.ru_maxrss / 1024)}
 
@@ -361,6 +369,10 @@ def main() -> None:
                 info = pool.submit(build, data, args.agencies).result()
         print(f"built: {json.dumps(info)}", file=sys.stderr)
         load_before = os.getloadavg()
+        # the synthetic archive was never organised: as after `gongkai extract`, it is first, so
+        # that the first check is what a user's is (a check of an archive whose documents changed
+        # since it was organised does both: organise_first + check_first)
+        organised = time_check(data, organise_only=True)
         first = time_check(data)
         second = time_check(data)
         # exports before Datasette: a child's peak memory counts the pages it shares with this
@@ -369,6 +381,7 @@ def main() -> None:
         web = time_datasette(data)
         result = {
             **info,
+            "organise_first": organised,
             "check_first": first,
             "check_rerun": second,
             "load_average": {"before": [round(x, 2) for x in load_before],
@@ -377,10 +390,12 @@ def main() -> None:
             "export": exports,
         }
         print(json.dumps(result, ensure_ascii=False, indent=1))
-        ok = (first["cpu_s"] <= 60 and all(v <= 1 for v in web.values())
+        ok = (first["cpu_s"] <= 60 and organised["cpu_s"] <= 60 and all(v <= 1 for v in web.values())
               and all(e["peak_rss_mb"] <= 200 for e in exports.values()))
-        print(f"targets (check ≤ 60 s of CPU, each page ≤ 1 s, export ≤ 200 MB): {'met' if ok else 'NOT met'}",
-              file=sys.stderr)
+        print(f"CPU: organise {organised['cpu_s']} s, then check {first['cpu_s']} s (a check that must organise"
+              f" first: about {organised['cpu_s'] + first['cpu_s']:.0f} s); re-run {second['cpu_s']} s", file=sys.stderr)
+        print(f"targets (organise and check ≤ 60 s of CPU each, each page ≤ 1 s, export ≤ 200 MB):"
+              f" {'met' if ok else 'NOT met'}", file=sys.stderr)
     finally:
         if not args.keep and args.data is None:
             shutil.rmtree(data, ignore_errors=True)
