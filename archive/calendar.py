@@ -307,7 +307,8 @@ def run_check(arc: Archive, as_of: date | None = None, progress: bool = True, ke
 @contextmanager
 def _long_lived() -> Iterator[None]:
     """What is loaded before the chunks (the registry, the crawl health) lives to the end: kept out
-    of the garbage collector's full passes, which walked it again at each (3 s of 50 at 100,000 bodies)."""
+    of the garbage collector's full passes, which walked it again at each (the collector's time fell
+    from 3.0 to 1.7 s of a 47 s check at 100,000 bodies)."""
     gc.freeze()
     try:
         yield
