@@ -451,6 +451,15 @@ print(sorted(m for m in ("aiohttp", "twisted.conch", "scrapy.extensions.feedexpo
         "scrapy.extensions.logstats.LogStats", "scrapy.extensions.memusage.MemoryUsage",
         "scrapy.extensions.spiderstate.SpiderState", "scrapy.extensions.throttle.AutoThrottle"])
     assert out[1] == "[]"
+    # a Scrapy that brings a new extension fails here: whether a crawl runs it is to be decided
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+
+    assert set(default_settings.EXTENSIONS_BASE) - set(settings.EXTENSIONS_BASE) == {
+        "scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.memdebug.MemoryDebugger", "scrapy.extensions.feedexport.FeedExporter"}
+    assert set(settings.EXTENSIONS_BASE) <= set(default_settings.EXTENSIONS_BASE)
 
 
 def test_crawl_process_start_up() -> None:
