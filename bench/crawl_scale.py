@@ -164,7 +164,8 @@ def main() -> int:
     for _, server in servers:  # the serving threads are daemons: they end with this process
         server.server_close()
     load_after = os.getloadavg()
-    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
+    cpu = user + system
     # the portals run in this process: if they were busy the whole time, they were the limit
     servers_cpu = (me1.ru_utime - me0.ru_utime) + (me1.ru_stime - me0.ru_stime)
     delay = float(project.DOWNLOAD_DELAY)
@@ -179,7 +180,8 @@ def main() -> int:
         "per_host_rate": round(1 / delay, 3), "floor_s": round(floor, 1), "wall_s": round(wall, 1),
         "wall_over_floor": round(wall / floor, 2) if floor else None,
         "waited_for_cpu_s": round(waited, 1),
-        "cpu_s": round(cpu, 2), "portals_cpu_s": round(servers_cpu, 2), "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 2),
+        "cpu_s": round(cpu, 2), "cpu_user_s": round(user, 2), "cpu_system_s": round(system, 2),
+        "portals_cpu_s": round(servers_cpu, 2), "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 2),
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "reason": s.get("reason"),
     }
@@ -194,7 +196,7 @@ def main() -> int:
               f"wall {wall:.1f}s vs politeness floor {floor:.1f}s ({busiest} requests at {1 / delay:g}/s per host) = "
               f"{out['wall_over_floor']}x (target ≤ {TARGET_FLOOR_RATIO:g}x: {'met' if ok_wall else 'MISSED'}); "
               f"the crawler's reactor waited {waited:.1f}s for a CPU\n"
-              f"crawl CPU {cpu:.1f}s = {out['cpu_ms_per_request']} ms per request "
+              f"crawl CPU {cpu:.1f}s ({user:.1f}s user, {system:.1f}s system) = {out['cpu_ms_per_request']} ms per request "
               f"(target ≤ {TARGET_CPU_MS:g} ms: {'met' if ok_cpu else 'MISSED'}); the portals' CPU {servers_cpu:.1f}s\n"
               f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, "
               f"{' '.join(f'{x:.2f}' for x in load_after)} after ({os.cpu_count()} cores)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lxml import etree
 from scrapy.http import TextResponse
 
 from crawler.families import DATE_LABELS, META_LABELS
@@ -18,6 +19,14 @@ _LABEL_FIRST = frozenset(label[0] for label in META_LABELS)
 # what _LABEL_NOISE removes: \s of a str pattern is what str.isspace() is true of, these
 _NOISE_CHARS = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
                 "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000:：")
+# XPath compiled once, answering plain strings (lxml's default "smart" strings each keep a link to
+# their node). Script and style hold no elements in a parsed HTML page, so a text node inside one
+# is a child of it: the parent test is the ancestor test, without walking up from every text node.
+_BODY_TEXT = etree.XPath("//body//text()[not(parent::script or parent::style)]", smart_strings=False)
+_H1_TEXT = etree.XPath("//h1//text()", smart_strings=False)
+_TITLE_TEXT = etree.XPath("//title/text()", smart_strings=False)
+_EMBEDDED = etree.XPath("//iframe/@src | //embed/@src | //object/@data | //frame/@src", smart_strings=False)
+_SCRIPT_TEXT = etree.XPath("//script/text()", smart_strings=False)
 _INLINE_META = re.compile(
     r"(?<!\w)({})\s*[:：]\s*([^\s:：]{{1,60}})".format("|".join(sorted(map(re.escape, META_LABELS), key=len, reverse=True))))
 
@@ -44,7 +53,7 @@ def article_meta(response: TextResponse) -> dict[str, Any]:
     # inline layout: "发布机构：伊宁市人民政府  日期：2021-01-20" (only when the block had no date:
     # the page text holds the whole report, and scanning it is the costliest step here)
     text = "" if any(k in out for k in DATE_LABELS) else clean(
-        " ".join(root.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]")))
+        " ".join(_BODY_TEXT(root)))
     for m in _INLINE_META.finditer(text):
         label, value = m.group(1), m.group(2)
         if label not in out and value not in _META_SET:
@@ -53,8 +62,8 @@ def article_meta(response: TextResponse) -> dict[str, Any]:
     for m in root.iter("meta"):
         if m.get("name") is not None and m.get("content") is not None:
             metas.setdefault(m.get("name"), m.get("content"))
-    title = (metas.get("ArticleTitle") or " ".join(root.xpath("//h1//text()"))
-             or next(iter(root.xpath("//title/text()")), None))
+    title = (metas.get("ArticleTitle") or " ".join(_H1_TEXT(root))
+             or next(iter(_TITLE_TEXT(root)), None))
     if clean(title):
         out["title"] = clean(title)
     date = None
@@ -102,9 +111,9 @@ def attachments(response: TextResponse) -> list[str]:
         for cand in QUOTED.findall(hidden):
             if DOC_EXT.search(cand) or viewer_target(response.urljoin(cand)):
                 add(cand)
-    for src in root.xpath("//iframe/@src | //embed/@src | //object/@data | //frame/@src"):
+    for src in _EMBEDDED(root):
         add(str(src))
-    for script in root.xpath("//script/text()"):
+    for script in _SCRIPT_TEXT(root):
         for cand in QUOTED.findall(script):
             if DOC_EXT.search(cand) and ("/" in cand):
                 add(cand)

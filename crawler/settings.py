@@ -102,11 +102,19 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.pipelines.ProgressExtension": 500,
-    # turned off below or unused by a crawl
-    "scrapy.extensions.remote_control.RemoteControl": None,
-    "scrapy.extensions.telnet.TelnetConsole": None,
-    "scrapy.extensions.memdebug.MemoryDebugger": None,
-    "scrapy.extensions.feedexport.FeedExporter": None,
+}
+# Scrapy's own extensions, less those a crawl never runs (remote control and telnet are turned off
+# above, the memory debugger and feed exports are unused): Scrapy imports every extension its
+# settings name, even one set to None, and these would bring aiohttp's web server and Twisted's
+# conch into every crawl process's start-up
+EXTENSIONS_BASE = {
+    "scrapy.extensions.corestats.CoreStats": 0,
+    "scrapy.extensions.logcount.LogCount": 0,
+    "scrapy.extensions.memusage.MemoryUsage": 0,
+    "scrapy.extensions.closespider.CloseSpider": 0,
+    "scrapy.extensions.logstats.LogStats": 0,
+    "scrapy.extensions.spiderstate.SpiderState": 0,
+    "scrapy.extensions.throttle.AutoThrottle": 0,
 }
 
 # gongkai's own settings (set by `gongkai crawl`)

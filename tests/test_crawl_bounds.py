@@ -126,7 +126,10 @@ def test_a_gzip_bomb_is_recorded_as_it_came_not_inflated() -> None:
     headers, body = recorded_body([("Content-Encoding", "gzip"), ("Content-Length", str(len(bomb)))], bomb)
     assert time.monotonic() - t < 5
     assert body == bomb and ("Content-Encoding", "gzip") in headers
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 2 * MAX_DECODED // 1024
+    # two buffers of the limit at most (the 512 MB the bomb holds would be far beyond), and a few MB
+    # of the interpreter's own: the peak is measured against the process's earlier peak, not its
+    # size when the test starts, so without them the bound was met or missed by a few KB
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < (2 * MAX_DECODED + (8 << 20)) // 1024
     c = zlib.compressobj(9, zlib.DEFLATED, 31)
     headers, body = recorded_body([("Content-Encoding", "gzip")], c.compress(b"<html>ok</html>") + c.flush())
     assert body == b"<html>ok</html>" and ("X-Archive-Orig-Content-Encoding", "gzip") in headers

@@ -412,3 +412,68 @@ def test_referer_policy_is_scrapys() -> None:
         theirs = RefererMiddleware.from_crawler(crawler).get_processed_request(make(), page)
         assert ours is not None and theirs is not None
         assert ours.headers.get("Referer") == theirs.headers.get("Referer")
+
+
+def test_article_meta_inline_layout_skips_scripts_and_styles() -> None:
+    # no date in a label cell: the page's text is read, without what scripts and styles hold
+    page = ("<html><head><style>p{x:1}</style></head><body>"
+            "<script>var s = '发布机构：脚本里的';</script><style>b{}</style>"
+            "<div>发布<b>机构</b>：不是</div><p>发布机构：伊宁市人民政府 <span>日期：2024-01-20</span></p>"
+            "<div><script>document.write('索引号：x')</script>索引号：11654002-2024-001</div>"
+            "<!-- 公开目录：注释 --><h1>伊宁市<i>2023</i>年年报</h1></body></html>")
+    meta = article_meta(_html("http://www.a.gov.cn/a/1.html", page))
+    assert meta["发布机构"] == "伊宁市人民政府" and meta["日期"] == "2024-01-20"
+    assert meta["索引号"] == "11654002-2024-001" and "公开目录" not in meta
+    assert meta["title"] == "伊宁市 2023 年年报" and meta["_date"] == "2024-01-20"
+
+
+def test_only_the_extensions_a_crawl_runs_are_loaded() -> None:
+    """Scrapy imports every extension its settings name, even one set to None: the crawl's settings
+    name only those it runs, and the ones it turns off (remote control, telnet) stay off."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+from scrapy.utils.conf import build_component_list
+from scrapy.utils.test import get_crawler
+from crawler import settings
+names = {k: getattr(settings, k) for k in dir(settings) if k.isupper()}
+crawler = get_crawler(settings_dict=names)
+print(sorted(p if isinstance(p, str) else p.__module__ + "." + p.__name__
+             for p in build_component_list(crawler.settings.getwithbase("EXTENSIONS"))))
+print(sorted(m for m in ("aiohttp", "twisted.conch", "scrapy.extensions.feedexport") if m in sys.modules))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert eval(out[0]) == sorted([  # noqa: S307 - our own subprocess's repr of a list of names
+        "crawler.pipelines.ProgressExtension", "scrapy.extensions.closespider.CloseSpider",
+        "scrapy.extensions.corestats.CoreStats", "scrapy.extensions.logcount.LogCount",
+        "scrapy.extensions.logstats.LogStats", "scrapy.extensions.memusage.MemoryUsage",
+        "scrapy.extensions.spiderstate.SpiderState", "scrapy.extensions.throttle.AutoThrottle"])
+    assert out[1] == "[]"
+    # a Scrapy that brings a new extension fails here: whether a crawl runs it is to be decided
+    from scrapy.settings import default_settings
+
+    from crawler import settings
+
+    assert set(default_settings.EXTENSIONS_BASE) - set(settings.EXTENSIONS_BASE) == {
+        "scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole",
+        "scrapy.extensions.memdebug.MemoryDebugger", "scrapy.extensions.feedexport.FeedExporter"}
+    assert set(settings.EXTENSIONS_BASE) <= set(default_settings.EXTENSIONS_BASE)
+
+
+def test_crawl_process_start_up() -> None:
+    """The crawl process's collector is tuned and numpy (which sqlite-utils would import) is not loaded."""
+    import subprocess
+    import sys
+
+    code = """
+import gc
+from crawler.runner import skip_unused_imports, tune_gc
+skip_unused_imports()
+import archive.store, sqlite_utils.db
+tune_gc()
+print(gc.get_threshold(), gc.get_freeze_count() > 0, sqlite_utils.db.np is None)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "(10000, 10, 10) True True"

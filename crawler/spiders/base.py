@@ -39,6 +39,9 @@ _TOTAL_PAGES = re.compile(
     r"(?:\b|_)(?:total|totalpage|totalpages|pagecount|countpage|page_count|pages|pagenum)['\"]?\s*[=:]\s*['\"]?(\d+)"
     r"|<(?:totalpage|pagecount)>\s*(\d+)\s*<", re.I)
 _PLACEHOLDER = re.compile(r"\{(?:n|i|page|p|num)\}|\{\{(?:n|page)\}\}", re.I)
+# a page number in a query (?currpage=2): in a script's quoted URL (a template), in the page's own URL
+_PAGE_PARAM = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d*", re.I)
+_PAGE_PARAM_SET = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d+", re.I)
 _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 
@@ -412,10 +415,10 @@ class ReportSpider(scrapy.Spider):
         # 2. script pagers: a page count plus either a URL with ?currpage=N (Hanweb dataproxy.jsp and
         #    friends) or a file-name pattern with a {n} placeholder ("common_list_{n}.shtml")
         total = max((int(a or b) for a, b in _TOTAL_PAGES.findall(response.text)), default=0)
-        on_endpoint = bool(re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d+", response.url, re.I))
+        on_endpoint = bool(_PAGE_PARAM_SET.search(response.url))
         templates = set()
         for q in QUOTED.findall(response.text):
-            if re.search(r"[?&](currpage|page|pageNo|pageIndex)=\d*", q, re.I) or _PLACEHOLDER.search(q):
+            if _PAGE_PARAM.search(q) or _PLACEHOLDER.search(q):
                 templates.add(q)
         if on_endpoint:
             templates.add(response.url)
@@ -430,9 +433,10 @@ class ReportSpider(scrapy.Spider):
                 out.append(urljoin(response.url, page))
         # 3. plain links: 下一页 / numbers / anything shaped like a page of this list in the same folder
         for url, text, _ in self.links(response) if links is None else links:
-            u = urlsplit(url)
-            if u.hostname != here.hostname or is_document_url(url):
+            # the host first (remembered per URL): most of a page's links are elsewhere or documents
+            if not same_host(url, response.url) or is_document_url(url):
                 continue
+            u = urlsplit(url)
             same_folder = u.path.startswith(folder) and "/" not in u.path[len(folder):]
             same_endpoint = u.path == here.path and u.query != here.query
             if (same_folder or same_endpoint) and (_NEXT_WORDS.match(text) or list_re.search(u.path + (
