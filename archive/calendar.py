@@ -14,13 +14,13 @@ import gc
 import json
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from operator import itemgetter
-from typing import TextIO
+from typing import Any, TextIO
 
 from tqdm import tqdm
 
@@ -88,9 +88,8 @@ def _sync(
     else:
         cols = list(rows[0])
     sel = ", ".join(f"[{c}]" for c in cols)
-    # itemgetter of two names or more gives a tuple (every table here has two columns or more)
-    key_of = itemgetter(*[cols.index(k) for k in key]) if len(key) > 1 else lambda t: (t[cols.index(key[0])],)
-    values = itemgetter(*cols) if len(cols) > 1 else lambda r: (r[cols[0]],)
+    key_of = _getter([cols.index(k) for k in key])
+    values = _getter(cols)
     old = {key_of(row): row for row in arc.db.execute(f"SELECT {sel} FROM [{table}] {where}", params or [])}
     new = {}
     for r in rows:
@@ -108,15 +107,19 @@ def _sync(
     return {"deleted": len(stale), "written": len(changed)}
 
 
-def write_summaries(arc: Archive, verdicts: Counter[tuple] | None = None) -> None:
+def _getter(items: list) -> Callable[[Any], tuple]:
+    """A tuple of these items of a row (itemgetter gives a bare value for one item)."""
+    if len(items) == 1:
+        return lambda row: (row[items[0]],)
+    return itemgetter(*items)
+
+
+def write_summaries(arc: Archive, verdicts: Counter[tuple]) -> None:
     """The dashboard's aggregates (compliance by year/kind/region/status, reports and requests by
     year/kind/region, failing checks), rewritten only where they changed. `verdicts`: the
     compliance table's rows counted by (year, kind, region, status) as they were written (a check
     counts them as it goes, instead of reading 100,000s of rows back)."""
     q = arc.db.execute
-    if verdicts is None:
-        verdicts = Counter({tuple(r[:4]): r[4] for r in q(
-            "SELECT year, coalesce(kind, ''), coalesce(region, ''), status, count(*) FROM compliance GROUP BY 1, 2, 3, 4")})
     comp = [dict(zip(("year", "kind", "region", "status", "n"), (*k, n), strict=True)) for k, n in verdicts.items()]
     reps = [
         dict(zip(("year", "kind", "region", "reports", "requests_received"), r, strict=True))
