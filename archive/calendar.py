@@ -28,7 +28,7 @@ from archive.agencies import agency_rows
 from archive.crosschecks import cross_checks, fill_signatures
 from archive.reports import USABLE, organise
 from archive.store import Archive
-from archive.verdicts import url_date, verdict, years_to_judge
+from archive.verdicts import verdict, years_to_judge
 
 
 def _load_reports(arc: Archive, names: list[str]) -> dict[tuple[str, int], list[dict]]:
@@ -38,12 +38,10 @@ def _load_reports(arc: Archive, names: list[str]) -> dict[tuple[str, int], list[
     by_key: dict[tuple[str, int], list[dict]] = defaultdict(list)
     cur = arc.db.execute(
         "SELECT r.id, m.agency, m.year, r.published, r.portal_date, r.sha256, r.url, m.parse_status, r.format,"
-        " r.role, d.first_seen, d.last_modified, d.crawl_id,"
-        # the list date and every URL a document was seen at, in one look at its URL rows
-        " (SELECT coalesce(min(u.list_date), '') || char(31) || coalesce(group_concat(u.url || ' '"
-        "  || coalesce(json_extract(u.meta, '$.report_url'), ''), ' '), '')"
-        "  FROM document_urls u WHERE u.sha256 = r.sha256) AS seen"
-        " FROM reports r JOIN reports m ON m.id = r.report_of JOIN documents d ON d.sha256 = r.sha256"
+        " r.role, t.first_seen, t.last_modified, t.crawl_id, t.list_date, t.url_date"
+        # the document's dates apart from its text, as organise gathered them from its documents
+        # row and its URL rows (a parse of a document no longer stored has none)
+        " FROM reports r JOIN reports m ON m.id = r.report_of JOIN report_dates t ON t.report_id = r.id"
         " WHERE r.parse_current = 1 AND m.current = 1 AND m.registered = 1 AND m.agency IS NOT NULL"
         f" AND m.year IS NOT NULL AND m.parse_status IN ({','.join('?' * len(USABLE))})"
         f" AND m.agency IN ({','.join('?' * len(names))}) ORDER BY r.role != 'report', r.sha256",  # any order
@@ -52,9 +50,6 @@ def _load_reports(arc: Archive, names: list[str]) -> dict[tuple[str, int], list[
     cols = [c[0] for c in cur.description]
     for row in cur:
         r = dict(zip(cols, row, strict=True))
-        list_date, _, seen_urls = r.pop("seen").partition("\x1f")
-        r["list_date"] = list_date or None
-        r["url_date"] = url_date(f"{r['url'] or ''} {seen_urls}")
         by_key[(r["agency"], r["year"])].append(r)
     return by_key
 

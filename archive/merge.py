@@ -35,7 +35,7 @@ from archive.store import Archive
 
 # tables recomputed from the merged data (gongkai check) or private to one machine
 DERIVED = {"compliance", "compliance_summary", "report_summary", "check_summary", "crawl_health", "_state",
-           "alerts", "alert_state", "schedule_runs", "_migrations"}
+           "report_dates", "alerts", "alert_state", "schedule_runs", "_migrations"}
 # tables merged below, in dependency order
 MERGED = ("agencies", "regions", "crawls", "fetches", "documents", "document_urls", "column_captures",
           "reports", "report_requests", "report_active", "report_appeals", "report_text", "check_results",

@@ -102,7 +102,7 @@ QUERIES: dict[str, dict[str, Any]] = {
 # internal tables: summaries the dashboard reads, bookkeeping, the search indexes' helpers
 HIDDEN_TABLES = (
     "_migrations", "_state", "_search_digits", "compliance_summary", "report_summary", "check_summary",
-    "warc_payloads",
+    "warc_payloads", "report_dates",
 )
 SETTINGS: dict[str, Any] = {
     # one visitor's slow queries would hold every other visitor's threads: arbitrary SQL is off
@@ -252,6 +252,13 @@ TABLES: dict[str, dict[str, Any]] = {
             "first_seen": "首次发现",
             "evidence": "依据（标题、地址）",
         },
+    },
+    "report_dates": {
+        "title": "年报文档的日期线索",
+        "description": "每份年报文档正文以外的日期线索：首次抓取时间、HTTP Last-Modified、各栏目列表中最早显示的日期，"
+        "以及网址中内容管理系统写入的日期。由 `gongkai extract` / `gongkai check` 整理得出，供按时公开判定使用。",
+        "columns": {"report_id": "年报编号", "first_seen": "首次抓取", "last_modified": "HTTP Last-Modified",
+                    "crawl_id": "首次抓取的抓取编号", "list_date": "列表日期", "url_date": "网址日期"},
     },
     "regions": {
         "title": "地区规则",

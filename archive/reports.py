@@ -32,6 +32,7 @@ from typing import Any
 
 from archive.bodies import BodyIndex, Match, canonical, similar, spelled_out, split_place
 from archive.store import Archive
+from archive.verdicts import url_date
 from extract.meta import title_names
 
 USABLE = ("ok", "inconsistent", "incomplete")  # parse statuses that count as a published report
@@ -61,6 +62,10 @@ class Doc:
     publications: list[str] = field(default_factory=list)  # report URLs (notice page or the file)
     list_year: int | None = None
     urls: list[str] = field(default_factory=list)
+    url: str | None = None  # the parse's own URL
+    dates: tuple = ()  # the documents row's first_seen, last_modified, crawl_id
+    seen: list[str] = field(default_factory=list)  # each URL row's URL and the report URL it recorded
+    list_date: str | None = None  # the earliest date a list showed it on
     # outcome
     body: str | None = None
     registered: bool = False
@@ -76,6 +81,8 @@ _ORG_COLUMNS = (
     " columns TEXT, titles TEXT, url TEXT,"
     " h_agency TEXT, h_year INT, h_region TEXT, h_kind TEXT, h_registered INT, h_attribution TEXT, h_role TEXT,"
     " h_version INT, h_report_of INT, h_current INT")
+# the dates of a document apart from its text, as report_dates keeps them
+_DATES = ("first_seen", "last_modified", "crawl_id", "list_date", "url_date")
 # the evidence of a document no URL row speaks for: its parse's name, its list title, its recorded agency
 _OWN_EVIDENCE = "json_array(r.agency_parsed, d.agency, d.agency_override, d.list_title)"
 
@@ -88,12 +95,13 @@ def _evidence(arc: Archive, no_urls: Callable[[int], None]) -> Iterator[Doc]:
     urls = arc.db.conn.execute(
         "SELECT sha256, url, list_title, json_extract(meta, '$.title'), json_extract(meta, '$.\"发布机构\"'),"
         " json_extract(meta, '$.owners'), json_extract(meta, '$.column'), json_extract(meta, '$.report_url'),"
-        " json_extract(meta, '$.year'), agency FROM document_urls NOT INDEXED ORDER BY sha256, id")
+        " json_extract(meta, '$.year'), agency, list_date FROM document_urls NOT INDEXED ORDER BY sha256, id")
     pending = next(urls, None)
     # NOT INDEXED: the whole table read in its order and sorted costs half of walking the sha256
     # index and fetching each row from wherever it sits (at 600k reports)
-    for rid, sha, parsed, year, recorded, override, list_title in arc.db.conn.execute(
-        "SELECT r.id, r.sha256, r.agency_parsed, r.year, d.agency, d.agency_override, d.list_title"
+    for rid, sha, parsed, year, own_url, recorded, override, list_title, *dates in arc.db.conn.execute(
+        "SELECT r.id, r.sha256, r.agency_parsed, r.year, r.url, d.agency, d.agency_override, d.list_title,"
+        " d.first_seen, d.last_modified, d.crawl_id"
         # the parses without URL rows come too (asking each for its URL rows costs more than the
         # merge below passing them over)
         " FROM reports r NOT INDEXED JOIN documents d ON d.sha256 = r.sha256 WHERE r.parse_current = 1"
@@ -105,19 +113,23 @@ def _evidence(arc: Archive, no_urls: Callable[[int], None]) -> Iterator[Doc]:
             no_urls(rid)  # attributed by its own evidence (_attribute_all)
             continue
         # what grouping reads (status, numbers, sections) is read where documents are grouped
-        d = Doc(rid, sha, parsed, year, "error", None, False, [], "", recorded, bool(override))
+        d = Doc(rid, sha, parsed, year, "error", None, False, [], "", recorded, bool(override), url=own_url,
+                dates=tuple(dates))
         if list_title:
             d.titles.append(list_title)
         while pending is not None and pending[0] == sha:
-            _, url, title, page_title, publisher, owners, column, report_url, list_year, agency = pending
+            _, url, title, page_title, publisher, owners, column, report_url, list_year, agency, listed = pending
             d.urls.append(url)
+            d.seen.append(f"{url} {report_url or ''}")
+            if listed is not None and (d.list_date is None or listed < d.list_date):
+                d.list_date = listed
             if title and title not in d.titles:
                 d.titles.append(title)
             if page_title:
                 d.page_titles.append(page_title)
             if publisher:
                 d.publishers.append(publisher)
-            for o in (json.loads(owners) if owners else None) or ([agency] if agency else []):
+            for o in (_names(owners) if owners else None) or ([agency] if agency else []):
                 if o not in d.owners:
                     d.owners.append(o)
             if column and column not in d.columns:
@@ -131,6 +143,14 @@ def _evidence(arc: Archive, no_urls: Callable[[int], None]) -> Iterator[Doc]:
         yield d
 
 
+def _names(array: str) -> list[str]:
+    """A JSON array of names as SQLite's json_extract gives it: the usual one name read without a
+    JSON parser (a third of the cost)."""
+    if array.startswith('["') and array.endswith('"]') and '"' not in array[2:-2] and "\\" not in array:
+        return [array[2:-2]]
+    return json.loads(array)
+
+
 def _attribute(d: Doc, index: BodyIndex) -> None:
     """The body of one document from its own evidence (the publication's comes after)."""
     if d.override and d.recorded:
@@ -139,8 +159,9 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     context = index.context_places(d.owners)
     named: list[tuple[str, Match]] = []
     # a parse that fell back on the page's 发布机构 (its title named no body) says no more than that
-    parsed = (None if d.parsed and d.publishers and canonical(d.parsed) in {canonical(p) for p in d.publishers}
-              else d.parsed)
+    parsed = d.parsed
+    if parsed and d.publishers and (parsed in d.publishers or canonical(parsed) in map(canonical, d.publishers)):
+        parsed = None
     by_source: tuple[Iterable[str | None], ...] = (
         [parsed], map(title_names, d.titles), map(title_names, d.page_titles), d.publishers)
     for source, names in zip(SOURCES, by_source, strict=True):
@@ -239,17 +260,19 @@ def _roles(members: list[Doc]) -> dict[int, tuple[str, int | None, int]]:
 def organise(arc: Archive) -> dict[str, int]:
     """Attribute, group and give roles to every current document parse; list unregistered bodies.
     Writes only what changed. Returns counts (reports, documents, unregistered, changed)."""
-    agencies = [dict(zip(("name", "kind", "region", "parent", "portal", "aliases"), r, strict=True))
-                for r in arc.db.execute("SELECT name, kind, region, parent, portal, aliases FROM agencies ORDER BY name")]
+    registry = arc.db.execute("SELECT name, kind, region, parent, portal, aliases FROM agencies ORDER BY name").fetchall()
     # nothing to redo when neither the registry nor the documents and their parses changed
-    stamp = hashlib.sha256(json.dumps([agencies, list(arc.db.execute(
+    # (each change to what it reads of the documents and their URL rows counts in _state 'evidence':
+    # archive/schema.py ORGANISE_READS lists those columns)
+    stamp = hashlib.sha256(json.dumps([registry, list(arc.db.execute(
         "SELECT (SELECT coalesce(max(id), 0) || '/' || count(*) FROM reports WHERE parse_current = 1),"
-        " (SELECT coalesce(max(id), 0) || '/' || coalesce(max(last_seen), '') FROM document_urls),"
-        " (SELECT count(*) FROM documents)").fetchone())], ensure_ascii=False).encode()).hexdigest()
+        " (SELECT value FROM _state WHERE key = 'evidence')").fetchone())], ensure_ascii=False).encode()).hexdigest()
     done = arc.db.execute("SELECT value FROM _state WHERE key = 'organise'").fetchone()
     if done and done[0] == stamp:
         return {"reports": arc.db.execute("SELECT count(*) FROM reports WHERE current = 1").fetchone()[0],
                 "documents": None, "unregistered": arc.db["unregistered_bodies"].count, "changed": 0}
+    agencies = [dict(zip(("name", "kind", "region", "parent", "portal", "aliases"), r, strict=True)) for r in registry]
+    del registry
     for a in agencies:
         a["aliases"] = json.loads(a["aliases"] or "[]")
     index = BodyIndex(agencies)
@@ -284,7 +307,7 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     attributed once: a document without URL rows is attributed per distinct evidence, the rest one
     by one from their URLs' evidence; the row itself is copied in SQL."""
     db = arc.db.conn
-    for t in ("org", "org_ev", "org_url", "org_key", "org_bare"):
+    for t in ("org", "org_ev", "org_url", "org_key", "org_bare", "org_dates"):
         db.execute(f"DROP TABLE IF EXISTS temp.{t}")
     db.execute(f"CREATE TEMP TABLE org ({_ORG_COLUMNS})")
     db.execute("CREATE TEMP TABLE org_ev (key TEXT PRIMARY KEY, body TEXT, registered INT, how TEXT, specific INT,"
@@ -293,7 +316,9 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     # instead of a B-tree insert at a random place per document
     db.execute("CREATE TEMP TABLE org_url (id INT, body TEXT, registered INT, how TEXT,"
                " specific INT, year INT, pub TEXT, owner TEXT, columns TEXT, titles TEXT, url TEXT)")
+    db.execute(f"CREATE TEMP TABLE org_dates (id INT, {', '.join(_DATES)})")
     batch: list[tuple] = []
+    dates: list[tuple] = []
     bare: list[tuple[int]] = []  # the parses without URL rows, as the merge passes over them
 
     def no_urls(rid: int) -> None:
@@ -313,15 +338,20 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
                       # ("" titles: the evidence is not kept, see _outcome)
                       json.dumps(d.columns, ensure_ascii=False) if d.columns and titles else "[]", titles,
                       d.urls[0] if d.urls else None))
+        dates.append((d.id, *d.dates, d.list_date or None, url_date(f"{d.url or ''} {' '.join(d.seen)}")))
         if len(batch) >= BATCH:
             db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
-            batch = []
+            db.executemany("INSERT INTO org_dates VALUES (?, ?, ?, ?, ?, ?)", dates)
+            batch, dates = [], []
     db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
+    db.executemany("INSERT INTO org_dates VALUES (?, ?, ?, ?, ?, ?)", dates)
     db.executemany("INSERT INTO org_bare VALUES (?)", bare)
     db.execute("CREATE UNIQUE INDEX temp.org_url_id ON org_url (id)")
     # the evidence key of each parse without URL rows (in row order: appended, not inserted)
-    db.execute("CREATE TEMP TABLE org_key (id INTEGER PRIMARY KEY, key TEXT)")
-    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE} FROM org_bare b JOIN reports r ON r.id = b.id"
+    db.execute(f"CREATE TEMP TABLE org_key (id INTEGER PRIMARY KEY, key TEXT, {', '.join(_DATES)})")
+    db.create_function("url_date", 1, url_date, deterministic=True)
+    db.execute(f"INSERT INTO org_key SELECT r.id, {_OWN_EVIDENCE}, d.first_seen, d.last_modified, d.crawl_id, NULL,"
+               " url_date(r.url) FROM org_bare b JOIN reports r ON r.id = b.id"
                " JOIN documents d ON d.sha256 = r.sha256 ORDER BY r.id")
     db.execute("DROP TABLE temp.org_bare")
     ev = []
@@ -344,9 +374,22 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         # a parse of a document no longer stored is no one's report (neither table holds it)
         " WHERE r.parse_current = 1 AND (u.id IS NOT NULL OR k.id IS NOT NULL) ORDER BY r.id")
     db.execute("DROP TABLE temp.org_ev")
+    db.execute(f"INSERT INTO org_dates SELECT id, {', '.join(_DATES)} FROM org_key")
+    _write_dates(db)
     db.execute("DROP TABLE temp.org_url")
     db.execute("DROP TABLE temp.org_key")
     db.execute("CREATE INDEX temp.org_pub ON org (pub)")
+
+
+def _write_dates(db: Any) -> None:
+    """report_dates := what dates each current parse's document apart from its text (org_dates),
+    written where it changed: `check` reads it instead of the documents and every URL row again."""
+    same = " AND ".join(f"t.{c} IS o.{c}" for c in _DATES)
+    with db:
+        db.execute("DELETE FROM report_dates WHERE report_id NOT IN (SELECT id FROM org_dates)")
+        db.execute(f"INSERT OR REPLACE INTO report_dates (report_id, {', '.join(_DATES)}) SELECT * FROM org_dates o"
+                   f" WHERE NOT EXISTS (SELECT 1 FROM report_dates t WHERE t.report_id = o.id AND {same}) ORDER BY id")
+    db.execute("DROP TABLE temp.org_dates")
 
 
 def _outcome(d: Doc, index: BodyIndex) -> tuple:

@@ -17,6 +17,7 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - reports         one per document and extractor version: agency, year, format, dates, parse status;
                   `current` = 1 on the one document that is a body's report on a year (archive/reports.py)
 - unregistered_bodies  bodies whose reports were found but the registry does not hold
+- report_dates    what dates a report's document apart from its text: first seen, Last-Modified, list date, URL date
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
 - report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
 - warc_payloads   sha256 → the WARC response record holding that payload (archive/warc.py)
@@ -471,6 +472,31 @@ def _v13(db: sqlite_utils.Database) -> None:
     db.execute("DROP INDEX IF EXISTS idx_compliance_status_year")
 
 
+def _v14(db: sqlite_utils.Database) -> None:
+    # what dates each current parse's document apart from its text (its documents row, the earliest
+    # list date and the URL date of its URL rows), gathered by `organise` (archive/reports.py) where
+    # `check` read the documents and every URL row of every report again
+    db.table("report_dates").create({"report_id": int, "first_seen": str, "last_modified": str, "crawl_id": int,
+                                     "list_date": str, "url_date": str}, pk="report_id", if_not_exists=True)
+    # organise again whenever what it reads changes, in place too (an older capture replayed fills
+    # in a list date): every change to those columns counts in _state 'evidence'
+    bump = "BEGIN INSERT INTO _state (key, value) VALUES ('evidence', 1) ON CONFLICT (key) DO UPDATE SET value = value + 1; END"
+    for table, cols in ORGANISE_READS.items():
+        changed = " OR ".join(f"OLD.[{c}] IS NOT NEW.[{c}]" for c in cols)
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_inserted AFTER INSERT ON {table} {bump}")
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_deleted AFTER DELETE ON {table} {bump}")
+        db.execute(f"CREATE TRIGGER IF NOT EXISTS {table}_changed AFTER UPDATE OF {', '.join(cols)} ON {table}"
+                   f" WHEN {changed} {bump}")
+    db.execute("DELETE FROM _state WHERE key = 'organise'")  # organise again, to fill report_dates
+
+
+# the columns of the documents and their URL rows that organise (archive/reports.py) reads
+ORGANISE_READS = {
+    "documents": ("sha256", "agency", "agency_override", "list_title", "first_seen", "last_modified", "crawl_id"),
+    "document_urls": ("sha256", "url", "list_title", "list_date", "meta", "agency"),
+}
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _v1),
     (2, "reports.current", _v2),
@@ -485,6 +511,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (11, "WARC records", _v11),
     (12, "one report per body and year", _v12),
     (13, "no verdict index that another's prefix covers", _v13),
+    (14, "report dates from the URL rows", _v14),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

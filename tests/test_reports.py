@@ -143,3 +143,56 @@ def test_documents_without_url_rows(arc: Archive) -> None:
     assert roles == ["copy", "report"]
     assert counts == {"reports": 3, "documents": 4, "changed": 4, "unregistered": 0}
     assert organise(arc)["changed"] == 0
+
+
+def _dates(arc: Archive) -> dict[int, tuple]:
+    return {r[0]: r[1:] for r in arc.db.execute(
+        "SELECT report_id, first_seen IS NOT NULL, crawl_id, list_date, url_date FROM report_dates")}
+
+
+def test_report_dates_follow_the_documents_and_their_url_rows(arc: Archive) -> None:
+    """organise keeps what dates each document apart from its text (its first sighting, the earliest
+    list date, the date a CMS wrote into its URLs) in report_dates, and follows every change: a
+    list date filled in later, a sighting at another URL, URL rows gone."""
+    page = f"{COLUMN}t20260115_1.shtml"
+    sha = _add(arc, page, b"edu page", _result("霍城县教育局"), list_title="霍城县教育局2025年政府信息公开工作年度报告")
+    organise(arc)
+    rid = arc.db.execute("SELECT id FROM reports WHERE sha256 = ?", [sha]).fetchone()[0]
+    assert _dates(arc) == {rid: (1, None, None, "2026-01-15")}
+    # an older capture of the same URL, replayed later, fills in the date its list showed: the row
+    # changes in place (no new row, its last sighting stays)
+    arc.add_document(b"edu page", url=page, list_date="2026-02-01", fetched_at="2026-02-01T00:00:00Z")
+    organise(arc)
+    assert _dates(arc) == {rid: (1, None, "2026-02-01", "2026-01-15")}
+    # seen again, nothing organise reads changed: nothing to redo
+    arc.add_document(b"edu page", url=page, list_date="2026-02-01")
+    assert organise(arc)["documents"] is None
+    # the same bytes listed earlier elsewhere, at a URL an article date comes first in
+    arc.add_document(b"edu page", url="http://www.xjhc.gov.cn/art/2026/1/9/art_1_2.html", list_date="2026-01-20",
+                     meta={"kind": "page", "column": COLUMN, "owners": [COUNTY]})
+    organise(arc)
+    assert _dates(arc) == {rid: (1, None, "2026-01-20", "2026-01-15")}
+    # without URL rows the document's own URL is all that dates it
+    arc.db.execute("DELETE FROM document_urls WHERE sha256 = ?", [sha])
+    arc.db.execute("UPDATE documents SET agency = ?, url = 'http://x/art/2026/1/9/art_1_2.html' WHERE sha256 = ?",
+                   [COUNTY, sha])
+    arc.db.execute("UPDATE reports SET url = 'http://x/art/2026/1/9/art_1_2.html' WHERE sha256 = ?", [sha])
+    organise(arc)
+    assert _dates(arc) == {rid: (1, None, None, "2026-01-09")}
+    assert organise(arc)["changed"] == 0 and _dates(arc) == {rid: (1, None, None, "2026-01-09")}
+
+
+def test_an_archive_organised_before_report_dates_is_organised_again(tmp_path: Path) -> None:
+    arc = Archive(tmp_path)
+    arc.upsert_agencies(REGISTRY)
+    sha = _add(arc, f"{COLUMN}t20260115_1.shtml", b"edu page", _result("霍城县教育局"),
+               list_title="霍城县教育局2025年政府信息公开工作年度报告")
+    organise(arc)
+    # as an older gongkai left it: organised, without the table
+    arc.db.execute("DROP TABLE report_dates")
+    arc.db.execute("DELETE FROM _migrations WHERE version = 14")
+    arc.db.conn.commit()
+    arc = Archive(tmp_path)
+    assert organise(arc)["changed"] == 0  # attribution stays; the dates are gathered again
+    rid = arc.db.execute("SELECT id FROM reports WHERE sha256 = ?", [sha]).fetchone()[0]
+    assert _dates(arc) == {rid: (1, None, None, "2026-01-15")}
