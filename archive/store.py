@@ -25,17 +25,21 @@ Contract (shared with the crawler's pipeline; keep these signatures):
 
 Times are ISO 8601 UTC strings ("2025-02-01T08:00:00Z"). Each call is its own transaction, so a
 crawler killed midway leaves a consistent archive; blobs are written before the rows that name them.
+A crawl calls `arc.batch_commits(seconds)` first: the write calls then share a transaction committed
+about once a second (`arc.commit()`, and `close()`, commit it at once); see `batch_commits`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
 import sqlite3
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -109,9 +113,60 @@ class Archive:
         # sorts spilled to disk keep their memory flat at any archive size (32 MB of cache)
         self.db.execute("PRAGMA cache_size=-32768")
         migrate(self.db)
+        self._batch: float | None = None  # seconds a batched transaction stays open (batch_commits)
+        self._since = 0.0  # when the open batch began
 
     def close(self) -> None:
+        self.commit()
         self.db.conn.close()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def batch_commits(self, seconds: float = 1.0) -> None:
+        """From now on the crawl's write calls (record_fetch, add_warc_payload, add_document,
+        mark_unchanged, record_column_capture) share one transaction, committed by the first call
+        `seconds` after the batch began, by `commit()` and by `close()`: every commit writes the WAL,
+        and three commits a fetch cost more than the rows they hold. Each call stays atomic,
+        and blobs are still fsynced before the row naming them is written, so a crash loses at most
+        the uncommitted rows (their blobs stay, unnamed: the next write of the same bytes finds them),
+        never leaves a row without its bytes. The caller commits before it records elsewhere what
+        these rows hold (the crawl state file)."""
+        self._batch = seconds
+
+    def commit(self) -> None:
+        """Commit the open batch, if any."""
+        if self.db.conn.in_transaction:
+            self.db.conn.commit()
+
+    @contextlib.contextmanager
+    def _write(self, statements: int = 2) -> Iterator[None]:
+        """One write call's transaction: its own, or its part of the open batch (a savepoint when it
+        runs more than one statement: a single statement is atomic by itself)."""
+        conn = self.db.conn
+        if self._batch is None:
+            with conn:
+                yield
+            return
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+            self._since = time.monotonic()
+        if statements < 2:
+            yield
+        else:
+            conn.execute("SAVEPOINT write_call")
+            try:
+                yield
+            except BaseException:
+                try:
+                    conn.execute("ROLLBACK TO write_call")
+                    conn.execute("RELEASE write_call")
+                except sqlite3.Error:  # SQLite rolled the whole transaction back already
+                    if conn.in_transaction:
+                        conn.rollback()
+                raise
+            conn.execute("RELEASE write_call")
+        if time.monotonic() - self._since >= self._batch:
+            conn.commit()
 
     def __enter__(self) -> Archive:
         return self
@@ -226,7 +281,7 @@ class Archive:
         warc: dict | None = None,
     ) -> None:
         w = warc or {}
-        with self.db.conn:
+        with self._write(statements=1):
             self.db.execute(
                 "INSERT INTO fetches (crawl_id, url, final_url, status, time, size, elapsed, error, sha256,"
                 " agency, warc_file, warc_offset, warc_length, warc_type)"
@@ -251,7 +306,7 @@ class Archive:
     def add_warc_payload(
         self, sha256: str, warc_file: str, offset: int, length: int, record_id: str, url: str, date: str
     ) -> None:
-        with self.db.conn:
+        with self._write(statements=1):
             self.db.execute(
                 "INSERT OR IGNORE INTO warc_payloads (sha256, warc_file, warc_offset, warc_length, record_id,"
                 " url, date) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -285,7 +340,7 @@ class Archive:
         seen = fetched_at or self.now()
         etag = _header(headers, "etag")
         last_modified = _header(headers, "last-modified")
-        with self.db.conn:
+        with self._write():
             prev = self.db.execute(
                 "SELECT sha256 FROM document_urls WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
                 [url],
@@ -346,7 +401,7 @@ class Archive:
     def mark_unchanged(self, url: str, crawl_id: int | None) -> None:
         """A 304 revalidation: the URL's latest version was seen again."""
         stamp = self.now()
-        with self.db.conn:
+        with self._write():
             row = self.db.execute(
                 "SELECT id, sha256 FROM document_urls WHERE url = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
                 [url],
@@ -400,7 +455,7 @@ class Archive:
         sha = self.put_blob(data) if data else None
         reached = int(error is None and status is not None and 200 <= status < 400 and data is not None)
         w = warc or {}
-        with self.db.conn:
+        with self._write(statements=1):
             self.db.execute(
                 "INSERT INTO column_captures (crawl_id, agency, column_url, time, status, sha256, size,"
                 " reports_seen, error, reached, column_root, declared_records, declared_pages, items_seen,"

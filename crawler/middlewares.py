@@ -7,7 +7,6 @@ without it (e.g. `scrapy fetch`) pass through untouched.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -23,6 +22,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Headers, HtmlResponse, Response
 from scrapy.spidermiddlewares.base import BaseSpiderMiddleware
 from scrapy.spidermiddlewares.referer import RefererMiddleware
+from scrapy.utils.asyncio import sleep
 from tldextract import TLDExtract
 
 # Scrapy's cookie middleware asks tldextract whether a cookie's domain is a public suffix, and
@@ -316,7 +316,7 @@ class QuickMetaRefreshMiddleware(MetaRefreshMiddleware):
 
 class BackoffMiddleware(_Base):
     """Delay each retry exponentially: the stock RetryMiddleware re-schedules immediately, which
-    hammers a struggling server. Runs on the reactor (asyncio sleep), no threads."""
+    hammers a struggling server. Runs on the reactor (Scrapy's sleep, on either reactor), no threads."""
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
@@ -332,7 +332,7 @@ class BackoffMiddleware(_Base):
 
     @staticmethod
     async def _sleep(seconds: float) -> None:
-        await asyncio.sleep(seconds)
+        await sleep(seconds)
 
 
 class ConditionalRequestMiddleware(_Base):

@@ -8,6 +8,7 @@ size / time limits on every download. `LOOPBACK_SETTINGS` relaxes this for the s
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from archive.limits import DOWNLOAD_MAXSIZE as DOWNLOAD_MAXSIZE  # the archive's limit, as a Scrapy setting
@@ -68,6 +69,11 @@ STATS_CLASS = "crawler.stats.CrawlStats"  # Scrapy's in-memory stats, cheaper pe
 COOKIES_ENABLED = True  # some WAFs set a cookie on the first answer and expect it back
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# Twisted's own epoll reactor: Scrapy's default runs Twisted on asyncio, whose tasks, futures and
+# event loop cost every request more CPU. Only the browser (scrapy-playwright) needs asyncio:
+# crawler.browser.browser_settings puts it back when a Chromium is there to drive.
+TWISTED_REACTOR = ("twisted.internet.epollreactor.EPollReactor" if sys.platform == "linux"
+                   else "twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 HTTPCACHE_ENABLED = False  # the archive itself is the cache (conditional requests)
 
 DOWNLOADER_MIDDLEWARES = {

@@ -80,6 +80,8 @@ class CrawlState:
             return
         self._last_save = now
         started = time.process_time()
+        # the rows first: the state must never claim what a crash could still take back
+        self.archive.commit()
         self.jobdir.mkdir(parents=True, exist_ok=True)
         data = {
             "crawl_id": self.crawl_id,

@@ -477,3 +477,21 @@ print(gc.get_threshold(), gc.get_freeze_count() > 0, sqlite_utils.db.np is None)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "(10000, 10, 10) True True"
+
+
+def test_the_reactor_is_asyncio_only_where_the_browser_needs_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Twisted's epoll reactor by default (cheaper per request); scrapy-playwright's asyncio one
+    whenever a Chromium is there to drive."""
+    import shutil
+    import sys
+
+    from crawler import settings
+    from crawler.browser import browser_settings
+
+    if sys.platform == "linux":
+        assert settings.TWISTED_REACTOR == "twisted.internet.epollreactor.EPollReactor"
+    assert "TWISTED_REACTOR" not in browser_settings({"GONGKAI_BROWSER": False})
+    for name in ("GONGKAI_BROWSER", "GONGKAI_CHROMIUM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: sys.executable if name == "chromium" else None)
+    assert browser_settings({})["TWISTED_REACTOR"] == "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

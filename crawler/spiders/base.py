@@ -20,6 +20,7 @@ import scrapy
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.utils.asyncio import create_looping_call
 from twisted.python.failure import Failure
 
 from archive.bodies import BodyIndex
@@ -44,6 +45,7 @@ _PAGE_PARAM = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d*", re.I)
 _PAGE_PARAM_SET = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d+", re.I)
 _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
+COMMIT_EVERY = 1.0  # seconds the archive's rows may wait for their commit (Archive.batch_commits)
 
 
 
@@ -68,6 +70,7 @@ class ReportSpider(scrapy.Spider):
         kwargs.setdefault("agencies", s.getlist("GONGKAI_AGENCIES"))
         spider: ReportSpider = super().from_crawler(crawler, *args, **kwargs)
         spider._setup(crawler)
+        crawler.signals.connect(spider._opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._closed, signal=signals.spider_closed)
         return spider
 
@@ -97,6 +100,9 @@ class ReportSpider(scrapy.Spider):
         jobdir = Path(s.get("JOBDIR") or data / "jobs" / "adhoc")
         options = {"registry": reg.source, "agencies": self.agency_names, "family": self.only_family}
         self.gk = CrawlState(archive, jobdir, options)
+        # rows committed about once a second rather than a few times a fetch (Archive.batch_commits)
+        archive.batch_commits(COMMIT_EVERY)
+        self._committer: Any = None
         if s.getbool("GONGKAI_WARC", True):
             from archive.warc import CrawlWarc
 
@@ -106,10 +112,18 @@ class ReportSpider(scrapy.Spider):
         self.logger.info("crawl %s%s: %d agencies from %s", self.gk.crawl_id,
                          " (resumed)" if self.gk.resumed else "", len(reg.agencies), reg.source)
 
+    def _opened(self, spider: scrapy.Spider) -> None:
+        if self.gk is not None:
+            # a batch also ends while the crawl waits (slow servers, backoff): its rows reach readers
+            self._committer = create_looping_call(self.gk.archive.commit)
+            self._committer.start(COMMIT_EVERY, now=False)
+
     def _closed(self, spider: scrapy.Spider, reason: str) -> None:
         gk = self.gk
         if gk is None:
             return
+        if self._committer is not None and self._committer.running:
+            self._committer.stop()
         if gk.warc is not None:
             gk.warc.close()
         summary = gk.summary()
