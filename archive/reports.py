@@ -382,8 +382,8 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
 
 
 def _write_dates(db: Any) -> None:
-    """report_dates := what dates each current parse's document apart from its text (org_dates),
-    written where it changed: `check` reads it instead of the documents and every URL row again."""
+    """report_dates := the dates each current parse's document has apart from its text (org_dates),
+    written where they changed: `check` reads them instead of the documents and every URL row again."""
     same = " AND ".join(f"t.{c} IS o.{c}" for c in _DATES)
     with db:
         db.execute("DELETE FROM report_dates WHERE report_id NOT IN (SELECT id FROM org_dates)")

@@ -17,7 +17,7 @@ Tables (Chinese labels and descriptions live in archive/metadata.py):
 - reports         one per document and extractor version: agency, year, format, dates, parse status;
                   `current` = 1 on the one document that is a body's report on a year (archive/reports.py)
 - unregistered_bodies  bodies whose reports were found but the registry does not hold
-- report_dates    what dates a report's document apart from its text: first seen, Last-Modified, list date, URL date
+- report_dates    the dates of a report's document apart from its text: first seen, Last-Modified, list date, URL date
 - report_requests / report_active / report_appeals   the numbers, one row per report, typed columns
 - report_text     the report's text (FTS5 trigram index report_text_fts, bigram index report_text_grams)
 - warc_payloads   sha256 → the WARC response record holding that payload (archive/warc.py)
@@ -473,9 +473,9 @@ def _v13(db: sqlite_utils.Database) -> None:
 
 
 def _v14(db: sqlite_utils.Database) -> None:
-    # what dates each current parse's document apart from its text (its documents row, the earliest
-    # list date and the URL date of its URL rows), gathered by `organise` (archive/reports.py) where
-    # `check` read the documents and every URL row of every report again
+    # the dates each current parse's document has apart from its text (from its documents row, the
+    # earliest list date and the URL date of its URL rows), gathered by `organise` (archive/reports.py)
+    # where `check` read the documents and every URL row of every report again
     db.table("report_dates").create({"report_id": int, "first_seen": str, "last_modified": str, "crawl_id": int,
                                      "list_date": str, "url_date": str}, pk="report_id", if_not_exists=True)
     # organise again whenever what it reads changes, in place too (an older capture replayed fills
