@@ -278,6 +278,7 @@ def organise(arc: Archive) -> dict[str, int]:
     index = BodyIndex(agencies)
     db = arc.db.conn
     _attribute_all(arc, index)
+    _write_dates(db)  # the dates of each document apart from its text, gathered as it was attributed
     # 2. one name per body outside the registry; 3. a publication's documents share what they say
     _spell_out(arc)
     _share_publications(db)
@@ -305,7 +306,8 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
     reports' row order (where an outcome depends on the order, the query orders by sha256). Documents
     that share their evidence (a body's reports of every year, listed on its own column) are
     attributed once: a document without URL rows is attributed per distinct evidence, the rest one
-    by one from their URLs' evidence; the row itself is copied in SQL."""
+    by one from their URLs' evidence; the row itself is copied in SQL. Each document's dates apart
+    from its text go to the temporary table org_dates (_write_dates)."""
     db = arc.db.conn
     for t in ("org", "org_ev", "org_url", "org_key", "org_bare", "org_dates"):
         db.execute(f"DROP TABLE IF EXISTS temp.{t}")
@@ -375,7 +377,6 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
         " WHERE r.parse_current = 1 AND (u.id IS NOT NULL OR k.id IS NOT NULL) ORDER BY r.id")
     db.execute("DROP TABLE temp.org_ev")
     db.execute(f"INSERT INTO org_dates SELECT id, {', '.join(_DATES)} FROM org_key")
-    _write_dates(db)
     db.execute("DROP TABLE temp.org_url")
     db.execute("DROP TABLE temp.org_key")
     db.execute("CREATE INDEX temp.org_pub ON org (pub)")
