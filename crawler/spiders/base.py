@@ -41,8 +41,7 @@ _TOTAL_PAGES = re.compile(
     r"|<(?:totalpage|pagecount)>\s*(\d+)\s*<", re.I)
 _PLACEHOLDER = re.compile(r"\{(?:n|i|page|p|num)\}|\{\{(?:n|page)\}\}", re.I)
 # a page number in a query (?currpage=2): in a script's quoted URL (a template), in the page's own URL
-_PAGE_PARAM = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d*", re.I)
-_PAGE_PARAM_SET = re.compile(r"[?&](currpage|page|pageNo|pageIndex)=\d+", re.I)
+_PAGE_PARAM = re.compile(r"[?&](?:currpage|page|pageNo|pageIndex)=(\d*)", re.I)
 _NEXT_WORDS = re.compile(r"^(下一页|下页|尾页|末页|后页|next|>|>>|»|›|\d{1,4})$", re.I)
 _MAX_PAGES = 500  # a column with more list pages than this is a crawler trap
 COMMIT_EVERY = 1.0  # seconds the archive's rows may wait for their commit (Archive.batch_commits)
@@ -429,7 +428,7 @@ class ReportSpider(scrapy.Spider):
         # 2. script pagers: a page count plus either a URL with ?currpage=N (Hanweb dataproxy.jsp and
         #    friends) or a file-name pattern with a {n} placeholder ("common_list_{n}.shtml")
         total = max((int(a or b) for a, b in _TOTAL_PAGES.findall(response.text)), default=0)
-        on_endpoint = bool(_PAGE_PARAM_SET.search(response.url))
+        on_endpoint = any(m.group(1) for m in _PAGE_PARAM.finditer(response.url))  # a page number set
         templates = set()
         for q in QUOTED.findall(response.text):
             if _PAGE_PARAM.search(q) or _PLACEHOLDER.search(q):
