@@ -131,8 +131,9 @@ def main() -> int:
     if not 1 <= args.portals <= 250 * 250:
         ap.error("--portals: 1 to 62500")
 
-    from crawler.runner import prepare_crawl, summary_path
+    from crawler.runner import prepare_crawl, raise_open_files_limit, summary_path
 
+    raise_open_files_limit()  # a listening socket per portal, and their connections
     servers = start_portals(args.portals, args.latency)
     bases = [b for b, _ in servers]
     load_before = os.getloadavg()

@@ -7,14 +7,21 @@ stock queue grow with the number of sites and showed in profiles of a 100-portal
 - a queue that runs empty is closed and deletes its files and directory, and the next request
   for that site makes them again (mkdir, open, write, unlink, rmdir on the reactor's thread): with
   a request a second per site that is nearly every request. Here an emptied queue stays open, idle,
-  and is handed back when its site's next request comes (the last IDLE_MAX of them, bounded by the
-  open-files limit); an older one closes its files but keeps them, so reopening it is two opens.
-  A crawl that finishes removes its whole JOBDIR anyway.
+  and is handed back when its site's next request comes (the last IDLE_MAX of them); an older one
+  closes its files but keeps them, so reopening it is two opens. A crawl that finishes removes its
+  whole JOBDIR anyway.
+
+And one cost that stops a crawl: each queue holds two open files, and a crawl of a thousand sites
+has thousands of queues. Only the OPEN_MAX queues used last keep their files open; another one
+closes them and reopens them where it was (queuelib keeps the read offset in its info) when its
+site's next request comes. Without that, at 500 sites and the usual limit of 1,024 open files,
+the queues and the sockets ran out of file descriptors and most of the crawl failed.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 import resource
 from collections import OrderedDict
 from typing import Any
@@ -24,8 +31,10 @@ from scrapy.http.request import _find_method
 from scrapy.pqueues import DownloaderAwarePriorityQueue, DownloaderInterface
 from scrapy.squeues import PickleFifoDiskQueue
 
-# emptied queues kept open: two file descriptors each, so at most an eighth of the open-files limit
-IDLE_MAX = max(16, min(2048, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 16))
+IDLE_MAX = 2048  # emptied queues kept for their site's next request
+# queues whose files stay open, two file descriptors each: at most a quarter of the open-files
+# limit (the crawl process raises it to the hard limit first), the rest is left to the sockets
+OPEN_MAX = max(8, min(4096, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 8))
 
 
 def method_names(spider: Any) -> dict[Any, str]:
@@ -66,9 +75,14 @@ def request_to_dict(request: Request, spider: Any) -> dict[str, Any]:
 
 
 class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
-    """scrapy.squeues.PickleFifoDiskQueue without the two costs above."""
+    """scrapy.squeues.PickleFifoDiskQueue without the costs above."""
 
     _idle: OrderedDict[str, FifoDiskQueue] = OrderedDict()
+    _open: OrderedDict[int, FifoDiskQueue] = OrderedDict()  # queues with open files, last used last
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._files_open()
 
     @classmethod
     def from_crawler(cls, crawler: Any, key: str, *args: Any, **kwargs: Any) -> FifoDiskQueue:
@@ -79,7 +93,38 @@ class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
             q.really_close()
         return cls(crawler, key)
 
+    def _files_open(self) -> None:
+        opened = type(self)._open
+        opened[id(self)] = self
+        while len(opened) > OPEN_MAX:
+            opened.popitem(last=False)[1]._close_files()
+
+    def _close_files(self) -> None:
+        """Close the files but not the queue (see _use)."""
+        self.headf.close()
+        self.tailf.close()
+        type(self)._open.pop(id(self), None)
+
+    def _use(self) -> None:
+        """Before a push or pop: the files open again where they were, if _files_open closed them."""
+        if id(self) in type(self)._open:
+            type(self)._open.move_to_end(id(self))
+            return
+        self.headf = self._openchunk(self.info["head"][0], "ab+")  # appended to: at its end
+        self.tailf = self._openchunk(self.info["tail"][0])
+        os.lseek(self.tailf.fileno(), self.info["tail"][2], os.SEEK_SET)
+        self._files_open()
+
+    def pop(self) -> Request | None:
+        self._use()
+        return super().pop()
+
+    def peek(self) -> Request | None:
+        self._use()
+        return super().peek()
+
     def push(self, request: Request) -> None:
+        self._use()
         # skip ScrapyRequestQueue.push (Request.to_dict) for the serialising queue beneath it
         # (scrapy builds PickleFifoDiskQueue at run time: mypy cannot see it is this class's base)
         super(PickleFifoDiskQueue, self).push(request_to_dict(request, self.spider))  # type: ignore[misc]
@@ -91,15 +136,16 @@ class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
             while len(idle) > IDLE_MAX:
                 idle.popitem(last=False)[1].really_close()
             return
+        type(self)._open.pop(id(self), None)
         super().close()
 
     def really_close(self) -> None:
         """Close the files; an empty queue keeps them (and its directory) for its next request."""
         if len(self) == 0:
-            self.headf.close()
-            self.tailf.close()
+            self._close_files()
             self._saveinfo(self.info)
             return
+        type(self)._open.pop(id(self), None)
         super().close()
 
 

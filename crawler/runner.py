@@ -14,6 +14,7 @@ import ipaddress
 import json
 import logging
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,7 +101,9 @@ def global_concurrency(settings: dict[str, Any], hosts: set[str], slots: dict[st
     per_site = int(settings.get("CONCURRENT_REQUESTS_PER_DOMAIN") or 2)
     total = sum(int(slots.get(h, {}).get("concurrency", per_site)) for h in hosts)
     floor = int(settings.get("CONCURRENT_REQUESTS") or 16)
-    return max(floor, min(int(settings.get("GONGKAI_CONCURRENCY_MAX") or 1024), total))
+    # a socket each, and as many again kept open for the sites' next requests: within the open-files limit
+    sockets = resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 4
+    return max(floor, min(int(settings.get("GONGKAI_CONCURRENCY_MAX") or 1024), sockets, total))
 
 
 def explicit_concurrency(settings: dict[str, Any]) -> int | None:
@@ -139,6 +142,19 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+def raise_open_files_limit() -> int:
+    """The soft limit of open files raised to the hard one (often 1,024 against 524,288): a crawl
+    of many sites holds a socket or two per site and its request queues' files. Returns the limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    if soft != resource.RLIM_INFINITY and soft < want:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+        except (OSError, ValueError):  # above the kernel's nr_open: keep what there is
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def skip_unused_imports() -> None:
     """Before the crawl's imports: sqlite-utils imports numpy whenever it is installed (for numpy
     column types), a tenth of a second of CPU per crawl; a crawl stores no numpy values."""
@@ -147,6 +163,7 @@ def skip_unused_imports() -> None:
 
 def _child(config_path: str) -> int:
     """In the child: run the crawl, write the summary next to the config."""
+    raise_open_files_limit()  # before crawler.queues sizes itself by the limit
     skip_unused_imports()
     from scrapy.crawler import CrawlerProcess
 

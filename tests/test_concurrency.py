@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from click.testing import CliRunner
 
 from archive.registry import Registry
 from crawler import settings as project
-from crawler.runner import CrawlError, crawl_settings, prepare_crawl
+from crawler.runner import CrawlError, crawl_settings, prepare_crawl, raise_open_files_limit
 
 
 def registry(n: int, sites: dict | None = None, loopback: bool = False) -> Registry:
@@ -69,3 +70,20 @@ def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
     r = CliRunner().invoke(main, ["crawl", "--concurrency", "0", "--data", str(tmp_path)])
     assert r.exit_code == 2
     assert "--concurrency" in r.output
+
+
+def test_the_crawl_raises_its_open_files_limit_and_the_global_cap_fits_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A socket per request in flight, and the sites' idle connections and queue files besides:
+    the global cap is at most a quarter of the open-files limit, which the crawl first raises to
+    the hard limit (the usual soft 1,024 ran out at 500 sites)."""
+    monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (400, hard))
+        assert settings_for(1000)["CONCURRENT_REQUESTS"] == 100
+        assert settings_for(10)["CONCURRENT_REQUESTS"] == 20
+        raised = raise_open_files_limit()
+        assert raised == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        assert raised == hard or (hard == resource.RLIM_INFINITY and raised > 400)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -1,7 +1,9 @@
-"""The crawl's disk request queue: Scrapy's, with callbacks named from a table and emptied queues reused."""
+"""The crawl's disk request queue: Scrapy's, with callbacks named from a table, emptied queues reused
+and only the queues used last holding open files."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,6 +11,7 @@ import pytest
 from scrapy import FormRequest, Request, Spider
 from scrapy.squeues import PickleFifoDiskQueue
 
+from crawler import queues
 from crawler.queues import FifoDiskQueue, request_to_dict
 
 
@@ -77,6 +80,42 @@ def test_a_queue_closed_for_good_while_empty_reopens_where_it_was(spider: DemoSp
     again.push(Request("http://a.gov.cn/next", callback=spider.failed))
     r = again.pop()
     assert (r.url, r.callback) == ("http://a.gov.cn/next", spider.failed)
+
+
+def test_only_the_queues_used_last_keep_their_files_open(spider: DemoSpider, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thousand sites' queues would need thousands of file descriptors: only OPEN_MAX queues keep
+    theirs; the others reopen where they were, so every request still comes out once, in order."""
+    monkeypatch.setattr(queues, "OPEN_MAX", 3)
+    crawler = SimpleNamespace(spider=spider)
+    fds = len(os.listdir("/proc/self/fd"))
+    qs = [FifoDiskQueue.from_crawler(crawler, str(tmp_path / f"site{i}" / "0")) for i in range(12)]
+    for n in range(4):
+        for i, q in enumerate(qs):
+            q.push(Request(f"http://s{i}.gov.cn/{n}", callback=spider.parse_list, meta={"n": n}))
+            assert len(os.listdir("/proc/self/fd")) <= fds + 2 * 3
+    assert sum(not q.tailf.closed for q in qs) == 3
+    # popped a request at a time from each in turn, as the scheduler moves from site to site
+    out: list[list[tuple[str, int]]] = [[] for _ in qs]
+    for _ in range(4):
+        for i, q in enumerate(qs):
+            r = q.pop()
+            out[i].append((r.url, r.meta["n"]))
+            assert len(os.listdir("/proc/self/fd")) <= fds + 2 * 3
+    assert out == [[(f"http://s{i}.gov.cn/{n}", n) for n in range(4)] for i in range(12)]
+    assert all(len(q) == 0 and q.pop() is None for q in qs)
+    # a queue closed while its files are closed still saves where it was, for a resumed crawl
+    q = qs[0]
+    q.push(Request("http://s0.gov.cn/left", callback=spider.failed))
+    for other in qs[1:5]:
+        other.push(Request("http://other.gov.cn/", callback=spider.parse_list))
+    assert q.tailf.closed
+    q.close()
+    stock = PickleFifoDiskQueue.from_crawler(crawler, q.path)
+    assert stock.pop().url == "http://s0.gov.cn/left"
+    stock.close()
+    for other in qs[1:]:
+        other.really_close()
 
 
 def test_the_next_site_is_the_one_scrapys_queue_picks() -> None:
