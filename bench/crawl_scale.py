@@ -8,7 +8,7 @@ few of the sample portal's bodies (names suffixed with the portal's number, so t
 
 Prints fetched documents, requests, wall time, the politeness floor (the busiest host's requests ÷
 the per-host rate, 1 / DOWNLOAD_DELAY: no polite crawl can finish sooner), wall ÷ floor, the crawl
-process's CPU per request, and the machine's load. Targets: wall ≤ 2 × floor at 100 portals and
+process's CPU per request and peak memory, and the machine's load. Targets: wall ≤ 2 × floor at 100 portals and
 0.5 s latency; ≤ 4 ms CPU per request (judged on CPU time, which the load does not inflate much).
 
     .venv/bin/python bench/crawl_scale.py [--portals 100] [--latency 0.5] [--bodies 1] [--json]
@@ -183,6 +183,7 @@ def main() -> int:
         "waited_for_cpu_s": round(waited, 1),
         "cpu_s": round(cpu, 2), "cpu_user_s": round(user, 2), "cpu_system_s": round(system, 2),
         "portals_cpu_s": round(servers_cpu, 2), "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 2),
+        "crawl_peak_rss_mb": round(ru1.ru_maxrss / 1024),  # the crawl process is this process's only child
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "reason": s.get("reason"),
     }
@@ -198,7 +199,8 @@ def main() -> int:
               f"{out['wall_over_floor']}x (target ≤ {TARGET_FLOOR_RATIO:g}x: {'met' if ok_wall else 'MISSED'}); "
               f"the crawler's reactor waited {waited:.1f}s for a CPU\n"
               f"crawl CPU {cpu:.1f}s ({user:.1f}s user, {system:.1f}s system) = {out['cpu_ms_per_request']} ms per request "
-              f"(target ≤ {TARGET_CPU_MS:g} ms: {'met' if ok_cpu else 'MISSED'}); the portals' CPU {servers_cpu:.1f}s\n"
+              f"(target ≤ {TARGET_CPU_MS:g} ms: {'met' if ok_cpu else 'MISSED'}); peak RSS {out['crawl_peak_rss_mb']} MB; "
+              f"the portals' CPU {servers_cpu:.1f}s\n"
               f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, "
               f"{' '.join(f'{x:.2f}' for x in load_after)} after ({os.cpu_count()} cores)")
     return 0 if s.get("reason") == "finished" else 3
