@@ -79,6 +79,11 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
     if "CONCURRENT_REQUESTS" not in extra or explicit_concurrency(out) is not None:
         out["CONCURRENT_REQUESTS"] = global_concurrency(out, hosts, slots)
     sites = len(hosts)
+    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if 2 * sites > limit * 3 // 4:  # a socket or two per site, besides the queues' files
+        logging.getLogger("gongkai").warning(
+            "%d sites and an open-files limit of %d: some fetches may fail with 'Too many open files';"
+            " raise the hard limit (ulimit -Hn) before crawling", sites, limit)
     # DNS lookups run in the reactor's thread pool: thousands of hosts resolve faster with more threads
     out.setdefault("REACTOR_THREADPOOL_MAXSIZE", 10)
     out["REACTOR_THREADPOOL_MAXSIZE"] = max(int(out["REACTOR_THREADPOOL_MAXSIZE"]), min(40, 10 + sites // 50))

@@ -72,7 +72,8 @@ def test_crawl_cli_rejects_a_bad_concurrency(tmp_path: Path) -> None:
     assert "--concurrency" in r.output
 
 
-def test_the_crawl_raises_its_open_files_limit_and_the_global_cap_fits_in_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_crawl_raises_its_open_files_limit_and_the_global_cap_fits_in_it(monkeypatch: pytest.MonkeyPatch,
+                                                                             caplog: pytest.LogCaptureFixture) -> None:
     """A socket per request in flight, and the sites' idle connections and queue files besides:
     the global cap is at most a quarter of the open-files limit, which the crawl first raises to
     the hard limit (the usual soft 1,024 ran out at 500 sites)."""
@@ -81,7 +82,10 @@ def test_the_crawl_raises_its_open_files_limit_and_the_global_cap_fits_in_it(mon
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (400, hard))
         assert settings_for(1000)["CONCURRENT_REQUESTS"] == 100
+        assert "1000 sites and an open-files limit of 400: some fetches may fail" in caplog.text
+        caplog.clear()
         assert settings_for(10)["CONCURRENT_REQUESTS"] == 20
+        assert not caplog.records
         raised = raise_open_files_limit()
         assert raised == resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         assert raised == hard or (hard == resource.RLIM_INFINITY and raised > 400)
