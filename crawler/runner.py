@@ -79,7 +79,7 @@ def crawl_settings(config: dict[str, Any], registry: Registry) -> dict[str, Any]
     if "CONCURRENT_REQUESTS" not in extra or explicit_concurrency(out) is not None:
         out["CONCURRENT_REQUESTS"] = global_concurrency(out, hosts, slots)
     sites = len(hosts)
-    limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    limit = open_files_limit()
     if 2 * sites > limit * 3 // 4:  # a socket or two per site, besides the queues' files
         logging.getLogger("gongkai").warning(
             "%d sites and an open-files limit of %d: some fetches may fail with 'Too many open files';"
@@ -107,7 +107,7 @@ def global_concurrency(settings: dict[str, Any], hosts: set[str], slots: dict[st
     total = sum(int(slots.get(h, {}).get("concurrency", per_site)) for h in hosts)
     floor = int(settings.get("CONCURRENT_REQUESTS") or 16)
     # a socket each, and as many again kept open for the sites' next requests: within the open-files limit
-    sockets = resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 4
+    sockets = open_files_limit() // 4
     return max(floor, min(int(settings.get("GONGKAI_CONCURRENCY_MAX") or 1024), sockets, total))
 
 
@@ -147,6 +147,10 @@ def tune_gc() -> None:
     gc.set_threshold(10_000, 10, 10)
 
 
+def open_files_limit() -> int:
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def raise_open_files_limit() -> int:
     """The soft limit of open files raised to the hard one (often 1,024 against 524,288): a crawl
     of many sites holds a socket or two per site and its request queues' files. Returns the limit."""
@@ -157,7 +161,7 @@ def raise_open_files_limit() -> int:
             resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
         except (OSError, ValueError):  # above the kernel's nr_open: keep what there is
             pass
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return open_files_limit()
 
 
 def skip_unused_imports() -> None:

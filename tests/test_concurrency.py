@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from archive.registry import Registry
+from crawler import runner
 from crawler import settings as project
-from crawler.runner import CrawlError, crawl_settings, prepare_crawl, raise_open_files_limit
+from crawler.runner import CrawlError, crawl_settings, open_files_limit, prepare_crawl, raise_open_files_limit
 
 
 def registry(n: int, sites: dict | None = None, loopback: bool = False) -> Registry:
@@ -23,6 +24,12 @@ def registry(n: int, sites: dict | None = None, loopback: bool = False) -> Regis
 
 def settings_for(n: int, extra: dict | None = None, **kw: object) -> dict:
     return crawl_settings({"data": "/tmp/x", "settings": extra or {}}, registry(n, **kw))
+
+
+@pytest.fixture(autouse=True)
+def plenty_of_open_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caps below, whatever this machine's open-files limit (a test that needs it sets its own)."""
+    monkeypatch.setattr(runner, "open_files_limit", lambda: 65536)
 
 
 def test_global_cap_is_two_per_site_between_16_and_1024(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -78,6 +85,7 @@ def test_the_crawl_raises_its_open_files_limit_and_the_global_cap_fits_in_it(mon
     the global cap is at most a quarter of the open-files limit, which the crawl first raises to
     the hard limit (the usual soft 1,024 ran out at 500 sites)."""
     monkeypatch.delenv("GONGKAI_CONCURRENCY", raising=False)
+    monkeypatch.setattr(runner, "open_files_limit", open_files_limit)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (400, hard))
