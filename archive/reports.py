@@ -64,7 +64,6 @@ class Doc:
     urls: list[str] = field(default_factory=list)
     url: str | None = None  # the parse's own URL
     dates: tuple = ()  # the documents row's first_seen, last_modified, crawl_id
-    seen: list[str] = field(default_factory=list)  # each URL row's URL and the report URL it recorded
     list_date: str | None = None  # the earliest date a list showed it on
     # outcome
     body: str | None = None
@@ -120,7 +119,6 @@ def _evidence(arc: Archive, no_urls: Callable[[int], None]) -> Iterator[Doc]:
         while pending is not None and pending[0] == sha:
             _, url, title, page_title, publisher, owners, column, report_url, list_year, agency, listed = pending
             d.urls.append(url)
-            d.seen.append(f"{url} {report_url or ''}")
             if listed is not None and (d.list_date is None or listed < d.list_date):
                 d.list_date = listed
             if title and title not in d.titles:
@@ -329,6 +327,12 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
             db.executemany("INSERT INTO org_bare VALUES (?)", bare)
             bare.clear()
 
+    def flush() -> None:
+        db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
+        db.executemany(f"INSERT INTO org_dates VALUES ({','.join('?' * (1 + len(_DATES)))})", dates)
+        batch.clear()
+        dates.clear()
+
     db.execute("CREATE TEMP TABLE org_bare (id INT)")
     for d in _evidence(arc, no_urls):
         if d.year is None:
@@ -340,13 +344,12 @@ def _attribute_all(arc: Archive, index: BodyIndex) -> None:
                       # ("" titles: the evidence is not kept, see _outcome)
                       json.dumps(d.columns, ensure_ascii=False) if d.columns and titles else "[]", titles,
                       d.urls[0] if d.urls else None))
-        dates.append((d.id, *d.dates, d.list_date or None, url_date(f"{d.url or ''} {' '.join(d.seen)}")))
+        # each URL row's URL, then the report URL it recorded (its own where it recorded none)
+        seen = " ".join(f"{u} {p}" for u, p in zip(d.urls, d.publications, strict=True))
+        dates.append((d.id, *d.dates, d.list_date or None, url_date(f"{d.url or ''} {seen}")))
         if len(batch) >= BATCH:
-            db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
-            db.executemany("INSERT INTO org_dates VALUES (?, ?, ?, ?, ?, ?)", dates)
-            batch, dates = [], []
-    db.executemany(f"INSERT INTO org_url VALUES ({','.join('?' * 11)})", batch)
-    db.executemany("INSERT INTO org_dates VALUES (?, ?, ?, ?, ?, ?)", dates)
+            flush()
+    flush()
     db.executemany("INSERT INTO org_bare VALUES (?)", bare)
     db.execute("CREATE UNIQUE INDEX temp.org_url_id ON org_url (id)")
     # the evidence key of each parse without URL rows (in row order: appended, not inserted)

@@ -150,8 +150,7 @@ class FifoDiskQueue(PickleFifoDiskQueue):  # type: ignore[misc,valid-type]
             self._close_files()
             self._saveinfo(self.info)
             return
-        type(self)._open.pop(id(self), None)
-        super().close()
+        self.close()
 
 
 class _ActiveDownloads(DownloaderInterface):
