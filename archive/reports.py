@@ -149,6 +149,27 @@ def _names(array: str) -> list[str]:
     return json.loads(array)
 
 
+# a title's year: blanked to one placeholder of the same length, which every title pattern reads alike
+_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
+_PLACEHOLDER = "2000"
+_title_bodies: dict[str, str | None] = {}
+
+
+def _title_body(title: str) -> str | None:
+    """The body a title names (title_names), remembered per title with its year blanked: a column
+    lists a body's report under the same title every year."""
+    key = _TITLE_YEAR.sub(_PLACEHOLDER, title)
+    if key in _title_bodies:
+        return _title_bodies[key]
+    name = title_names(key)
+    if name is not None and _PLACEHOLDER in name:
+        return title_names(title)  # the name itself holds a year (rare): its own digits, not remembered
+    if len(_title_bodies) >= 1 << 17:  # bounded: a national archive has more titles than that
+        _title_bodies.clear()
+    _title_bodies[key] = name
+    return name
+
+
 def _attribute(d: Doc, index: BodyIndex) -> None:
     """The body of one document from its own evidence (the publication's comes after)."""
     if d.override and d.recorded:
@@ -161,7 +182,7 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     if parsed and d.publishers and (parsed in d.publishers or canonical(parsed) in map(canonical, d.publishers)):
         parsed = None
     by_source: tuple[Iterable[str | None], ...] = (
-        [parsed], map(title_names, d.titles), map(title_names, d.page_titles), d.publishers)
+        [parsed], map(_title_body, d.titles), map(_title_body, d.page_titles), d.publishers)
     for source, names in zip(SOURCES, by_source, strict=True):
         for n in names:
             m = index.lookup(n, context) if n else None

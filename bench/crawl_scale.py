@@ -13,6 +13,12 @@ process's CPU per request and peak memory, and the machine's load. Targets: wall
 
     .venv/bin/python bench/crawl_scale.py [--portals 100] [--latency 0.5] [--bodies 1] [--json]
     .venv/bin/python bench/crawl_scale.py --profile crawl.prof   # cProfile (CPU time) of the crawl process
+    .venv/bin/python bench/crawl_scale.py --floor      # also Scrapy's own cost on the same portals
+
+`--floor` then crawls the same portals with a bare Scrapy spider: the same politeness and the same
+Scrapy tuning (reactor, CONCURRENT_ITEMS, extensions), no archive, no WARC, no disk queues; it follows
+every link on its host up to the crawl's mean requests per host. Its CPU per request is what Scrapy
+and Twisted cost before gongkai does anything: the floor under the crawl's own figure.
 """
 
 from __future__ import annotations
@@ -49,6 +55,46 @@ except SystemExit:
 finally:
     prof.dump_stats(out)
 """
+
+# the bare spider of --floor: argv = [-c, settings (JSON), start URLs (JSON), requests per host]
+FLOOR_CHILD = """
+import json, sys
+from collections import Counter
+from urllib.parse import urlsplit
+import scrapy
+from scrapy.crawler import CrawlerProcess
+settings, starts, cap = json.loads(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3])
+made = Counter()
+
+class Bare(scrapy.Spider):
+    name = "bare"
+
+    async def start(self):
+        for url in starts:
+            yield scrapy.Request(url)
+
+    def parse(self, response):
+        if not isinstance(response, scrapy.http.TextResponse):
+            return
+        host = urlsplit(response.url).netloc
+        for href in response.css("a::attr(href)").getall():
+            url = response.urljoin(href)
+            if urlsplit(url).netloc == host and made[host] < cap:
+                made[host] += 1
+                yield scrapy.Request(url)
+
+process = CrawlerProcess(settings)
+crawler = process.create_crawler(Bare)
+process.crawl(crawler)
+process.start()
+print(crawler.stats.get_value("downloader/request_count") or 0)
+"""
+# Scrapy's own settings the crawl tunes (the floor keeps them; gongkai's middlewares, queues and
+# pipelines it leaves out)
+FLOOR_TUNING = ("TWISTED_REACTOR", "CONCURRENT_ITEMS", "WARN_ON_GENERATOR_RETURN_VALUE", "REMOTE_CONTROL_ENABLED",
+                "TELNETCONSOLE_ENABLED", "EXTENSIONS_BASE", "STATS_CLASS", "USER_AGENT", "ROBOTSTXT_OBEY",
+                "COOKIES_ENABLED", "CONCURRENT_REQUESTS_PER_DOMAIN", "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED",
+                "AUTOTHROTTLE_START_DELAY", "AUTOTHROTTLE_MAX_DELAY", "AUTOTHROTTLE_TARGET_CONCURRENCY")
 
 TARGET_FLOOR_RATIO = 2.0
 TARGET_CPU_MS = 4.0
@@ -118,6 +164,22 @@ def polite_settings(concurrency: int | None) -> dict[str, Any]:
     return out
 
 
+def scrapy_floor(bases: list[str], per_host: int) -> dict[str, Any]:
+    """CPU per request of a bare Scrapy spider over the same portals (see --floor)."""
+    import subprocess
+
+    settings = {k: getattr(project, k) for k in FLOOR_TUNING}
+    settings.update(polite_settings(None), LOG_LEVEL="ERROR", CONCURRENT_REQUESTS=2 * len(bases),
+                    SPIDER_MIDDLEWARES={"scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None})
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run([sys.executable, "-c", FLOOR_CHILD, json.dumps(settings), json.dumps([b + "/" for b in bases]),
+                           str(per_host)], stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    requests = int(done.stdout.split()[-1])
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return {"requests": requests, "cpu_s": round(cpu, 2), "cpu_ms_per_request": round(1000 * cpu / max(1, requests), 2)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--portals", type=int, default=100)
@@ -125,6 +187,7 @@ def main() -> int:
     ap.add_argument("--bodies", type=int, default=1, help="bodies per portal")
     ap.add_argument("--concurrency", type=int, default=None, help="global requests in flight (default: the crawler's)")
     ap.add_argument("--profile", metavar="FILE", help="run the crawl process under cProfile, stats to FILE")
+    ap.add_argument("--floor", action="store_true", help="also crawl the portals with a bare Scrapy spider: its CPU per request")
     ap.add_argument("--keep", metavar="DIR", help="keep the crawl's archive in DIR (default: a temporary one)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -162,6 +225,7 @@ def main() -> int:
         db = sqlite3.connect(data / "archive.db")
         per_host = Counter(urlsplit(u).netloc for (u,) in db.execute("SELECT url FROM fetches"))
         db.close()
+    floor_run = scrapy_floor(bases, round(sum(per_host.values()) / max(1, len(per_host)))) if args.floor else None
     for _, server in servers:  # the serving threads are daemons: they end with this process
         server.server_close()
     load_after = os.getloadavg()
@@ -186,6 +250,7 @@ def main() -> int:
         "crawl_peak_rss_mb": round(ru1.ru_maxrss / 1024),  # the crawl process is this process's only child
         "load_before": [round(x, 2) for x in load_before], "load_after": [round(x, 2) for x in load_after],
         "reason": s.get("reason"),
+        "bare_scrapy": floor_run,
     }
     ok_wall = out["wall_over_floor"] is not None and out["wall_over_floor"] <= TARGET_FLOOR_RATIO
     ok_cpu = out["cpu_ms_per_request"] <= TARGET_CPU_MS
@@ -203,6 +268,9 @@ def main() -> int:
               f"the portals' CPU {servers_cpu:.1f}s\n"
               f"load average {' '.join(f'{x:.2f}' for x in load_before)} before, "
               f"{' '.join(f'{x:.2f}' for x in load_after)} after ({os.cpu_count()} cores)")
+        if floor_run:
+            print(f"bare Scrapy over the same portals (no archive, WARC or disk queues): {floor_run['requests']} requests, "
+                  f"CPU {floor_run['cpu_s']:.1f}s = {floor_run['cpu_ms_per_request']} ms per request")
     return 0 if s.get("reason") == "finished" else 3
 
 

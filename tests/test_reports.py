@@ -196,3 +196,20 @@ def test_an_archive_organised_before_report_dates_is_organised_again(tmp_path: P
     assert organise(arc)["changed"] == 0  # attribution stays; the dates are gathered again
     rid = arc.db.execute("SELECT id FROM reports WHERE sha256 = ?", [sha]).fetchone()[0]
     assert _dates(arc) == {rid: (1, None, None, "2026-01-15")}
+
+
+@pytest.mark.parametrize("titles", [
+    # a body's column, year after year: one title with its year blanked
+    ["伊宁市教育局2019年政府信息公开工作年度报告", "伊宁市教育局2023年政府信息公开工作年度报告"],
+    ["2019年上海市人民政府办公厅政府信息公开工作年度报告", "2024年上海市人民政府办公厅政府信息公开工作年度报告"],
+    # digits in the name that are no year stay the name's
+    ["测试3市第2019号局2019年政府信息公开工作年度报告", "测试3市第2020号局2020年政府信息公开工作年度报告"],
+    # a year inside the name itself: each title keeps its own
+    ["纪念2008年奥运会办公室2023年政府信息公开工作年度报告", "纪念2012年奥运会办公室2023年政府信息公开工作年度报告"],
+    ["2025年政府信息公开工作年度报告", "2024年政府信息公开工作年度报告"],
+])
+def test_a_title_names_the_same_body_remembered_or_not(titles: list[str]) -> None:
+    from archive.reports import _title_body
+    from extract.meta import title_names
+
+    assert [_title_body(t) for t in titles * 2] == [title_names(t) for t in titles * 2]
