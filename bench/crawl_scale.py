@@ -225,10 +225,10 @@ def main() -> int:
         db = sqlite3.connect(data / "archive.db")
         per_host = Counter(urlsplit(u).netloc for (u,) in db.execute("SELECT url FROM fetches"))
         db.close()
+    load_after = os.getloadavg()  # the crawl's, before the floor's
     floor_run = scrapy_floor(bases, round(sum(per_host.values()) / max(1, len(per_host)))) if args.floor else None
     for _, server in servers:  # the serving threads are daemons: they end with this process
         server.server_close()
-    load_after = os.getloadavg()
     user, system = ru1.ru_utime - ru0.ru_utime, ru1.ru_stime - ru0.ru_stime
     cpu = user + system
     # the portals run in this process: if they were busy the whole time, they were the limit
