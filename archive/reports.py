@@ -24,14 +24,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from archive.bodies import BodyIndex, Match, canonical, similar, spelled_out, split_place
+from archive.bodies import BodyIndex, Match, canonical, similar
 from archive.store import Archive
+from archive.unregistered import spell_out, unregistered_rows
 from archive.verdicts import url_date
 from extract.meta import title_names
 
@@ -149,27 +149,6 @@ def _names(array: str) -> list[str]:
     return json.loads(array)
 
 
-# a title's year: blanked to one placeholder of the same length, which every title pattern reads alike
-_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
-_PLACEHOLDER = "2000"
-_title_bodies: dict[str, str | None] = {}
-
-
-def _title_body(title: str) -> str | None:
-    """The body a title names (title_names), remembered per title with its year blanked: a column
-    lists a body's report under the same title every year."""
-    key = _TITLE_YEAR.sub(_PLACEHOLDER, title)
-    if key in _title_bodies:
-        return _title_bodies[key]
-    name = title_names(key)
-    if name is not None and _PLACEHOLDER in name:
-        return title_names(title)  # the name itself holds a year (rare): its own digits, not remembered
-    if len(_title_bodies) >= 1 << 17:  # bounded: a national archive has more titles than that
-        _title_bodies.clear()
-    _title_bodies[key] = name
-    return name
-
-
 def _attribute(d: Doc, index: BodyIndex) -> None:
     """The body of one document from its own evidence (the publication's comes after)."""
     if d.override and d.recorded:
@@ -182,7 +161,7 @@ def _attribute(d: Doc, index: BodyIndex) -> None:
     if parsed and d.publishers and (parsed in d.publishers or canonical(parsed) in map(canonical, d.publishers)):
         parsed = None
     by_source: tuple[Iterable[str | None], ...] = (
-        [parsed], map(_title_body, d.titles), map(_title_body, d.page_titles), d.publishers)
+        [parsed], map(title_names, d.titles), map(title_names, d.page_titles), d.publishers)
     for source, names in zip(SOURCES, by_source, strict=True):
         for n in names:
             m = index.lookup(n, context) if n else None
@@ -299,7 +278,7 @@ def organise(arc: Archive) -> dict[str, int]:
     _attribute_all(arc, index)
     _write_dates(db)  # the dates of each document apart from its text, gathered as it was attributed
     # 2. one name per body outside the registry; 3. a publication's documents share what they say
-    _spell_out(arc)
+    spell_out(arc.db.conn)
     _share_publications(db)
     # 4. the documents of each body and year: one report, its roles and versions
     by_name = {a["name"]: a for a in agencies}
@@ -307,7 +286,7 @@ def organise(arc: Archive) -> dict[str, int]:
     counts = _group(arc, by_name)
     if counts["changed"] > BATCH:
         db.execute("ANALYZE reports")  # the planner's statistics of report_of and current are stale now
-    unregistered = _unregistered(db, by_name)
+    unregistered = unregistered_rows(db, by_name)
     with arc.db.conn:
         arc.db.execute("INSERT OR REPLACE INTO _state (key, value) VALUES ('organise', ?)", [stamp])
         old = [tuple(r) for r in arc.db.execute("SELECT * FROM unregistered_bodies ORDER BY name")]
@@ -540,69 +519,3 @@ def _complete_across_documents(arc: Archive, members: list[Doc], roles: dict[int
         arc.db.execute("UPDATE reports SET sections = ?, parse_status = ?, checks_failed = ? WHERE id = ?",
                        [json.dumps(union), "inconsistent" if others else "ok",
                         json.dumps(others, ensure_ascii=False) if others else None, main.id])
-
-
-def _spell_out(arc: Archive) -> None:
-    """One name per body outside the registry: 温县住建局 (a title's abbreviation) and
-    温县住房和城乡建设局 are one body, named in full where the report's own text prints it."""
-    db = arc.db.conn
-    # the few documents of bodies outside the registry, found without a scan of org for each body
-    db.execute("CREATE INDEX temp.org_unregistered ON org (body) WHERE registered = 0")
-    names: dict[str, list[str]] = defaultdict(list)
-    for (body,) in db.execute("SELECT DISTINCT body FROM org WHERE registered = 0 AND body IS NOT NULL"):
-        names[canonical(body)].append(body)
-    for key, bodies in names.items():
-        name = max(bodies, key=lambda n: (len(n), n))
-        marks = ",".join("?" * len(bodies))
-        texts = [t or "" for (t,) in db.execute(
-            f"SELECT t.text FROM report_text t JOIN org o ON o.id = t.report_id WHERE o.registered = 0"
-            f" AND o.body IN ({marks}) ORDER BY o.body, o.sha LIMIT 3", bodies)]
-        name = next((f for f in spelled_out(key) if any(f in t for t in texts)), name)
-        db.execute(f"UPDATE org SET body = ? WHERE registered = 0 AND body IN ({marks})", [name, *bodies])
-
-
-def _kind_of(name: str) -> str:
-    key = canonical(name)
-    if key.endswith(("镇", "街道")):
-        return "town"
-    if key.endswith("政府"):
-        return "government"
-    return "department"
-
-
-def _unregistered(db: Any, by_name: dict[str, dict]) -> list[dict[str, Any]]:
-    """Bodies whose reports the archive holds but the registry does not: rows for the registry."""
-    out = []
-    bodies = db.execute(
-        "SELECT o.body, count(*), min(coalesce(d.first_seen, '')), group_concat(DISTINCT o.year),"
-        " (SELECT owner FROM org x WHERE x.body = o.body AND x.owner IS NOT NULL ORDER BY x.sha, x.id LIMIT 1)"
-        " FROM org o JOIN documents d ON d.sha256 = o.sha WHERE o.registered = 0 AND o.body IS NOT NULL"
-        " GROUP BY o.body ORDER BY o.body").fetchall()
-    for name, n, first, years, owner_name in bodies:
-        owner = by_name.get(owner_name or "")
-        if owner is not None and split_place(canonical(name))[0] not in ("", split_place(canonical(owner["name"]))[0]):
-            owner = None  # another place's body on this column (a city's platform): its parent is not known
-        # the parent: the government of the place the body sits in (its column's owner's)
-        parent = None
-        if owner is not None:
-            parent = owner["name"] if owner["kind"] == "government" else owner.get("parent")
-        columns: set[str] = set()
-        evidence: list[dict[str, Any]] = []
-        for cols, how, titles, url in db.execute(
-                "SELECT columns, how, titles, url FROM org WHERE body = ? AND registered = 0 ORDER BY id", [name]):
-            columns.update(json.loads(cols))
-            if len(evidence) < 5:
-                evidence.append({"how": how, "titles": json.loads(titles), "url": url})
-        out.append({
-            "name": name,
-            "kind": _kind_of(name),
-            "parent": parent,
-            "region": owner["region"] if owner else None,
-            "portal": owner["portal"] if owner else None,
-            "columns": json.dumps(sorted(columns), ensure_ascii=False),
-            "years": json.dumps(sorted(int(y) for y in (years or "").split(",") if y), ensure_ascii=False),
-            "documents": n,
-            "first_seen": first,
-            "evidence": json.dumps(evidence, ensure_ascii=False),
-        })
-    return out

@@ -28,6 +28,7 @@ import json
 import os
 import resource
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import threading
@@ -166,8 +167,6 @@ def polite_settings(concurrency: int | None) -> dict[str, Any]:
 
 def scrapy_floor(bases: list[str], per_host: int) -> dict[str, Any]:
     """CPU per request of a bare Scrapy spider over the same portals (see --floor)."""
-    import subprocess
-
     settings = {k: getattr(project, k) for k in FLOOR_TUNING}
     settings.update(polite_settings(None), LOG_LEVEL="ERROR", CONCURRENT_REQUESTS=2 * len(bases),
                     SPIDER_MIDDLEWARES={"scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None})
@@ -208,8 +207,6 @@ def main() -> int:
         if args.profile:
             # profiled on CPU time, not wall time: a loaded machine must not blame whatever waited
             cmd[1:3] = ["-c", PROFILE_CHILD, str(Path(args.profile).resolve())]
-        import subprocess
-
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         me0 = resource.getrusage(resource.RUSAGE_SELF)
         t0 = time.perf_counter()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from extract.chinese import DATE, DATE_ISO, YEAR, cn_year, official_name, to_date
 from extract.document import Document, Paragraph, Table
@@ -104,11 +103,33 @@ def _title_named(m: re.Match) -> tuple[str | None, int | None] | None:
     return agency, (cn_year(m.group("year")) if "year" in m.groupdict() else None)
 
 
-@lru_cache(maxsize=4096)  # the archive asks for a list entry's title and the page's, mostly one text
+# a title's year, blanked to one placeholder of the same length that every title pattern reads alike
+_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}(?=\s*年)")
+_YEAR_BLANK = "2000"
+_title_bodies: dict[str, str | None] = {}
+
+
 def title_names(title: str | None) -> str | None:
     """The body a report title (a list entry's, a page's) names, as printed, or None
-    (2025年政府信息公开工作年度报告 names none)."""
-    found = _title_match(title or "") if title else None
+    (2025年政府信息公开工作年度报告 names none). Remembered per title with its year blanked: the
+    archive asks for every list entry's title and page title, and a column lists a body's report
+    under the same title every year."""
+    if not title:
+        return None
+    key = _TITLE_YEAR.sub(_YEAR_BLANK, title)
+    if key in _title_bodies:
+        return _title_bodies[key]
+    name = _title_name(key)
+    if name is not None and _YEAR_BLANK in name:
+        return _title_name(title)  # the name itself holds a year (rare): its own digits, not remembered
+    if len(_title_bodies) >= 1 << 17:  # bounded: a national archive has more titles than that
+        _title_bodies.clear()
+    _title_bodies[key] = name
+    return name
+
+
+def _title_name(title: str) -> str | None:
+    found = _title_match(title)
     return found[0] if found else None
 
 

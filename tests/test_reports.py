@@ -209,7 +209,6 @@ def test_an_archive_organised_before_report_dates_is_organised_again(tmp_path: P
     ["2025年政府信息公开工作年度报告", "2024年政府信息公开工作年度报告"],
 ])
 def test_a_title_names_the_same_body_remembered_or_not(titles: list[str]) -> None:
-    from archive.reports import _title_body
-    from extract.meta import title_names
+    from extract.meta import _title_name, title_names
 
-    assert [_title_body(t) for t in titles * 2] == [title_names(t) for t in titles * 2]
+    assert [title_names(t) for t in titles * 2] == [_title_name(t) for t in titles * 2]
